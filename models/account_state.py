@@ -1,0 +1,229 @@
+"""Compact per-account online state: a few hundred bytes per account, packed with ``struct``.
+
+A River model per account does not scale to millions of accounts, so an account keeps exponentially
+weighted shares and moments (the River ``EWMean``/``EWVar`` recurrences, inlined on floats), three small
+rings of 32-bit hashes (recent templates, networks, event ids) and an hour-of-day histogram. State is
+stored as bytes in the account table, so what the changelog holds is exactly what the worker uses.
+
+>>> from models.config import AccountConfig
+>>> layout = AccountLayout(AccountConfig())
+>>> state = AccountState.new(layout)
+>>> AccountState.from_bytes(layout, state.to_bytes()).events
+0
+>>> layout.size <= 1024
+True
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+
+from models.config import AccountConfig
+from models.features import RequestFeatures
+from models.hashing import stable_hash32
+
+_HOURS = 24
+_MS_PER_HOUR = 3_600_000
+_MAX_COUNT16 = 0xFFFF
+
+# EW shares kept per account, in packing order.
+SHARES = (
+    "elicitation",
+    "grading",
+    "capability",
+    "thinking",
+    "tool_use",
+    "proxy_network",
+    "new_model",
+    "template_repeat",
+    "network_rotation",
+    "math",
+    "code",
+    "young_account",
+    "easy_entry_tier",
+)
+_SCALARS = ("gap_log_mean", "gap_log_var", "population_anomaly", "own_evidence", "max_own_evidence", "age_days")
+
+
+class AccountLayout:
+    """The byte layout of :class:`AccountState` for a given :class:`AccountConfig`."""
+
+    def __init__(self, config: AccountConfig) -> None:
+        self.config = config
+        self.templates = 2 * config.recent_templates
+        self.networks = config.recent_networks
+        self.dedupe = config.dedupe_window
+        # events, first_ts, last_ts, hour_bucket, hour_count, peak_hour, last_alert_rank, last_alert_ts,
+        # ring cursors (templates, networks, dedupe), shares, scalars, rings, hour histogram
+        self.struct = struct.Struct(
+            "<IqqIHHBqBBB"
+            + f"{len(SHARES)}f{len(_SCALARS)}f"
+            + f"{self.templates}I{self.networks}I{self.dedupe}I{_HOURS}H"
+        )
+        self.size = self.struct.size
+
+
+@dataclass(slots=True)
+class AccountState:
+    """Online summary of one account's traffic. ``update`` is O(1) in the number of past requests."""
+
+    layout: AccountLayout
+    events: int
+    first_ts: int
+    last_ts: int
+    hour_bucket: int
+    hour_count: int
+    peak_hour: int
+    last_alert_rank: int
+    last_alert_ts: int
+    template_cursor: int
+    network_cursor: int
+    dedupe_cursor: int
+    shares: list[float]
+    scalars: list[float]
+    templates: list[int]
+    networks: list[int]
+    dedupe: list[int]
+    hours: list[int]
+
+    @classmethod
+    def new(cls, layout: AccountLayout) -> AccountState:
+        return cls(
+            layout, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            [0.0] * len(SHARES), [0.0] * len(_SCALARS),
+            [0] * layout.templates, [0] * layout.networks, [0] * layout.dedupe, [0] * _HOURS,
+        )  # fmt: skip
+
+    @classmethod
+    def from_bytes(cls, layout: AccountLayout, raw: bytes) -> AccountState:
+        values = layout.struct.unpack(raw)
+        head, rest = values[:11], values[11:]
+        n_shares, n_scalars = len(SHARES), len(_SCALARS)
+        shares = list(rest[:n_shares])
+        scalars = list(rest[n_shares : n_shares + n_scalars])
+        cursor = n_shares + n_scalars
+        templates = list(rest[cursor : cursor + layout.templates])
+        cursor += layout.templates
+        networks = list(rest[cursor : cursor + layout.networks])
+        cursor += layout.networks
+        dedupe = list(rest[cursor : cursor + layout.dedupe])
+        cursor += layout.dedupe
+        hours = list(rest[cursor : cursor + _HOURS])
+        return cls(layout, *head, shares, scalars, templates, networks, dedupe, hours)
+
+    def to_bytes(self) -> bytes:
+        return self.layout.struct.pack(
+            self.events, self.first_ts, self.last_ts, self.hour_bucket, self.hour_count, self.peak_hour,
+            self.last_alert_rank, self.last_alert_ts, self.template_cursor, self.network_cursor,
+            self.dedupe_cursor, *self.shares, *self.scalars, *self.templates, *self.networks,
+            *self.dedupe, *self.hours,
+        )  # fmt: skip
+
+    # --- dedupe -------------------------------------------------------------------------------
+    def seen_event(self, event_id: str) -> bool:
+        """True when ``event_id`` is among the recent events (a redelivery); otherwise remember it."""
+        key = stable_hash32(event_id) or 1
+        if key in self.dedupe:
+            return True
+        self.dedupe[self.dedupe_cursor] = key
+        self.dedupe_cursor = (self.dedupe_cursor + 1) % len(self.dedupe)
+        return False
+
+    # --- learning -------------------------------------------------------------------------------
+    def update(self, f: RequestFeatures, alpha: float) -> None:
+        """Fold one request's features into the summary."""
+        if self.events == 0:
+            self.first_ts = f.ts
+        else:
+            gap_s = max(0.0, (f.ts - self.last_ts) / 1000.0)
+            self._update_gap(math.log1p(gap_s), alpha)
+        self.events += 1
+        self.last_ts = max(self.last_ts, f.ts)
+        self._update_rate(f.ts)
+        self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] = min(_MAX_COUNT16, self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] + 1)
+
+        repeated = self._remember_template(f.prefix_hash, f.suffix_hash)
+        rotated = self._remember_network(stable_hash32(f.network))
+        observed = (
+            f.elicitation,
+            float(f.grading),
+            float(f.capability),
+            float(f.thinking),
+            float(f.tool_use),
+            float(f.proxy_network),
+            float(f.new_model),
+            float(repeated),
+            float(rotated),
+            float(f.task == "math"),
+            float(f.task == "code"),
+            float(f.young_account),
+            float(f.easy_entry_tier),
+        )
+        # The first requests weigh more (running mean) until the EW horizon takes over.
+        weight = max(alpha, 1.0 / self.events)
+        shares = self.shares
+        for i, x in enumerate(observed):
+            shares[i] += weight * (x - shares[i])
+        if f.account_age_days is not None:
+            self.scalars[_SCALARS.index("age_days")] = f.account_age_days
+        else:
+            self.scalars[_SCALARS.index("age_days")] = -1.0
+
+    def _update_gap(self, x: float, alpha: float) -> None:
+        mean, var = self.scalars[0], self.scalars[1]
+        weight = max(alpha, 1.0 / self.events)
+        diff = x - mean
+        mean += weight * diff
+        var = (1 - weight) * (var + weight * diff * diff)
+        self.scalars[0], self.scalars[1] = mean, var
+
+    def _update_rate(self, ts: int) -> None:
+        bucket = ts // _MS_PER_HOUR
+        if bucket != self.hour_bucket:
+            self.hour_bucket, self.hour_count = bucket, 0
+        self.hour_count = min(_MAX_COUNT16, self.hour_count + 1)
+        self.peak_hour = max(self.peak_hour, self.hour_count)
+
+    def _remember_template(self, prefix: int, suffix: int) -> bool:
+        repeated = (prefix and prefix in self.templates) or (suffix and suffix in self.templates)
+        for key in (prefix, suffix):
+            if key and key not in self.templates:
+                self.templates[self.template_cursor] = key
+                self.template_cursor = (self.template_cursor + 1) % len(self.templates)
+        return bool(repeated)
+
+    def _remember_network(self, key: int) -> bool:
+        key = key or 1
+        if key in self.networks:
+            return False
+        first_ever = not any(self.networks)
+        self.networks[self.network_cursor] = key
+        self.network_cursor = (self.network_cursor + 1) % len(self.networks)
+        return not first_ever
+
+    # --- reading ---------------------------------------------------------------------------------
+    def share(self, name: str) -> float:
+        return self.shares[SHARES.index(name)]
+
+    def scalar(self, name: str) -> float:
+        return self.scalars[_SCALARS.index(name)]
+
+    def set_scalar(self, name: str, value: float) -> None:
+        self.scalars[_SCALARS.index(name)] = value
+
+    def hour_flatness(self) -> float:
+        """Normalised entropy of the hour-of-day histogram: 1 = active around the clock, 0 = one hour."""
+        total = sum(self.hours)
+        if total < _HOURS:
+            return 0.0
+        entropy = -sum((c / total) * math.log(c / total) for c in self.hours if c)
+        return entropy / math.log(_HOURS)
+
+    def timing_regularity(self) -> float:
+        """1 when inter-arrival gaps are machine-regular, 0 when bursty like people (log-gap std)."""
+        if self.events < 3:
+            return 0.0
+        std = math.sqrt(max(0.0, self.scalar("gap_log_var")))
+        return max(0.0, 1.0 - std)

@@ -1,0 +1,190 @@
+"""Every threshold and weight of the detection core, validated, with defaults that are documented.
+
+The worker, ``replay`` and the evaluation all take one :class:`DetectionConfig`; it is nested in the
+worker's settings object as ``detection`` so one TOML file or env var tunes both paths.
+
+>>> cfg = DetectionConfig()
+>>> cfg.fusion.medium < cfg.fusion.high < cfg.fusion.critical
+True
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeatureConfig(_Section):
+    """Per-request feature extraction."""
+
+    young_account_days: float = Field(default=30.0, gt=0, description="accounts younger than this are 'young'")
+    easy_entry_tiers: tuple[str, ...] = Field(
+        default=("free", "education", "research", "startup"),
+        description="tiers reachable without vetting (the programmes abused in reported campaigns)",
+    )
+    proxy_asn_types: tuple[str, ...] = Field(
+        default=("proxy", "hosting"), description="ASN types that indicate proxy or datacenter egress"
+    )
+    new_model_window_hours: float = Field(
+        default=24.0, gt=0, description="a model counts as 'new' this long after its first request"
+    )
+    long_token_chars: int = Field(default=24, ge=4, description="tokens at least this long are masked as slots")
+    template_view_words: int = Field(
+        default=10, ge=2, description="words kept from each end of the masked prompt for the template view"
+    )
+    max_prompt_chars: int = Field(
+        default=20_000, ge=100, description="prompt characters read by features (cost bound; rest ignored)"
+    )
+
+
+class EmbeddingConfig(_Section):
+    """Built-in hashed n-gram embedder and projection of gateway embeddings."""
+
+    dims: int = Field(default=64, ge=8, le=1024)
+    char_ngram: int = Field(default=4, ge=2, le=8)
+    seed: int = Field(default=20260222, description="fixes hashing and projections: cluster ids depend on it")
+
+
+class ClusterConfig(_Section):
+    """Deterministic prompt clusters (same id on every worker and after restarts)."""
+
+    simhash_bits: int = Field(default=4, ge=0, le=24, description="hyperplane bits per (task, marker) group")
+
+
+class AccountConfig(_Section):
+    """Per-account compact online state."""
+
+    ew_alpha: float = Field(default=0.08, gt=0, lt=1, description="weight of the newest request in EW means")
+    recent_templates: int = Field(default=8, ge=1, le=32, description="template hashes remembered")
+    recent_networks: int = Field(default=6, ge=1, le=32, description="IP /24 hashes remembered")
+    dedupe_window: int = Field(default=16, ge=1, le=256, description="recent event ids remembered for dedupe")
+    min_events: int = Field(default=5, ge=1, description="no alert before this many of the account's requests")
+    idle_evict_hours: float = Field(default=72.0, gt=0, description="accounts idle this long are evicted")
+    max_accounts: int = Field(default=2_000_000, ge=1000, description="hard cap of tracked accounts per worker")
+
+
+class PopulationConfig(_Section):
+    """Population anomaly model (River HalfSpaceTrees over scaled account vectors)."""
+
+    n_trees: int = Field(default=10, ge=1, le=100)
+    height: int = Field(default=8, ge=2, le=20)
+    window_size: int = Field(default=500, ge=10)
+    warmup_accounts: int = Field(default=200, ge=0, description="no anomaly signal before this many updates")
+    learn_below_score: float = Field(
+        default=0.3, ge=0, le=1, description="only accounts scored below this teach 'normal' (anti-poisoning)"
+    )
+    learn_every: int = Field(default=5, ge=1, description="an account teaches the model every Nth request")
+
+
+class BurstConfig(_Section):
+    """MIDAS-style count-min chi-square burst score over (cluster, time) and (cluster, ASN) edges."""
+
+    bucket_seconds: int = Field(default=60, ge=1)
+    cms_width: int = Field(default=4096, ge=64)
+    cms_depth: int = Field(default=4, ge=1, le=16)
+    decay: float = Field(default=0.5, gt=0, lt=1, description="MIDAS-R decay of the current bucket")
+    saturation: float = Field(default=200.0, gt=0, description="chi-square at which the signal saturates")
+
+
+class ClusterStateConfig(_Section):
+    """Per-cluster online state."""
+
+    ew_alpha: float = Field(default=0.02, gt=0, lt=1)
+    hll_precision: int = Field(default=8, ge=4, le=14, description="HyperLogLog registers = 2**precision")
+    crowd_accounts: int = Field(default=30, ge=2, description="distinct accounts at which a cluster is a crowd")
+    lockstep_window_s: int = Field(default=600, ge=10, description="window for accounts active together")
+
+
+class CampaignConfig(_Section):
+    """Linking accounts into campaigns."""
+
+    link_min_evidence: float = Field(
+        default=0.15, ge=0, le=1, description="own evidence an account needs before weak keys link it"
+    )
+    payment_link_min_evidence: float = Field(
+        default=0.05, ge=0, le=1, description="own evidence an account needs before a payment method links it"
+    )
+    link_keys: tuple[Literal["payment", "ip24", "ua_cluster", "proxy_asn"], ...] = Field(
+        default=("payment", "ip24"), description="which shared attributes link accounts"
+    )
+    max_key_accounts: int = Field(default=5000, ge=2, description="a key shared by more accounts stops linking")
+    max_linked_listed: int = Field(default=20, ge=0, le=1000, description="linked_accounts listed per alert")
+    full_size: int = Field(default=25, ge=2, description="campaign size at which the size signal saturates")
+    min_size: int = Field(default=3, ge=2, description="smallest group that counts as a campaign")
+    max_tracked_accounts: int = Field(default=500_000, ge=100)
+
+
+class FusionWeights(_Section):
+    """Log-odds weights: score = sigmoid(bias + sum(weight * signal)), each signal in [0, 1]."""
+
+    bias: float = -7.0
+    elicitation: float = 2.5
+    grading: float = 2.0
+    capability: float = 1.0
+    thinking: float = 0.8
+    tool_use: float = 0.6
+    template_repetition: float = 1.0
+    young_account: float = 1.5
+    easy_entry_tier: float = 0.7
+    proxy_network: float = 1.2
+    ip_rotation: float = 1.5
+    flat_diurnal: float = 0.8
+    new_model_pivot: float = 1.5
+    heavy_volume: float = 1.5
+    population_anomaly: float = 1.0
+    cluster_crowd: float = 1.0
+    cluster_lockstep: float = 1.0
+    campaign: float = 3.0
+    shared_payment: float = 1.5
+    established_account: float = -2.0
+
+
+class FusionConfig(_Section):
+    """Severity thresholds on the fused score, actions, cooldown, and which signals are explained."""
+
+    weights: FusionWeights = FusionWeights()
+    low: float = Field(default=0.3, gt=0, lt=1)
+    medium: float = Field(default=0.6, gt=0, lt=1)
+    high: float = Field(default=0.8, gt=0, lt=1)
+    critical: float = Field(default=0.93, gt=0, lt=1)
+    reason_min_contribution: float = Field(
+        default=0.5, ge=0, description="a signal is listed as a reason when weight*value reaches this"
+    )
+    cooldown_minutes: float = Field(default=60.0, ge=0, description="no re-alert at equal severity within this")
+    heavy_volume_per_hour: float = Field(default=120.0, gt=0, description="request rate that saturates volume")
+    established_days: float = Field(default=365.0, gt=0, description="account age that earns full trust")
+    flat_diurnal_floor: float = Field(
+        default=0.75, ge=0, lt=1, description="hour-of-day entropy (0-1) below which activity looks human"
+    )
+    population_anomaly_floor: float = Field(
+        default=0.5, ge=0, lt=1, description="HalfSpaceTrees score below which an account is unremarkable"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FusionConfig:
+        if not self.low < self.medium < self.high < self.critical:
+            raise ValueError(
+                f"severity thresholds must rise: low {self.low} < medium {self.medium} < high {self.high} "
+                f"< critical {self.critical}"
+            )
+        return self
+
+
+class DetectionConfig(_Section):
+    """All detection settings. ``version`` is stamped into every alert as ``detector_version``."""
+
+    version: str = "distillguard-0.1.0"
+    features: FeatureConfig = FeatureConfig()
+    embedding: EmbeddingConfig = EmbeddingConfig()
+    clusters: ClusterConfig = ClusterConfig()
+    account: AccountConfig = AccountConfig()
+    population: PopulationConfig = PopulationConfig()
+    burst: BurstConfig = BurstConfig()
+    cluster_state: ClusterStateConfig = ClusterStateConfig()
+    campaign: CampaignConfig = CampaignConfig()
+    fusion: FusionConfig = FusionConfig()

@@ -1,0 +1,43 @@
+"""All three stages in one process: what ``distillguard replay`` and the evaluation run.
+
+The worker runs the very same stage classes, one per Faust agent, with Faust tables as their state.
+
+>>> from schemas import RequestEvent
+>>> detector = Detector(DetectionConfig())
+>>> event = RequestEvent(schema_version=1, event_id="e1", ts=1_767_225_600_000, account_id="a1",
+...                      ip="198.51.100.4", model="m-1", input_tokens=10, output_tokens=20, prompt="hi")
+>>> detector.process(event)
+[]
+>>> detector.process(event)   # a redelivered duplicate is counted once
+[]
+>>> detector.last_assessment is None
+True
+"""
+
+from __future__ import annotations
+
+from models.config import DetectionConfig
+from models.stages import AccountStage, AlertStage, Assessment, ClusterStage
+from schemas.request_event import RequestEvent
+from schemas.suspicion_event import SuspicionEvent
+
+
+class Detector:
+    """Account stage → cluster stage → alert stage, with in-memory state."""
+
+    def __init__(self, config: DetectionConfig | None = None, seed: int = 0) -> None:
+        self.config = config or DetectionConfig()
+        self.accounts = AccountStage(self.config, seed=seed)
+        self.clusters = ClusterStage(self.config)
+        self.alerts = AlertStage(self.config)
+        self.last_assessment: Assessment | None = None
+
+    def process(self, event: RequestEvent) -> list[SuspicionEvent]:
+        """Process one request; returns the alert it triggers, if any (a list of 0 or 1)."""
+        observation = self.accounts.process(event)
+        if observation is None:
+            self.last_assessment = None
+            return []
+        self.last_assessment = self.clusters.process(observation)
+        alert = self.alerts.process(self.last_assessment)
+        return [alert] if alert is not None else []

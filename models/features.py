@@ -1,0 +1,162 @@
+"""Per-request features: cheap, prompt-text-free facts about one request.
+
+:class:`FeatureExtractor` turns a :class:`~schemas.RequestEvent` into :class:`RequestFeatures`. The raw
+prompt is read here and nowhere else; what leaves is markers, hashes, a cluster id and numbers.
+
+>>> from schemas import RequestEvent
+>>> fx = FeatureExtractor(DetectionConfig())
+>>> e = RequestEvent(schema_version=1, event_id="e1", ts=1_767_225_600_000, account_id="a1",
+...                  ip="203.0.113.7", model="m-1", input_tokens=12, output_tokens=40,
+...                  prompt="Solve 3x+4=10. Articulate the internal reasoning step by step.")
+>>> f = fx.extract(e)
+>>> f.task, f.elicitation, f.network
+('math', 1.0, '203.0.113')
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from models.clustering import SimHashClusterer
+from models.config import DetectionConfig
+from models.embedder import HashingEmbedder
+from models.hashing import stable_hash32
+from models.text import elicitation_strength, is_grading, task_kind, template_view
+from schemas.request_event import RequestEvent
+
+_MS_PER_DAY = 86_400_000
+_MS_PER_HOUR = 3_600_000
+_UA_FAMILY = re.compile(r"^[A-Za-z][\w.-]*")
+
+
+@dataclass(slots=True)
+class RequestFeatures:
+    """What the detector knows about one request (no prompt text)."""
+
+    event_id: str
+    account_id: str
+    ts: int
+    model: str
+    input_tokens: int
+    output_tokens: int
+    network: str  # IPv4 /24 or IPv6 /48: the unit proxies rotate through
+    asn: int | None
+    proxy_network: bool
+    account_age_days: float | None
+    young_account: bool
+    easy_entry_tier: bool
+    payment: str | None
+    user_agent_family: str
+    task: str  # tool | code | math | chat
+    elicitation: float
+    grading: bool
+    tool_use: bool
+    thinking: bool
+    conversation_turns: int
+    prefix_hash: int
+    suffix_hash: int
+    cluster_id: str
+    new_model: bool
+
+    @property
+    def capability(self) -> bool:
+        """Capability-bearing task (what distillers harvest): maths, code or tool use."""
+        return self.task != "chat"
+
+
+class ModelRegistry:
+    """First-seen time of each model, to tell when traffic moves to a newly released model.
+
+    Models already present in the first ``window`` of the stream count as established, so starting
+    the detector (or a replay) does not make every model look new.
+    """
+
+    def __init__(self, window_ms: int, first_seen: dict[str, int] | None = None) -> None:
+        self.window_ms = window_ms
+        self.first_seen: dict[str, int] = first_seen if first_seen is not None else {}
+        self.stream_start: int | None = min(self.first_seen.values(), default=None)
+
+    def observe(self, model: str, ts: int) -> bool:
+        """Record a request to ``model`` at ``ts``; True when the model is new (released recently)."""
+        if self.stream_start is None or ts < self.stream_start:
+            self.stream_start = ts
+        first = self.first_seen.get(model)
+        if first is None or ts < first:
+            self.first_seen[model] = first = ts
+        released_during_stream = first - self.stream_start > self.window_ms
+        return released_during_stream and ts - first <= self.window_ms
+
+
+class FeatureExtractor:
+    """Builds :class:`RequestFeatures`; holds the embedder, the clusterer and the model registry."""
+
+    def __init__(self, config: DetectionConfig, models: ModelRegistry | None = None) -> None:
+        self.config = config
+        fc = config.features
+        self.embedder = HashingEmbedder(config.embedding.dims, config.embedding.seed)
+        self.clusterer = SimHashClusterer(config.clusters.simhash_bits, config.embedding.dims, config.embedding.seed)
+        self.models = models or ModelRegistry(int(fc.new_model_window_hours * _MS_PER_HOUR))
+        self._easy_tiers = frozenset(t.lower() for t in fc.easy_entry_tiers)
+        self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
+
+    def extract(self, event: RequestEvent) -> RequestFeatures:
+        fc = self.config.features
+        text = (event.prompt or "")[: fc.max_prompt_chars]
+        has_tools = bool(event.tools)
+        task = task_kind(text, has_tools)
+        elicitation = elicitation_strength(text)
+        grading = is_grading(text)
+        view = template_view(text, fc.template_view_words, fc.long_token_chars)
+        if event.prompt_embedding is not None:
+            embedding = self.embedder.project(event.prompt_embedding)
+        else:
+            embedding = self.embedder.embed_text(view.text)
+        markers = ("e" if elicitation >= 1.0 else "") + ("g" if grading else "")
+        age_days = None
+        if event.account_created_ts is not None:
+            age_days = max(0.0, (event.ts - event.account_created_ts) / _MS_PER_DAY)
+        seed = self.config.embedding.seed
+        return RequestFeatures(
+            event_id=event.event_id,
+            account_id=event.account_id,
+            ts=event.ts,
+            model=event.model,
+            input_tokens=event.input_tokens,
+            output_tokens=event.output_tokens,
+            network=network_of(event.ip),
+            asn=event.asn,
+            proxy_network=(event.asn_type or "").lower() in self._proxy_types,
+            account_age_days=age_days,
+            young_account=age_days is not None and age_days < fc.young_account_days,
+            easy_entry_tier=(event.account_tier or "").lower() in self._easy_tiers,
+            payment=event.payment_fingerprint,
+            user_agent_family=user_agent_family(event.user_agent),
+            task=task,
+            elicitation=elicitation,
+            grading=grading,
+            tool_use=has_tools,
+            thinking=bool(event.thinking),
+            conversation_turns=event.conversation_turns or 0,
+            prefix_hash=stable_hash32(view.prefix, seed) if view.prefix else 0,
+            suffix_hash=stable_hash32(view.suffix, seed) if view.suffix else 0,
+            cluster_id=self.clusterer.cluster_id(task, markers, embedding),
+            new_model=self.models.observe(event.model, event.ts),
+        )
+
+
+def network_of(ip: str) -> str:
+    """The /24 of an IPv4 address or the /48 of an IPv6 address, as text."""
+    address = ipaddress.ip_address(ip)
+    if address.version == 4:
+        return ip.rsplit(".", 1)[0]
+    return str(ipaddress.ip_network(f"{ip}/48", strict=False).network_address)
+
+
+def user_agent_family(user_agent: str | None) -> str:
+    """Product token of the user agent ('python-requests', 'Mozilla', ...), or '-'."""
+    if not user_agent:
+        return "-"
+    match = _UA_FAMILY.match(user_agent.strip())
+    return match.group(0)[:48].lower() if match else "-"

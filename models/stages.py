@@ -1,0 +1,335 @@
+"""The detector as three keyed stages, so a stream processor can partition each by its own key.
+
+``AccountStage`` (keyed by account) → ``ClusterStage`` (keyed by prompt cluster) → ``AlertStage``
+(keyed by account again). Each stage reads and writes its state through a ``MutableMapping`` of bytes:
+a plain dict in :class:`~models.detector.Detector` and ``replay``, a Faust table (with a changelog) in
+the worker. Messages between stages are plain dataclasses with ``to_dict``/``from_dict``.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections import OrderedDict
+from collections.abc import MutableMapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from models.account_state import AccountLayout, AccountState
+from models.burst import MidasBurst
+from models.campaigns import Campaign, CampaignLinker
+from models.cluster_state import ClusterState
+from models.config import DetectionConfig
+from models.features import FeatureExtractor, ModelRegistry, RequestFeatures
+from models.fusion import ACTIONS, explain, fuse, severity_for, should_alert
+from models.hashing import short_id
+from models.population import PopulationModel
+from schemas.request_event import RequestEvent
+from schemas.suspicion_event import Reason, Severity, SuspicionEvent
+
+_MS_PER_HOUR = 3_600_000
+
+# Account signals that describe behaviour (fed to the population model).
+BEHAVIOUR_SIGNALS = (
+    "elicitation", "grading", "capability", "thinking", "tool_use", "template_repetition",
+    "proxy_network", "ip_rotation", "new_model_pivot", "heavy_volume", "flat_diurnal",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class AccountObservation:
+    """What the account stage tells the cluster stage about one request (no prompt text)."""
+
+    event_id: str
+    account_id: str
+    ts: int
+    cluster_id: str
+    network: str
+    asn: int | None
+    proxy_network: bool
+    young_account: bool
+    elicitation: float
+    payment: str | None
+    user_agent_family: str
+    events_seen: int
+    own_evidence: float
+    signals: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AccountObservation:
+        return cls(**data)
+
+
+@dataclass(slots=True)
+class Assessment:
+    """The fused judgement of one request's account, produced by the cluster stage."""
+
+    event_id: str
+    account_id: str
+    ts: int
+    score: float
+    events_seen: int
+    cluster_id: str
+    signals: dict[str, float]
+    reasons: list[Reason] = field(default_factory=list)
+    campaign_id: str | None = None
+    campaign_size: int = 1
+    linked_accounts: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["reasons"] = [r.model_dump() for r in self.reasons]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Assessment:
+        data = dict(data)
+        data["reasons"] = [Reason.model_validate(r) for r in data.get("reasons", [])]
+        return cls(**data)
+
+
+def _clip(value: float) -> float:
+    return 0.0 if value <= 0.0 else 1.0 if value >= 1.0 else value
+
+
+class AccountStage:
+    """Dedupes, extracts features, updates the account's compact state and scores it on its own."""
+
+    def __init__(
+        self,
+        config: DetectionConfig,
+        accounts: MutableMapping[str, bytes] | None = None,
+        model_first_seen: MutableMapping[str, int] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.config = config
+        self.accounts: MutableMapping[str, bytes] = accounts if accounts is not None else {}
+        window_ms = int(config.features.new_model_window_hours * _MS_PER_HOUR)
+        first_seen = model_first_seen if model_first_seen is not None else {}
+        self.extractor = FeatureExtractor(config, ModelRegistry(window_ms, first_seen))  # type: ignore[arg-type]
+        self.layout = AccountLayout(config.account)
+        self.population = PopulationModel(config.population, seed=seed)
+        self._recency: OrderedDict[str, int] = OrderedDict()
+        self.duplicates = 0
+        self.evicted = 0
+
+    def process(self, event: RequestEvent) -> AccountObservation | None:
+        """Observe one request; None when it is a redelivered duplicate."""
+        raw = self.accounts.get(event.account_id)
+        state = AccountState.from_bytes(self.layout, raw) if raw is not None else AccountState.new(self.layout)
+        if state.seen_event(event.event_id):
+            self.duplicates += 1
+            return None
+        features = self.extractor.extract(event)
+        state.update(features, self.config.account.ew_alpha)
+        signals = self.account_signals(state)
+        self._population_step(state, signals)
+        own = fuse(signals, self.config.fusion.weights)
+        state.set_scalar("own_evidence", own)
+        state.set_scalar("max_own_evidence", max(own, state.scalar("max_own_evidence")))
+        self.accounts[event.account_id] = state.to_bytes()
+        self._touch(event.account_id, event.ts)
+        return self._observation(features, state, own, signals)
+
+    def account_signals(self, state: AccountState) -> dict[str, float]:
+        """The account-level signals in [0, 1] (plus the negative 'established' trust signal)."""
+        fc = self.config.fusion
+        age_days = state.scalar("age_days")
+        young = state.share("young_account")
+        flatness = state.hour_flatness()
+        return {
+            "elicitation": state.share("elicitation"),
+            "grading": state.share("grading"),
+            "capability": state.share("capability"),
+            "thinking": state.share("thinking"),
+            "tool_use": state.share("tool_use"),
+            "template_repetition": state.share("template_repeat"),
+            "young_account": young,
+            "easy_entry_tier": state.share("easy_entry_tier"),
+            "proxy_network": state.share("proxy_network"),
+            "ip_rotation": state.share("network_rotation"),
+            "flat_diurnal": _clip((flatness - fc.flat_diurnal_floor) / (1.0 - fc.flat_diurnal_floor)),
+            "new_model_pivot": state.share("new_model"),
+            "heavy_volume": _clip(state.peak_hour / fc.heavy_volume_per_hour),
+            "population_anomaly": _clip(
+                (state.scalar("population_anomaly") - fc.population_anomaly_floor)
+                / (1.0 - fc.population_anomaly_floor)
+            ),
+            "established_account": 0.0 if age_days < 0 else _clip(age_days / fc.established_days) * (1 - young),
+        }
+
+    def _population_step(self, state: AccountState, signals: dict[str, float]) -> None:
+        pc = self.config.population
+        if state.events % pc.learn_every != 0:
+            return
+        vector = {name: signals[name] for name in BEHAVIOUR_SIGNALS}
+        state.set_scalar("population_anomaly", self.population.score_one(vector))
+        self.population.learn_one(vector, current_score=state.scalar("max_own_evidence"))
+        signals["population_anomaly"] = self.account_signals(state)["population_anomaly"]
+
+    def _touch(self, account_id: str, ts: int) -> None:
+        """Track recency and evict accounts idle past the horizon or beyond the cap (bounded memory)."""
+        recency = self._recency
+        recency[account_id] = ts
+        recency.move_to_end(account_id)
+        horizon = ts - int(self.config.account.idle_evict_hours * _MS_PER_HOUR)
+        cap = self.config.account.max_accounts
+        while recency:
+            oldest, oldest_ts = next(iter(recency.items()))
+            if oldest_ts >= horizon and len(recency) <= cap:
+                break
+            recency.popitem(last=False)
+            self.accounts.pop(oldest, None)
+            self.evicted += 1
+
+    def _observation(
+        self, f: RequestFeatures, state: AccountState, own: float, signals: dict[str, float]
+    ) -> AccountObservation:
+        return AccountObservation(
+            event_id=f.event_id,
+            account_id=f.account_id,
+            ts=f.ts,
+            cluster_id=f.cluster_id,
+            network=f.network,
+            asn=f.asn,
+            proxy_network=f.proxy_network,
+            young_account=f.young_account,
+            elicitation=f.elicitation,
+            payment=f.payment,
+            user_agent_family=f.user_agent_family,
+            events_seen=state.events,
+            own_evidence=own,
+            signals=signals,
+        )
+
+
+class ClusterStage:
+    """Updates the prompt cluster's state, the burst sketch and campaign links; fuses the final score."""
+
+    def __init__(self, config: DetectionConfig, clusters: MutableMapping[str, bytes] | None = None) -> None:
+        self.config = config
+        self.clusters: MutableMapping[str, bytes] = clusters if clusters is not None else {}
+        bc = config.burst
+        self.burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay)
+        self.linker = CampaignLinker(config.campaign)
+
+    def process(self, obs: AccountObservation) -> Assessment:
+        cc, camp = self.config.cluster_state, self.config.campaign
+        raw = self.clusters.get(obs.cluster_id)
+        cluster = ClusterState.from_bytes(cc, raw) if raw is not None else ClusterState.new(cc)
+        suspicious = obs.own_evidence >= camp.link_min_evidence
+        cluster.update(obs.account_id, young=obs.young_account, proxy=obs.proxy_network,
+                       elicitation=obs.elicitation, suspicious=suspicious, alpha=cc.ew_alpha, ts=obs.ts)  # fmt: skip
+        self.clusters[obs.cluster_id] = cluster.to_bytes()
+
+        bucket = obs.ts // (self.config.burst.bucket_seconds * 1000)
+        chi2 = self.burst.score(obs.cluster_id, bucket)
+        if obs.asn is not None:
+            chi2 = max(chi2, self.burst.score(f"{obs.cluster_id}|asn:{obs.asn}", bucket))
+        composition = cluster.suspicious_share
+        crowd = _clip(cluster.distinct_accounts() / cc.crowd_accounts) * composition
+        saturation = math.log1p(self.config.burst.saturation)
+        lockstep = _clip(math.log1p(chi2) / saturation) * composition
+
+        campaign = self.linker.link(obs.account_id, self._link_keys(obs), obs.ts)
+        campaign_signal = 0.0
+        if campaign.campaign_id is not None:
+            campaign_signal = _clip(math.log(campaign.size) / math.log(camp.full_size))
+
+        signals = dict(obs.signals)
+        signals.update(
+            cluster_crowd=crowd,
+            cluster_lockstep=lockstep,
+            campaign=campaign_signal,
+            shared_payment=float(campaign.shared_payment and campaign.campaign_id is not None),
+        )
+        score = fuse(signals, self.config.fusion.weights)
+        extra = {
+            "cluster_crowd": f"~{cluster.distinct_accounts():.0f} accounts, {cluster.young_share:.0%} young, "
+            f"{cluster.proxy_share:.0%} proxy traffic, {cluster.elicitation_share:.0%} eliciting",
+            "campaign": f"{campaign.size} linked accounts",
+        }
+        reasons = explain(signals, self.config.fusion, extra) if severity_for(score, self.config.fusion) else []
+        return Assessment(
+            event_id=obs.event_id,
+            account_id=obs.account_id,
+            ts=obs.ts,
+            score=score,
+            events_seen=obs.events_seen,
+            cluster_id=obs.cluster_id,
+            signals=signals,
+            reasons=reasons,
+            campaign_id=campaign.campaign_id,
+            campaign_size=campaign.size,
+            linked_accounts=_linked(campaign, obs.account_id, camp.max_linked_listed),
+        )
+
+    def _link_keys(self, obs: AccountObservation) -> list[str]:
+        camp = self.config.campaign
+        keys: list[str] = []
+        if "payment" in camp.link_keys and obs.payment and obs.own_evidence >= camp.payment_link_min_evidence:
+            keys.append(f"payment:{obs.payment}")
+        if obs.own_evidence < camp.link_min_evidence:
+            return keys
+        if "ip24" in camp.link_keys:
+            keys.append(f"ip24:{obs.network}")
+        if "ua_cluster" in camp.link_keys:
+            keys.append(f"ua_cluster:{obs.user_agent_family}|{obs.cluster_id}")
+        if "proxy_asn" in camp.link_keys and obs.proxy_network and obs.asn is not None:
+            keys.append(f"proxy_asn:{obs.asn}")
+        return keys
+
+
+def _linked(campaign: Campaign, account_id: str, limit: int) -> list[str]:
+    if campaign.campaign_id is None:
+        return []
+    return [m for m in campaign.members if m != account_id][:limit]
+
+
+_ALERT_STATE = struct.Struct("<Bqf")
+
+
+class AlertStage:
+    """Turns assessments into alerts with cooldown, rising-severity re-alerts and deterministic ids."""
+
+    def __init__(self, config: DetectionConfig, alert_state: MutableMapping[str, bytes] | None = None) -> None:
+        self.config = config
+        self.alert_state: MutableMapping[str, bytes] = alert_state if alert_state is not None else {}
+
+    def process(self, assessment: Assessment) -> SuspicionEvent | None:
+        fc = self.config.fusion
+        severity = severity_for(assessment.score, fc)
+        if severity is None or assessment.events_seen < self.config.account.min_events:
+            return None
+        raw = self.alert_state.get(assessment.account_id)
+        last_rank, last_ts, max_score = _ALERT_STATE.unpack(raw) if raw is not None else (0, 0, 0.0)
+        if not should_alert(severity, last_rank, last_ts, assessment.ts, fc):
+            return None
+        self.alert_state[assessment.account_id] = _ALERT_STATE.pack(
+            severity.rank, assessment.ts, max(max_score, assessment.score)
+        )
+        return build_alert(assessment, severity, self.config.version)
+
+
+def build_alert(assessment: Assessment, severity: Severity, detector_version: str) -> SuspicionEvent:
+    """The alert for an assessment; its id depends only on account, severity, trigger and version."""
+    alert_id = "alr-" + short_id(assessment.account_id, severity.value, assessment.event_id, detector_version)
+    return SuspicionEvent(
+        alert_id=alert_id,
+        ts=assessment.ts,
+        account_id=assessment.account_id,
+        trigger_event_id=assessment.event_id,
+        score=round(assessment.score, 6),
+        severity=severity,
+        action=ACTIONS[severity],
+        reasons=assessment.reasons,
+        cluster_id=assessment.cluster_id,
+        campaign_id=assessment.campaign_id,
+        campaign_size=assessment.campaign_size,
+        linked_accounts=assessment.linked_accounts,
+        events_seen=assessment.events_seen,
+        detector_version=detector_version,
+    )

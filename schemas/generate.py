@@ -1,0 +1,32 @@
+"""Regenerate the committed JSON Schema files: ``python -m schemas.generate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from schemas.request_event import RequestEvent
+from schemas.suspicion_event import SuspicionEvent
+
+SCHEMA_DIR = Path(__file__).resolve().parent
+SCHEMA_FILES = {
+    "request_event.v1.json": RequestEvent,
+    "suspicion_event.v1.json": SuspicionEvent,
+}
+
+
+def render(model: type) -> bytes:
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def main() -> None:
+    for name, model in SCHEMA_FILES.items():
+        (SCHEMA_DIR / name).write_bytes(render(model))
+        print(f"wrote schemas/{name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""The one settings object: Kafka connection, topic names, partitions, worker knobs and every detection
+threshold (nested under ``detection``, defined in :mod:`models.config`).
+
+Sources, highest priority first: keyword arguments, environment variables (prefix ``DISTILLGUARD_``,
+nested with ``__``, e.g. ``DISTILLGUARD_DETECTION__FUSION__MEDIUM=0.6``; ``KAFKA_BOOTSTRAP`` is also
+honoured for the bootstrap servers), then a TOML file named by ``DISTILLGUARD_CONFIG`` or ``--config``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from models.config import DetectionConfig
+
+
+class TopicSettings(BaseModel):
+    """Topic names. The repartition topic is internal to the worker (keyed by cluster id)."""
+
+    model_config = {"extra": "forbid"}
+
+    requests: str = "distillguard.requests.v1"
+    alerts: str = "distillguard.alerts.v1"
+    dead_letter: str = "distillguard.requests.dlq.v1"
+    cluster_repartition: str = "distillguard.observations-by-cluster.v1"
+    partitions: int = Field(default=4, ge=1, le=1024)
+    replication_factor: int = Field(default=1, ge=1, le=16)
+
+
+class KafkaSecurity(BaseModel):
+    """Client security settings. Secrets are ``SecretStr`` so they never print in logs or reprs."""
+
+    model_config = {"extra": "forbid"}
+
+    protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KafkaSecurity:
+        if self.protocol.startswith("SASL"):
+            if not (self.sasl_mechanism and self.sasl_username and self.sasl_password):
+                raise ValueError(
+                    f"security protocol {self.protocol} needs sasl_mechanism, sasl_username and sasl_password"
+                )
+        for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).is_file():
+                raise ValueError(f"{name} points at {path}, which is not a readable file")
+        return self
+
+
+class WorkerSettings(BaseModel):
+    """Faust worker knobs."""
+
+    model_config = {"extra": "forbid"}
+
+    app_id: str = "distillguard"
+    web_port: int = Field(default=6066, ge=0, le=65535)
+    web_host: str = "127.0.0.1"
+    data_dir: Path = Path(".distillguard/worker")
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+    batch_timeout_s: float = Field(default=0.05, gt=0, le=10)
+    max_record_bytes: int = Field(default=1_048_576, ge=1024)
+    max_future_skew_ms: int = Field(default=3_600_000, ge=0, description="reject events further ahead of now")
+    max_past_age_ms: int | None = Field(
+        default=None, ge=0, description="reject events older than this in live mode (None: accept history)"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    """Everything distillguard can be told. See module docstring for sources."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DISTILLGUARD_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    bootstrap_servers: str = Field(
+        default="127.0.0.1:19092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP", "DISTILLGUARD_BOOTSTRAP_SERVERS", "bootstrap_servers"),
+    )
+    topics: TopicSettings = TopicSettings()
+    security: KafkaSecurity = KafkaSecurity()
+    worker: WorkerSettings = WorkerSettings()
+    detection: DetectionConfig = DetectionConfig()
+
+    config_file: ClassVar[Path | None] = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = cls.config_file or os.environ.get("DISTILLGUARD_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+class ConfigError(RuntimeError):
+    """A configuration that cannot be used, with a message that says which value and why."""
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Load settings, turning validation errors into one readable :class:`ConfigError`."""
+    settings_cls: type[Settings] = Settings
+    path = Path(config_file) if config_file is not None else None
+    path = path or (Path(os.environ["DISTILLGUARD_CONFIG"]) if os.environ.get("DISTILLGUARD_CONFIG") else None)
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        settings_cls = type("FileSettings", (Settings,), {"config_file": path})
+    try:
+        return settings_cls(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_input=False, include_url=False):
+            location = ".".join(str(p) for p in err["loc"])
+            lines.append(f"  {location}: {err['msg']}")
+        raise ConfigError("invalid distillguard configuration:\n" + "\n".join(lines)) from None
