@@ -37,8 +37,8 @@ class FeatureConfig(_Section):
     template_view_words: int = Field(
         default=10, ge=2, description="words kept from each end of the masked prompt for the template view"
     )
-    max_prompt_chars: int = Field(
-        default=20_000, ge=100, description="prompt characters read by features (cost bound; rest ignored)"
+    marker_window_chars: int = Field(
+        default=1500, ge=100, description="characters read from each end of a prompt for markers (cost bound)"
     )
 
 
@@ -97,7 +97,7 @@ class ClusterStateConfig(_Section):
     ew_alpha: float = Field(default=0.02, gt=0, lt=1)
     hll_precision: int = Field(default=8, ge=4, le=14, description="HyperLogLog registers = 2**precision")
     crowd_accounts: int = Field(default=30, ge=2, description="distinct accounts at which a cluster is a crowd")
-    lockstep_window_s: int = Field(default=600, ge=10, description="window for accounts active together")
+    max_cached: int = Field(default=100_000, ge=16, description="decoded cluster states kept in memory")
 
 
 class CampaignConfig(_Section):
@@ -175,6 +175,15 @@ class FusionConfig(_Section):
         return self
 
 
+class BaselineConfig(_Section):
+    """The comparison baselines (what a team would deploy without distillguard)."""
+
+    rate_limit_per_hour: int = Field(default=100, ge=1, description="per-account requests/hour before flagging")
+    rate_limit_per_day: int = Field(default=1000, ge=1, description="per-account requests/day before flagging")
+    hst_threshold: float = Field(default=0.85, gt=0, lt=1, description="HalfSpaceTrees score that flags alone")
+    burst_threshold: float = Field(default=50.0, gt=0, description="MIDAS chi-square that flags alone")
+
+
 class DetectionConfig(_Section):
     """All detection settings. ``version`` is stamped into every alert as ``detector_version``."""
 
@@ -188,3 +197,4 @@ class DetectionConfig(_Section):
     cluster_state: ClusterStateConfig = ClusterStateConfig()
     campaign: CampaignConfig = CampaignConfig()
     fusion: FusionConfig = FusionConfig()
+    baselines: BaselineConfig = BaselineConfig()

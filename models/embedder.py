@@ -13,11 +13,14 @@ feed one clusterer.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from models.hashing import stable_hash32
 
 _SIGN_BIT = 1 << 31
+_GRAM_CACHE = 1 << 16
 
 
 class HashingEmbedder:
@@ -27,16 +30,22 @@ class HashingEmbedder:
         self.dims = dims
         self.seed = seed
         self._projections: dict[int, np.ndarray] = {}
+        # Template views reuse a small vocabulary: memoising gram → (bucket, sign) saves the hashing.
+        self._bucket = lru_cache(maxsize=_GRAM_CACHE)(self._hash_gram)
+
+    def _hash_gram(self, gram: str) -> tuple[int, float]:
+        h = stable_hash32(gram, self.seed)
+        return h % self.dims, (-1.0 if h & _SIGN_BIT else 1.0)
 
     def embed_text(self, text: str) -> np.ndarray:
         """Signed hashed bag of word unigrams and bigrams, L2-normalised (zeros for empty text)."""
-        vector = np.zeros(self.dims, dtype=np.float64)
+        values = [0.0] * self.dims
         words = text.split()
-        grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-        for gram in grams:
-            h = stable_hash32(gram, self.seed)
-            vector[h % self.dims] += -1.0 if h & _SIGN_BIT else 1.0
-        return _normalised(vector)
+        bucket = self._bucket
+        for gram in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
+            index, sign = bucket(gram)
+            values[index] += sign
+        return _normalised(np.array(values))
 
     def project(self, embedding: list[float]) -> np.ndarray:
         """Map a gateway embedding of any width into ``dims`` (seeded Gaussian random projection)."""

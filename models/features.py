@@ -23,7 +23,7 @@ from models.clustering import SimHashClusterer
 from models.config import DetectionConfig
 from models.embedder import HashingEmbedder
 from models.hashing import stable_hash32
-from models.text import elicitation_strength, is_grading, task_kind, template_view
+from models.text import elicitation_strength, is_grading, marker_window, task_kind, template_view
 from schemas.request_event import RequestEvent
 
 _MS_PER_DAY = 86_400_000
@@ -103,11 +103,12 @@ class FeatureExtractor:
 
     def extract(self, event: RequestEvent) -> RequestFeatures:
         fc = self.config.features
-        text = (event.prompt or "")[: fc.max_prompt_chars]
+        text = event.prompt or ""
+        window = marker_window(text, fc.marker_window_chars)
         has_tools = bool(event.tools)
-        task = task_kind(text, has_tools)
-        elicitation = elicitation_strength(text)
-        grading = is_grading(text)
+        task = task_kind(window, has_tools)
+        elicitation = elicitation_strength(window)
+        grading = is_grading(window)
         view = template_view(text, fc.template_view_words, fc.long_token_chars)
         if event.prompt_embedding is not None:
             embedding = self.embedder.project(event.prompt_embedding)

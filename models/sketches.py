@@ -26,6 +26,9 @@ class HyperLogLog:
         self.m = 1 << precision
         self.registers = bytearray(registers) if registers is not None else bytearray(self.m)
         self._alpha = 0.7213 / (1 + 1.079 / self.m)
+        # Kept incrementally so count() is O(1): the harmonic sum and the number of empty registers.
+        self._inverse_sum = sum(2.0**-r for r in self.registers)
+        self._zeros = self.registers.count(0)
 
     def add(self, item: str) -> bool:
         """Add an item; returns True when a register grew (the item was probably new)."""
@@ -33,16 +36,18 @@ class HyperLogLog:
         index = h >> (64 - self.precision)
         rest = (h << self.precision) & 0xFFFFFFFFFFFFFFFF
         rank = (64 - self.precision + 1) if rest == 0 else (64 - rest.bit_length() + 1)
-        if rank > self.registers[index]:
+        old = self.registers[index]
+        if rank > old:
             self.registers[index] = rank
+            self._inverse_sum += 2.0**-rank - 2.0**-old
+            self._zeros -= old == 0
             return True
         return False
 
     def count(self) -> float:
-        estimate = self._alpha * self.m * self.m / sum(2.0 ** -r for r in self.registers)
-        zeros = self.registers.count(0)
-        if estimate <= 2.5 * self.m and zeros:
-            return self.m * math.log(self.m / zeros)
+        estimate = self._alpha * self.m * self.m / self._inverse_sum
+        if estimate <= 2.5 * self.m and self._zeros:
+            return self.m * math.log(self.m / self._zeros)
         return estimate
 
 
@@ -55,8 +60,8 @@ class CountMin:
         self.table = np.zeros((depth, width), dtype=np.float64)
         self._rows = np.arange(depth)
 
-    def _cells(self, key: str) -> np.ndarray:
-        return np.fromiter((stable_hash32(key, row) % self.width for row in range(self.depth)), np.int64)
+    def _cells(self, key: str) -> list[int]:
+        return [stable_hash32(key, row) % self.width for row in range(self.depth)]
 
     def add(self, key: str, amount: float = 1.0) -> float:
         """Add ``amount`` to the key; returns the new estimate."""

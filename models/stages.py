@@ -116,6 +116,11 @@ class AccountStage:
         self.duplicates = 0
         self.evicted = 0
 
+    @property
+    def tracked_accounts(self) -> int:
+        """Accounts this stage has touched since start and not evicted."""
+        return len(self._recency)
+
     def process(self, event: RequestEvent) -> AccountObservation | None:
         """Observe one request; None when it is a redelivered duplicate."""
         raw = self.accounts.get(event.account_id)
@@ -215,11 +220,19 @@ class ClusterStage:
         bc = config.burst
         self.burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay)
         self.linker = CampaignLinker(config.campaign)
+        # Decoded states, written through to ``clusters`` on every update (the table stays the truth
+        # after a restart; this only saves re-decoding the HyperLogLog on every request).
+        self._decoded: dict[str, ClusterState] = {}
 
     def process(self, obs: AccountObservation) -> Assessment:
         cc, camp = self.config.cluster_state, self.config.campaign
-        raw = self.clusters.get(obs.cluster_id)
-        cluster = ClusterState.from_bytes(cc, raw) if raw is not None else ClusterState.new(cc)
+        cluster = self._decoded.get(obs.cluster_id)
+        if cluster is None:
+            raw = self.clusters.get(obs.cluster_id)
+            cluster = ClusterState.from_bytes(cc, raw) if raw is not None else ClusterState.new(cc)
+            if len(self._decoded) >= self.config.cluster_state.max_cached:
+                self._decoded.pop(next(iter(self._decoded)))
+            self._decoded[obs.cluster_id] = cluster
         suspicious = obs.own_evidence >= camp.link_min_evidence
         cluster.update(obs.account_id, young=obs.young_account, proxy=obs.proxy_network,
                        elicitation=obs.elicitation, suspicious=suspicious, alpha=cc.ew_alpha, ts=obs.ts)  # fmt: skip

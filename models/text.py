@@ -7,7 +7,7 @@ whose hash repeats across fillers of one template.
 >>> view = template_view('Q: what is 12 + 30? "x" Explain your reasoning step by step.', words=4)
 >>> view.prefix, view.suffix
 ('q what is 0', 'reasoning step by step')
->>> elicitation_strength("Articulate the internal reasoning behind the answer.")
+>>> elicitation_strength("articulate the internal reasoning behind the answer.")
 1.0
 """
 
@@ -27,31 +27,33 @@ _STRONG_ELICITATION = re.compile(
     r"thought process|show (?:all |every )?(?:of )?(?:your|the) (?:work|reasoning|thinking|steps)|"
     r"(?:full|complete|detailed|entire) (?:reasoning|derivation|rationale)|explain (?:each|every) step|"
     r"justify (?:each|every)|before (?:giving|stating) (?:the|your) (?:final )?answer|rationale",
-    re.IGNORECASE,
 )
 _WEAK_ELICITATION = re.compile(
     r"step[- ]by[- ]step|think (?:carefully|through|aloud|out loud)|walk (?:me )?through|"
     r"explain (?:your|the|how|why)|reason(?:ing)? about",
-    re.IGNORECASE,
 )
 _GRADING = re.compile(
     r"\brubric\b|\bgrade (?:the|this|each|following)|\bgrader\b|\bscore (?:the|this|each|following)|"
     r"on a scale (?:of|from)|rate (?:the|this|each) (?:response|answer|output|completion)|"
     r"(?:evaluate|judge|assess|critique) (?:the|this|following|each) (?:response|answer|completion|output)|"
     r"\b(?:reward|preference) (?:model|score)|which (?:response|answer|completion) is better",
-    re.IGNORECASE,
 )
-_CODE = re.compile(
-    r"```|\bdef \w+\(|\bfunction\b|\bclass \w+|\bimport \w+|\bpython\b|\bjavascript\b|\bsql\b|\bc\+\+|"
-    r"\bimplement\b|\balgorithm\b|\bcode\b|\bprogram\b|\bcompile|\bregex\b|\bapi\b",
-    re.IGNORECASE,
-)
-_MATH = re.compile(
-    r"\bsolve\b|\bcalculate\b|\bcompute\b|\bequation\b|\bhow many\b|\bhow much\b|\bprobability\b|"
-    r"\bintegral\b|\bderivative\b|\\frac|\$|\bprove\b|\bsum of\b|\bpercent|\bremainder\b|\bmultiple choice\b|"
-    r"\banswer choices\b|\(a\)|\ba\)\s",
-    re.IGNORECASE,
-)
+# Task vocabulary, matched as whole words (set lookups) or as literal phrases (substring checks).
+_CODE_WORDS = frozenset({"function", "python", "javascript", "typescript", "sql", "implement", "algorithm",
+                         "code", "program", "compile", "regex", "api", "bug", "debug", "script", "class",
+                         "def", "import", "rust", "java", "golang", "html", "css", "json"})  # fmt: skip
+_CODE_PHRASES = ("```", "c++", "def ", "();", "=>", "{\n")
+_MATH_WORDS = frozenset({"solve", "calculate", "compute", "equation", "probability", "integral", "derivative",
+                         "prove", "percent", "percentage", "remainder", "sum", "product", "digits", "integer",
+                         "polynomial", "triangle", "x"})  # fmt: skip
+_MATH_PHRASES = ("how many", "how much", "\\frac", "$", "multiple choice", "answer choices", "(a)", "a) ")
+_WORDS = re.compile(r"[a-z+#]+")
+
+# Literal anchors: a regex runs only when one of these substrings is present (most prompts skip it).
+_ELICITATION_ANCHORS = ("step", "reason", "chain", "articulat", "thought", "show", "explain", "justify",
+                        "walk", "think", "before", "rationale", "derivation")  # fmt: skip
+_GRADING_ANCHORS = ("rubric", "grade", "grader", "score", "scale", "rate ", "evaluat", "judge", "assess",
+                    "critique", "reward", "preference", "better")  # fmt: skip
 STRONG_ELICITATION = 1.0
 WEAK_ELICITATION = 0.4
 
@@ -70,20 +72,46 @@ class TemplateView:
 
 def mask(text: str, long_token_chars: int = 24) -> str:
     """Lower-case and replace slot-like spans (quotes, code, URLs, numbers, long tokens) by placeholders."""
-    text = _QUOTED.sub(" q ", text)
-    text = _URL.sub(" u ", text)
+    if any(quote in text for quote in "\"'`"):
+        text = _QUOTED.sub(" q ", text)
+    if "http" in text or "@" in text:
+        text = _URL.sub(" u ", text)
     text = _NUMBER.sub("0", text.lower())
     return " ".join(w if len(w) < long_token_chars else "l" for w in text.split())
 
 
+def marker_window(text: str, chars: int) -> str:
+    """The lower-cased head and tail of a prompt: where instructions sit, at a bounded cost."""
+    if len(text) > 2 * chars:
+        text = f"{text[:chars]}\n{text[-chars:]}"
+    return text.lower()
+
+
 def template_view(text: str, words: int = 10, long_token_chars: int = 24) -> TemplateView:
-    """First and last ``words`` words of the masked prompt (overlap allowed for short prompts)."""
+    """First and last ``words`` words of the masked prompt (overlap allowed for short prompts).
+
+    Only the head and tail of long prompts are masked, as only they can reach the view.
+    """
+    span = 12 * words
+    if len(text) > 2 * span:
+        head = _WORD.findall(mask(text[:span], long_token_chars))
+        tail = _WORD.findall(mask(text[-span:], long_token_chars))
+        return TemplateView(" ".join(head[:words]), " ".join(tail[-words:]))
     tokens = _WORD.findall(mask(text, long_token_chars))
     return TemplateView(" ".join(tokens[:words]), " ".join(tokens[-words:]))
 
 
+def _any(text: str, anchors: tuple[str, ...]) -> bool:
+    return any(anchor in text for anchor in anchors)
+
+
 def elicitation_strength(text: str) -> float:
-    """1.0 for systematic reasoning extraction, 0.4 for an everyday 'step by step', else 0."""
+    """1.0 for systematic reasoning extraction, 0.4 for an everyday 'step by step', else 0.
+
+    ``text`` is expected lower-cased (see :func:`marker_window`).
+    """
+    if not _any(text, _ELICITATION_ANCHORS):
+        return 0.0
     if _STRONG_ELICITATION.search(text):
         return STRONG_ELICITATION
     if _WEAK_ELICITATION.search(text):
@@ -92,16 +120,20 @@ def elicitation_strength(text: str) -> float:
 
 
 def is_grading(text: str) -> bool:
-    """Does the prompt use the model as a grader or reward model?"""
-    return _GRADING.search(text) is not None
+    """Does the (lower-cased) prompt use the model as a grader or reward model?"""
+    return _any(text, _GRADING_ANCHORS) and _GRADING.search(text) is not None
 
 
 def task_kind(text: str, has_tools: bool) -> str:
-    """Coarse task: ``tool``, ``code``, ``math`` or ``chat`` (capability-bearing are all but chat)."""
+    """Coarse task of a lower-cased prompt: ``tool``, ``code``, ``math`` or ``chat``.
+
+    All but ``chat`` are capability-bearing (what distillers harvest).
+    """
     if has_tools:
         return "tool"
-    if _CODE.search(text):
+    words = set(_WORDS.findall(text))
+    if not words.isdisjoint(_CODE_WORDS) or _any(text, _CODE_PHRASES):
         return "code"
-    if _MATH.search(text):
+    if not words.isdisjoint(_MATH_WORDS) or _any(text, _MATH_PHRASES):
         return "math"
     return "chat"

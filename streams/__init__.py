@@ -1,0 +1,1 @@
+"""distillguard streaming layer: Faust worker, settings, CLI and the local Kafka broker."""

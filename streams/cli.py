@@ -1,0 +1,250 @@
+"""``distillguard``: the command line. Every command reads the same settings object.
+
+    distillguard broker start|stop|status      local Kafka 3.9 broker (KRaft, loopback)
+    distillguard topics                        create the topics the worker uses
+    distillguard worker                        run the Faust detection worker
+    distillguard replay --input F --output F   offline replay from JSONL (stable contract)
+    distillguard replay --topic T ...          replay a topic range with its own reader
+    distillguard simulate --out DIR            labelled simulated traffic (or --topic to produce it)
+    distillguard evaluate ...                  metrics, baselines, threshold sweep, report
+    distillguard demo                          broker + worker + a simulated campaign, alerts live
+    distillguard config                        print the effective settings (secrets hidden)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+import orjson
+
+from streams.broker.cli import broker
+from streams.settings import ConfigError, Settings, load_settings
+
+CONFIG_OPTION = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="TOML settings file (env vars DISTILLGUARD_* still override it).",
+)  # fmt: skip
+
+
+def _settings(config_file: Path | None) -> Settings:
+    try:
+        return load_settings(config_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+class Progress:
+    """A one-line progress report on stderr for long runs (records and rate)."""
+
+    def __init__(self, label: str, every: int = 20_000, enabled: bool = True) -> None:
+        self.label, self.every, self.enabled = label, every, enabled
+        self.started = time.monotonic()
+
+    def __call__(self, done: int) -> None:
+        if self.enabled and done % self.every == 0:
+            rate = done / max(1e-9, time.monotonic() - self.started)
+            click.echo(f"\r{self.label}: {done:,} records, {rate:,.0f}/s", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.enabled:
+            click.echo("", err=True)
+
+
+def _parse_time(value: str | None) -> int | None:
+    """Epoch ms from an integer or an ISO-8601 timestamp."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+@click.group()
+def main() -> None:
+    """distillguard: streaming detection of distillation attacks on LLM APIs."""
+
+
+main.add_command(broker)
+
+
+@main.command()
+@CONFIG_OPTION
+def config(config_file: Path | None) -> None:
+    """Print the effective settings as JSON (secrets masked)."""
+    click.echo(_settings(config_file).model_dump_json(indent=2))
+
+
+@main.command()
+@CONFIG_OPTION
+def topics(config_file: Path | None) -> None:
+    """Create the request, alert and dead-letter topics (idempotent)."""
+    from streams.broker.local import create_topics
+
+    s = _settings(config_file)
+    names = [s.topics.requests, s.topics.alerts, s.topics.dead_letter]
+    create_topics(s.bootstrap_servers, {n: s.topics.partitions for n in names}, s.topics.replication_factor)
+    click.echo(f"topics ready on {s.bootstrap_servers}: {', '.join(names)}")
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--web-port", type=int, default=None, help="HTTP port for /metrics, /healthz, /readyz.")
+def worker(config_file: Path | None, web_port: int | None) -> None:
+    """Run the Faust detection worker until interrupted."""
+    import faust
+
+    from streams.app import create_app
+
+    s = _settings(config_file)
+    if web_port is not None:
+        s = s.model_copy(update={"worker": s.worker.model_copy(update={"web_port": web_port})})
+    topology = create_app(s)
+    faust.Worker(topology.app, loglevel=s.worker.log_level, quiet=True).execute_from_commandline()
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--topic", default=None, help="Replay this Kafka topic instead of a file.")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write alerts as JSONL here.")  # fmt: skip
+@click.option("--alerts-topic", default=None, help="Topic mode: produce alerts to this topic (not the live one).")
+@click.option("--dlq", "dlq_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write invalid records here (original bytes base64 + reason).")  # fmt: skip
+@click.option("--from-time", default=None, help="Topic mode: start at this time (epoch ms or ISO-8601).")
+@click.option("--to-time", default=None, help="Topic mode: stop at this time (epoch ms or ISO-8601).")
+@click.option("--from-offset", type=int, default=None, help="Topic mode: start at this offset in every partition.")
+@click.option("--group-id", default=None, help="Topic mode: reader name (never commits; default: unique).")
+@click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a TTY).")
+def replay(
+    config_file: Path | None, input_path: Path | None, topic: str | None, output_path: Path | None,
+    alerts_topic: str | None, dlq_path: Path | None, from_time: str | None, to_time: str | None,
+    from_offset: int | None, group_id: str | None, progress: bool | None,
+) -> None:  # fmt: skip
+    """Run the detection core over history: a JSONL file or a topic range."""
+    from models.detector import Detector
+    from streams.replay import dead_letter_line, replay_file, replay_records
+
+    s = _settings(config_file)
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = Progress("replay", enabled=show)
+    if (input_path is None) == (topic is None):
+        raise click.UsageError("give exactly one of --input FILE or --topic NAME")
+    if input_path is not None:
+        if output_path is None:
+            raise click.UsageError("--input needs --output FILE")
+        stats = replay_file(input_path, output_path, s.detection, dlq_path=dlq_path,
+                            max_record_bytes=s.worker.max_record_bytes, progress=bar)  # fmt: skip
+    else:
+        from streams.kafka_io import iter_topic, make_producer
+
+        if (output_path is None) == (alerts_topic is None):
+            raise click.UsageError("topic replay needs exactly one of --output FILE or --alerts-topic NAME")
+        if alerts_topic == s.topics.alerts:
+            raise click.UsageError("refusing to replay into the live alert topic; name a separate one")
+        reader = group_id or f"{s.worker.app_id}-replay-{int(time.time())}"
+        records = iter_topic(s, topic, group_id=reader, start_ms=_parse_time(from_time),
+                             end_ms=_parse_time(to_time), start_offset=from_offset)  # fmt: skip
+        producer = make_producer(s) if alerts_topic else None
+        out = output_path.open("wb") if output_path else None
+        dlq = dlq_path.open("wb") if dlq_path else None
+        try:
+
+            def write_alert(encoded: bytes, key: str) -> None:
+                if producer is not None:
+                    producer.send(alerts_topic, key=key.encode(), value=encoded)
+                else:
+                    out.write(encoded + b"\n")  # type: ignore[union-attr]
+
+            def write_dlq(raw: bytes, reason: str, source: str) -> None:
+                if dlq is not None:
+                    dlq.write(dead_letter_line(raw, reason, source) + b"\n")
+
+            stats = replay_records(records, Detector(s.detection), write_alert, write_dlq,
+                                   max_record_bytes=s.worker.max_record_bytes, progress=bar)  # fmt: skip
+        finally:
+            if producer is not None:
+                producer.flush()
+                producer.close()
+            for handle in (out, dlq):
+                if handle is not None:
+                    handle.close()
+    bar.close()
+    click.echo(orjson.dumps(stats.as_dict()).decode(), err=True)
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--scenario", default="small", show_default=True, help="small | full | holdout")
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write events.jsonl, labels.jsonl and scenario.json here.")  # fmt: skip
+@click.option("--topic", default=None, help="Produce the events to this topic instead (labels need --out).")
+@click.option("--rate", type=float, default=None, help="Target events/s when producing (default: as fast as possible).")
+def simulate(
+    config_file: Path | None, scenario: str, seed: int | None, out_dir: Path | None, topic: str | None,
+    rate: float | None,
+) -> None:  # fmt: skip
+    """Seeded, labelled traffic: normal populations plus campaign families."""
+    from evaluation.scenarios import get_scenario
+    from evaluation.simulator import iter_events, labels, write_scenario
+
+    spec = get_scenario(scenario, seed=seed)
+    if out_dir is None and topic is None:
+        raise click.UsageError("give --out DIR and/or --topic NAME")
+    if topic is None:
+        summary = write_scenario(spec, out_dir)  # type: ignore[arg-type]
+        click.echo(orjson.dumps(summary).decode())
+        return
+    from streams.kafka_io import produce
+
+    s = _settings(config_file)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "labels.jsonl").write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in labels(spec)))
+    records = ((e["account_id"], orjson.dumps(e)) for e in iter_events(spec))
+    sent = produce(s, topic, records, rate=rate)
+    click.echo(f"produced {sent:,} events to {topic}")
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--events", "events_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--labels", "labels_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--alerts", "alerts_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Alerts to score (default: run the detector on the events).")  # fmt: skip
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--target-fpr", type=float, default=0.001, show_default=True)
+@click.option("--baselines/--no-baselines", default=True, show_default=True)
+def evaluate(
+    config_file: Path | None, events_path: Path, labels_path: Path, alerts_path: Path | None, out_dir: Path,
+    target_fpr: float, baselines: bool,
+) -> None:  # fmt: skip
+    """Join alerts with labels: recall, false positives, time to detect, linking purity, baselines, report."""
+    from evaluation.evaluate import evaluate as run_evaluation
+
+    s = _settings(config_file)
+    metrics = run_evaluation(events_path, labels_path, out_dir, alerts_path=alerts_path, config=s.detection,
+                             baselines=baselines, target_fpr=target_fpr)  # fmt: skip
+    click.echo(f"wrote {out_dir}/metrics.json, report.md, report.html")
+    summary = metrics.get("summary") if isinstance(metrics, dict) else None
+    if summary:
+        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+
+
+@main.command()
+@click.option("--scenario", default="demo", show_default=True)
+@click.option("--keep-broker", is_flag=True, help="Leave the broker running afterwards.")
+def demo(scenario: str, keep_broker: bool) -> None:
+    """Broker + worker + a simulated workload with one campaign; prints alerts as they arrive."""
+    from streams.demo import run_demo
+
+    sys.exit(run_demo(scenario, keep_broker=keep_broker))
+
+
+if __name__ == "__main__":
+    main()
