@@ -43,6 +43,7 @@ SHARES = (
     "code",
     "young_account",
     "easy_entry_tier",
+    "single_turn",
 )
 _SCALARS = ("gap_log_mean", "gap_log_var", "population_anomaly", "own_evidence", "max_own_evidence", "age_days")
 
@@ -160,6 +161,7 @@ class AccountState:
             float(f.task == "code"),
             float(f.young_account),
             float(f.easy_entry_tier),
+            float(f.conversation_turns == 0),
         )
         # The first requests weigh more (running mean) until the EW horizon takes over.
         weight = max(alpha, 1.0 / self.events)

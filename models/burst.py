@@ -24,19 +24,31 @@ class MidasBurst:
     def __init__(self, width: int = 4096, depth: int = 4, decay: float = 0.5) -> None:
         self.current = CountMin(width, depth)
         self.total = CountMin(width, depth)
+        self.members = CountMin(width, depth)  # (key, member) pairs already counted in this bucket
         self.decay = decay
         self.bucket = 0
         self.first_bucket: int | None = None
 
-    def score(self, key: str, bucket: int) -> float:
-        """Count one ``key`` edge at time ``bucket`` and return its chi-square burst score (≥ 0)."""
+    def score(self, key: str, bucket: int, member: str | None = None) -> float:
+        """Count one ``key`` edge at time ``bucket`` and return its chi-square burst score (≥ 0).
+
+        With ``member`` (an account id), each member counts once per bucket: the score then measures
+        how many *distinct* accounts hit the key together (lockstep), not one account's own burst.
+        """
         if self.first_bucket is None:
             self.first_bucket = bucket
         if bucket > self.bucket:
             self.current.scale(self.decay ** min(bucket - self.bucket, 64))
+            self.members.scale(0.0)
             self.bucket = bucket
-        a = self.current.add(key)
-        s = self.total.add(key)
+        if member is not None:
+            pair = f"{key}\x1f{member}"
+            if self.members.estimate(pair) >= 1.0:
+                return self._chi2(self.current.estimate(key), self.total.estimate(key))
+            self.members.add(pair)
+        return self._chi2(self.current.add(key), self.total.add(key))
+
+    def _chi2(self, a: float, s: float) -> float:
         t = max(1, self.bucket - self.first_bucket + 1)
         if t == 1 or s == 0:
             return 0.0

@@ -104,10 +104,10 @@ class CampaignConfig(_Section):
     """Linking accounts into campaigns."""
 
     link_min_evidence: float = Field(
-        default=0.15, ge=0, le=1, description="own evidence an account needs before weak keys link it"
+        default=0.05, ge=0, le=1, description="own evidence an account needs before weak keys link it"
     )
     payment_link_min_evidence: float = Field(
-        default=0.05, ge=0, le=1, description="own evidence an account needs before a payment method links it"
+        default=0.02, ge=0, le=1, description="own evidence an account needs before a payment method links it"
     )
     link_keys: tuple[Literal["payment", "ip24", "ua_cluster", "proxy_asn"], ...] = Field(
         default=("payment", "ip24"), description="which shared attributes link accounts"
@@ -123,24 +123,31 @@ class FusionWeights(_Section):
     """Log-odds weights: score = sigmoid(bias + sum(weight * signal)), each signal in [0, 1]."""
 
     bias: float = -7.0
+    # what distillers do: extraction markers, templates, one-shot prompts, new-model pivots
     elicitation: float = 2.5
     grading: float = 2.0
-    capability: float = 1.0
-    thinking: float = 0.8
-    tool_use: float = 0.6
     template_repetition: float = 1.0
+    single_turn: float = 1.0
+    new_model_pivot: float = 2.0
+    heavy_extraction: float = 3.0
+    # how they operate: fresh accounts on easy tiers, rotating proxies, round-the-clock
     young_account: float = 1.5
     easy_entry_tier: float = 0.7
-    proxy_network: float = 1.2
+    proxy_network: float = 0.8
     ip_rotation: float = 1.5
-    flat_diurnal: float = 0.8
-    new_model_pivot: float = 1.5
-    heavy_volume: float = 1.5
-    population_anomaly: float = 1.0
+    flat_diurnal: float = 0.5
+    # what power users also do (weak alone, so heavy legitimate use is not punished)
+    capability: float = 0.8
+    thinking: float = 0.4
+    tool_use: float = 0.3
+    heavy_volume: float = 0.3
+    population_anomaly: float = 0.7
+    # coordination: the hydra seen as a whole
     cluster_crowd: float = 1.0
     cluster_lockstep: float = 1.0
     campaign: float = 3.0
     shared_payment: float = 1.5
+    # trust
     established_account: float = -2.0
 
 

@@ -31,8 +31,8 @@ _MS_PER_HOUR = 3_600_000
 
 # Account signals that describe behaviour (fed to the population model).
 BEHAVIOUR_SIGNALS = (
-    "elicitation", "grading", "capability", "thinking", "tool_use", "template_repetition",
-    "proxy_network", "ip_rotation", "new_model_pivot", "heavy_volume", "flat_diurnal",
+    "elicitation", "grading", "capability", "thinking", "tool_use", "template_repetition", "single_turn",
+    "proxy_network", "ip_rotation", "new_model_pivot", "heavy_volume", "flat_diurnal", "heavy_extraction",
 )  # fmt: skip
 
 
@@ -145,6 +145,7 @@ class AccountStage:
         age_days = state.scalar("age_days")
         young = state.share("young_account")
         flatness = state.hour_flatness()
+        heavy = _clip(state.peak_hour / fc.heavy_volume_per_hour)
         return {
             "elicitation": state.share("elicitation"),
             "grading": state.share("grading"),
@@ -152,13 +153,15 @@ class AccountStage:
             "thinking": state.share("thinking"),
             "tool_use": state.share("tool_use"),
             "template_repetition": state.share("template_repeat"),
+            "single_turn": state.share("single_turn"),
             "young_account": young,
             "easy_entry_tier": state.share("easy_entry_tier"),
             "proxy_network": state.share("proxy_network"),
             "ip_rotation": state.share("network_rotation"),
             "flat_diurnal": _clip((flatness - fc.flat_diurnal_floor) / (1.0 - fc.flat_diurnal_floor)),
             "new_model_pivot": state.share("new_model"),
-            "heavy_volume": _clip(state.peak_hour / fc.heavy_volume_per_hour),
+            "heavy_volume": heavy,
+            "heavy_extraction": heavy * _clip(state.share("elicitation") + state.share("grading")),
             "population_anomaly": _clip(
                 (state.scalar("population_anomaly") - fc.population_anomaly_floor)
                 / (1.0 - fc.population_anomaly_floor)
@@ -239,9 +242,9 @@ class ClusterStage:
         self.clusters[obs.cluster_id] = cluster.to_bytes()
 
         bucket = obs.ts // (self.config.burst.bucket_seconds * 1000)
-        chi2 = self.burst.score(obs.cluster_id, bucket)
+        chi2 = self.burst.score(obs.cluster_id, bucket, member=obs.account_id)
         if obs.asn is not None:
-            chi2 = max(chi2, self.burst.score(f"{obs.cluster_id}|asn:{obs.asn}", bucket))
+            chi2 = max(chi2, self.burst.score(f"{obs.cluster_id}|asn:{obs.asn}", bucket, member=obs.account_id))
         composition = cluster.suspicious_share
         crowd = _clip(cluster.distinct_accounts() / cc.crowd_accounts) * composition
         saturation = math.log1p(self.config.burst.saturation)

@@ -1,0 +1,58 @@
+# distillguard — the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv demo test test-unit test-integration lint format bench evaluate report broker-start broker-stop clean schemas
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/distillguard demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q --timeout=900
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not integration"
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -q -m integration
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+schemas: $(STAMP)
+	$(BIN)/python -m schemas.generate
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+# The full scenario from the README: simulate → replay → evaluate, report under docs/.
+report: $(STAMP)
+	$(BIN)/distillguard simulate --scenario full --out out/full
+	$(BIN)/distillguard replay --input out/full/events.jsonl --output out/full/alerts.jsonl --progress
+	$(BIN)/distillguard evaluate --events out/full/events.jsonl --labels out/full/labels.jsonl \
+		--alerts out/full/alerts.jsonl --out docs/report
+
+broker-start: $(STAMP)
+	$(BIN)/distillguard broker start
+
+broker-stop: $(STAMP)
+	$(BIN)/distillguard broker stop
+
+clean:
+	-$(BIN)/distillguard broker stop
+	rm -rf .distillguard out .pytest_cache

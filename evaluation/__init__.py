@@ -1,0 +1,1 @@
+"""Offline evaluation of distillguard: labelled traffic simulation, detector runs, metrics and reports."""
