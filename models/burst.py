@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+from models.hashing import stable_hash64
 from models.sketches import CountMin
 
 
@@ -24,7 +25,7 @@ class MidasBurst:
     def __init__(self, width: int = 4096, depth: int = 4, decay: float = 0.5) -> None:
         self.current = CountMin(width, depth)
         self.total = CountMin(width, depth)
-        self.members = CountMin(width, depth)  # (key, member) pairs already counted in this bucket
+        self.members: set[int] = set()  # (key, member) pairs already counted in the current bucket
         self.decay = decay
         self.bucket = 0
         self.first_bucket: int | None = None
@@ -39,11 +40,11 @@ class MidasBurst:
             self.first_bucket = bucket
         if bucket > self.bucket:
             self.current.scale(self.decay ** min(bucket - self.bucket, 64))
-            self.members.scale(0.0)
+            self.members.clear()
             self.bucket = bucket
         if member is not None:
-            pair = f"{key}\x1f{member}"
-            if self.members.estimate(pair) >= 1.0:
+            pair = stable_hash64(f"{key}\x1f{member}")
+            if pair in self.members:
                 return self._chi2(self.current.estimate(key), self.total.estimate(key))
             self.members.add(pair)
         return self._chi2(self.current.add(key), self.total.add(key))

@@ -23,7 +23,7 @@ from models.clustering import SimHashClusterer
 from models.config import DetectionConfig
 from models.embedder import HashingEmbedder
 from models.hashing import stable_hash32
-from models.text import elicitation_strength, is_grading, marker_window, task_kind, template_view
+from models.text import elicitation_strength, instruction_view, is_grading, marker_window, task_kind, template_view
 from schemas.request_event import RequestEvent
 
 _MS_PER_DAY = 86_400_000
@@ -110,11 +110,14 @@ class FeatureExtractor:
         elicitation = elicitation_strength(window)
         grading = is_grading(window)
         view = template_view(text, fc.template_view_words, fc.long_token_chars)
+        markers = ("e" if elicitation > 0 else "") + ("g" if grading else "")
+        instruction = instruction_view(window, 2 * fc.template_view_words, fc.long_token_chars) if markers else ""
         if event.prompt_embedding is not None:
             embedding = self.embedder.project(event.prompt_embedding)
         else:
-            embedding = self.embedder.embed_text(view.text)
-        markers = ("e" if elicitation >= 1.0 else "") + ("g" if grading else "")
+            embedding = self.embedder.embed_text(instruction or view.text)
+        # A marked instruction defines the cluster on its own; the task kind depends on the filler.
+        cluster_task = "instr" if instruction else task
         age_days = None
         if event.account_created_ts is not None:
             age_days = max(0.0, (event.ts - event.account_created_ts) / _MS_PER_DAY)
@@ -142,15 +145,14 @@ class FeatureExtractor:
             conversation_turns=event.conversation_turns or 0,
             prefix_hash=stable_hash32(view.prefix, seed) if view.prefix else 0,
             suffix_hash=stable_hash32(view.suffix, seed) if view.suffix else 0,
-            cluster_id=self.clusterer.cluster_id(task, markers, embedding),
+            cluster_id=self.clusterer.cluster_id(cluster_task, markers, embedding),
             new_model=self.models.observe(event.model, event.ts),
         )
 
 
 def network_of(ip: str) -> str:
     """The /24 of an IPv4 address or the /48 of an IPv6 address, as text."""
-    address = ipaddress.ip_address(ip)
-    if address.version == 4:
+    if ":" not in ip:  # IPv4 (already validated and normalised by the schema)
         return ip.rsplit(".", 1)[0]
     return str(ipaddress.ip_network(f"{ip}/48", strict=False).network_address)
 

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from collections.abc import Mapping
 
 from models.config import FusionConfig, FusionWeights
@@ -59,10 +60,17 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
 
 def fuse(signals: Mapping[str, float], weights: FusionWeights) -> float:
     """The fused score in [0, 1]."""
+    table = _weight_table(weights)
     logit = weights.bias
     for name, value in signals.items():
-        logit += getattr(weights, name) * value
+        logit += table[name] * value
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+
+
+@lru_cache(maxsize=64)
+def _weight_table(weights: FusionWeights) -> dict[str, float]:
+    # FusionWeights is frozen (hashable), so its lookup table is built once per configuration.
+    return weights.model_dump()
 
 
 def severity_for(score: float, config: FusionConfig) -> Severity | None:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from models.hashing import stable_hash32, stable_hash64
+from models.hashing import stable_hash64
 
 
 class HyperLogLog:
@@ -52,25 +50,44 @@ class HyperLogLog:
 
 
 class CountMin:
-    """Count-min sketch of float counts with decay (used by the MIDAS-style burst score)."""
+    """Count-min sketch of float counts with O(1) decay (used by the MIDAS-style burst score).
+
+    Cells hold counts divided by a running ``scale``, so decaying every cell is one multiplication
+    of ``scale``; one 64-bit hash per key gives all rows (double hashing).
+    """
+
+    _RENORMALISE_BELOW = 1e-150
 
     def __init__(self, width: int = 4096, depth: int = 4) -> None:
         self.width = width
         self.depth = depth
-        self.table = np.zeros((depth, width), dtype=np.float64)
-        self._rows = np.arange(depth)
+        self.rows = [[0.0] * width for _ in range(depth)]
+        self.scale_factor = 1.0
 
     def _cells(self, key: str) -> list[int]:
-        return [stable_hash32(key, row) % self.width for row in range(self.depth)]
+        h = stable_hash64(key)
+        h1, h2 = h & 0xFFFFFFFF, (h >> 32) | 1
+        return [(h1 + i * h2) % self.width for i in range(self.depth)]
 
     def add(self, key: str, amount: float = 1.0) -> float:
         """Add ``amount`` to the key; returns the new estimate."""
-        cells = self._cells(key)
-        self.table[self._rows, cells] += amount
-        return float(self.table[self._rows, cells].min())
+        stored = amount / self.scale_factor
+        smallest = math.inf
+        for row, cell in zip(self.rows, self._cells(key), strict=True):
+            row[cell] += stored
+            smallest = min(smallest, row[cell])
+        return smallest * self.scale_factor
 
     def estimate(self, key: str) -> float:
-        return float(self.table[self._rows, self._cells(key)].min())
+        return min(row[cell] for row, cell in zip(self.rows, self._cells(key), strict=True)) * self.scale_factor
 
     def scale(self, factor: float) -> None:
-        self.table *= factor
+        """Multiply every count by ``factor`` (0 clears the sketch)."""
+        if factor == 0.0:
+            self.rows = [[0.0] * self.width for _ in range(self.depth)]
+            self.scale_factor = 1.0
+            return
+        self.scale_factor *= factor
+        if self.scale_factor < self._RENORMALISE_BELOW:
+            self.rows = [[value * self.scale_factor for value in row] for row in self.rows]
+            self.scale_factor = 1.0

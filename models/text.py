@@ -105,6 +105,26 @@ def _any(text: str, anchors: tuple[str, ...]) -> bool:
     return any(anchor in text for anchor in anchors)
 
 
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n+")
+
+
+def instruction_view(text: str, words: int = 24, long_token_chars: int = 24) -> str:
+    """The masked sentences of a lower-cased prompt that carry extraction markers ('' when none).
+
+    A template's instruction ("articulate the internal reasoning ...", "score the answer with this
+    rubric ...") is the part that stays fixed while its slot filler changes, so clustering on it puts
+    one template with any filler together.
+    """
+    kept = [
+        sentence
+        for sentence in _SENTENCE.split(text)
+        if (_any(sentence, _ELICITATION_ANCHORS) and (_STRONG_ELICITATION.search(sentence)
+                                                      or _WEAK_ELICITATION.search(sentence)))
+        or (_any(sentence, _GRADING_ANCHORS) and _GRADING.search(sentence))
+    ]  # fmt: skip
+    return " ".join(_WORD.findall(mask(" ".join(kept), long_token_chars))[:words])
+
+
 def elicitation_strength(text: str) -> float:
     """1.0 for systematic reasoning extraction, 0.4 for an everyday 'step by step', else 0.
 

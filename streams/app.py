@@ -21,6 +21,7 @@ from typing import Any
 
 import faust
 import orjson
+from faust.exceptions import ProducerSendError
 
 from models.fusion import severity_for
 from models.stages import AccountObservation, AccountStage, AlertStage, Assessment, ClusterStage
@@ -30,6 +31,11 @@ from streams.metrics import WorkerMetrics
 from streams.settings import Settings
 
 log = logging.getLogger("distillguard.worker")
+
+# Producer request cap. Records rejected for size (> worker.max_record_bytes) still go to the dead-letter
+# topic with their original bytes, so the producer must accept more than the 1 MiB aiokafka default
+# (the dead-letter topic's max.message.bytes must allow them too).
+PRODUCER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -85,6 +91,7 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         web_port=worker.web_port,
         web_in_thread=True,
         producer_linger_ms=5,
+        producer_max_request_size=PRODUCER_MAX_REQUEST_BYTES,
         stream_wait_empty=False,
     )
     metrics = metrics or WorkerMetrics()
@@ -123,16 +130,23 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         message = event.message
         metrics.dead_letters.inc()
         log.warning("dead-lettered %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
-        await dead_letter.send(
-            key=event.key,
-            value=event.value if isinstance(event.value, bytes) else bytes(event.value or b""),
-            headers={
-                "dlq.reason": reason.encode(),
-                "dlq.source.topic": message.topic.encode(),
-                "dlq.source.partition": str(message.partition).encode(),
-                "dlq.source.offset": str(message.offset).encode(),
-            },
-        )
+        value = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
+        headers = {
+            "dlq.reason": reason.encode(),
+            "dlq.source.topic": message.topic.encode(),
+            "dlq.source.partition": str(message.partition).encode(),
+            "dlq.source.offset": str(message.offset).encode(),
+        }
+        try:
+            await dead_letter.send(key=event.key, value=value, headers=headers)
+        except ProducerSendError as exc:
+            # Too large even for the dead-letter topic: never crash the agent over it (that loses the
+            # record silently); send the reason and the original's size instead of its bytes.
+            log.error("could not dead-letter %d bytes from %s[%s]@%s: %s",
+                      len(value), message.topic, message.partition, message.offset, exc)  # fmt: skip
+            headers["dlq.reason"] = f"{reason}; original value ({len(value)} bytes) not forwarded".encode()
+            headers["dlq.original.bytes"] = str(len(value)).encode()
+            await dead_letter.send(key=event.key, value=b"", headers=headers)
 
     def validate_live(event: RequestEvent) -> None:
         now_ms = int(time.time() * 1000)

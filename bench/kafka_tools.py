@@ -1,0 +1,139 @@
+"""kafka-python helpers for the benchmark: a fast bulk producer, offsets, topic cleanup, an alert tail."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
+from kafka.partitioner.default import murmur2
+
+from streams.broker.local import create_topics
+
+# Topics the benchmark creates keep everything until it deletes them (the dev broker's default is
+# 256 MiB per partition, less than 1M simulated events with prompts).
+KEEP_ALL = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+
+def make_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None:
+    create_topics(bootstrap, {name: partitions for name in names}, configs=KEEP_ALL, timeout=60)
+
+
+class KeyPartitioner:
+    """Java-compatible murmur2 key → partition, cached per key (accounts repeat, murmur2 is pure Python)."""
+
+    def __init__(self, partitions: int) -> None:
+        self.partitions = partitions
+        self._cache: dict[bytes, int] = {}
+
+    def __call__(self, key: bytes) -> int:
+        p = self._cache.get(key)
+        if p is None:
+            p = (murmur2(key) & 0x7FFFFFFF) % self.partitions
+            self._cache[key] = p
+        return p
+
+
+def bulk_producer(bootstrap: str, *, linger_ms: int = 20, batch_bytes: int = 1 << 20) -> KafkaProducer:
+    """Throughput-tuned producer: big batches, no compression (no lz4/zstd libs; gzip costs CPU), acks=1."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap.split(","),
+        acks=1,
+        enable_idempotence=False,
+        linger_ms=linger_ms,
+        batch_size=batch_bytes,
+        buffer_memory=256 << 20,
+        max_request_size=8 << 20,
+        compression_type=None,
+        max_block_ms=120_000,
+    )
+
+
+def bulk_produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes, bytes]], partitions: int) -> dict[str, Any]:
+    """Send every (key, value) as fast as kafka-python can; returns count, bytes, seconds and rate."""
+    producer = bulk_producer(bootstrap)
+    partition_of = KeyPartitioner(partitions)
+    sent = 0
+    size = 0
+    started = time.perf_counter()
+    try:
+        send = producer.send
+        for key, value in records:
+            send(topic, key=key, value=value, partition=partition_of(key))
+            sent += 1
+            size += len(value)
+        producer.flush(timeout=300)
+    finally:
+        producer.close(timeout=30)
+    elapsed = time.perf_counter() - started
+    return {
+        "records": sent,
+        "value_bytes": size,
+        "mean_value_bytes": round(size / max(1, sent), 1),
+        "seconds": round(elapsed, 2),
+        "records_per_s": round(sent / elapsed, 1),
+        "mb_per_s": round(size / elapsed / 1e6, 2),
+        "compression": "none",
+        "distinct_keys": len(partition_of._cache),
+    }
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
+    try:
+        partitions = sorted(consumer.partitions_for_topic(topic) or [])
+        tps = [TopicPartition(topic, p) for p in partitions]
+        return {tp.partition: off for tp, off in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
+
+
+def delete_topics_with(bootstrap: str, fragment: str) -> list[str]:
+    """Delete every topic whose name contains ``fragment`` (the run id); returns the names."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="distillguard-bench-cleanup")
+    try:
+        names = [t for t in admin.list_topics() if fragment in t]
+        if names:
+            with contextlib.suppress(Exception):
+                admin.delete_topics(names, timeout_ms=60_000, raise_errors=False)
+        return names
+    finally:
+        admin.close()
+
+
+class AlertTail(threading.Thread):
+    """Reads the alert topic from the beginning and records each alert's wall-clock arrival time."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        super().__init__(name="alert-tail", daemon=True)
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False,
+            auto_offset_reset="earliest", fetch_max_wait_ms=20,
+        )  # fmt: skip
+        partitions = self.consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            raise RuntimeError(f"alert topic {topic} has no partitions")
+        self.consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+        self.consumer.seek_to_beginning()
+        self.arrivals: list[tuple[float, dict[str, Any]]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.is_set():
+                batch = self.consumer.poll(timeout_ms=50, max_records=10_000)
+                now = time.time()
+                for messages in batch.values():
+                    for message in messages:
+                        self.arrivals.append((now, orjson.loads(message.value)))
+        finally:
+            self.consumer.close()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)

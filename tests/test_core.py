@@ -1,0 +1,189 @@
+"""The detection core without Kafka: determinism, compact state, dedupe, alert policy, config errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from models.account_state import AccountLayout, AccountState
+from models.clustering import SimHashClusterer
+from models.config import AccountConfig, DetectionConfig, FusionConfig
+from models.detector import Detector
+from models.embedder import HashingEmbedder
+from models.features import FeatureExtractor
+from models.fusion import should_alert
+from models.stages import AccountObservation, Assessment
+from models.text import template_view
+from schemas import RequestEvent
+from schemas.suspicion_event import Severity
+
+T0 = 1_767_225_600_000
+TEMPLATE = "{q}\n\nArticulate the internal reasoning behind a completed response, step by step."
+QUESTIONS = [
+    "Natalia sold clips to 48 of her friends in April. How many clips did she sell in May?",
+    "A train travels 120 km in 2 hours. What is its average speed?",
+    "What is the remainder when 2^100 is divided by 7?",
+    "Prove that the square root of 2 is irrational.",
+]
+
+
+def event(i: int, account: str, prompt: str, **extra: object) -> RequestEvent:
+    fields = dict(schema_version=1, event_id=f"{account}-{i}", ts=T0 + i * 60_000, account_id=account,
+                  ip="203.0.113.9", model="atlas-2-pro", input_tokens=40, output_tokens=400, prompt=prompt)  # fmt: skip
+    fields.update(extra)
+    return RequestEvent.model_validate(fields)
+
+
+def test_template_with_different_fillers_shares_its_suffix_view_and_cluster() -> None:
+    views = {template_view(TEMPLATE.format(q=q), words=8).suffix for q in QUESTIONS}
+    assert len(views) == 1
+    extractor = FeatureExtractor(DetectionConfig())
+    clusters = {extractor.extract(event(i, "a", TEMPLATE.format(q=q))).cluster_id for i, q in enumerate(QUESTIONS)}
+    assert len(clusters) <= 2, clusters
+
+
+def test_cluster_ids_do_not_depend_on_the_process_hash_seed() -> None:
+    code = (
+        "from models.features import FeatureExtractor; from models.config import DetectionConfig;"
+        "from tests.test_core import event, TEMPLATE, QUESTIONS;"
+        "fx = FeatureExtractor(DetectionConfig());"
+        "print(','.join(fx.extract(event(i, 'a', TEMPLATE.format(q=q))).cluster_id for i, q in enumerate(QUESTIONS)))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout  # fmt: skip
+        for seed in ("1", "2", "31337")
+    }
+    assert len(outputs) == 1
+
+
+def test_embedder_and_clusterer_are_deterministic_for_a_seed() -> None:
+    a = HashingEmbedder(dims=32, seed=5).embed_text("grade this answer")
+    b = HashingEmbedder(dims=32, seed=5).embed_text("grade this answer")
+    assert (a == b).all()
+    c1 = SimHashClusterer(bits=6, dims=32, seed=5)
+    c2 = SimHashClusterer(bits=6, dims=32, seed=5)
+    assert c1.cluster_id("math", "e", a) == c2.cluster_id("math", "e", a)
+
+
+def test_gateway_embeddings_of_any_width_are_projected() -> None:
+    embedder = HashingEmbedder(dims=16, seed=1)
+    assert embedder.project([0.5] * 384).shape == (16,)
+    assert embedder.project([0.1, 0.2, 0.3]).shape == (16,)
+
+
+def test_account_state_is_compact_and_round_trips() -> None:
+    layout = AccountLayout(AccountConfig())
+    assert layout.size <= 1024
+    config = DetectionConfig()
+    extractor = FeatureExtractor(config)
+    state = AccountState.new(layout)
+    for i, q in enumerate(QUESTIONS * 5):
+        state.update(extractor.extract(event(i, "a", TEMPLATE.format(q=q))), config.account.ew_alpha)
+    restored = AccountState.from_bytes(layout, state.to_bytes())
+    assert restored.to_bytes() == state.to_bytes()
+    assert restored.events == 20
+    assert restored.share("elicitation") > 0.9
+    assert restored.share("template_repeat") > 0.8
+
+
+def test_duplicate_event_ids_count_once() -> None:
+    detector = Detector()
+    e = event(1, "dup", "hello there")
+    detector.process(e)
+    detector.process(e)
+    detector.process(event(2, "dup", "and again"))
+    assert detector.last_assessment is not None
+    assert detector.last_assessment.events_seen == 2
+    assert detector.accounts.duplicates == 1
+
+
+def test_alert_policy_cooldown_and_escalation() -> None:
+    fc = FusionConfig(cooldown_minutes=60)
+    assert should_alert(Severity.MEDIUM, 0, 0, T0, fc)
+    assert not should_alert(Severity.MEDIUM, Severity.MEDIUM.rank, T0, T0 + 59 * 60_000, fc)
+    assert should_alert(Severity.MEDIUM, Severity.MEDIUM.rank, T0, T0 + 60 * 60_000, fc)
+    assert should_alert(Severity.HIGH, Severity.MEDIUM.rank, T0, T0 + 1, fc)
+    assert not should_alert(Severity.LOW, Severity.HIGH.rank, T0, T0 + 10**9, fc)
+    assert not should_alert(None, 0, 0, T0, fc)
+
+
+def coordinated_campaign(accounts: int = 12, rounds: int = 12) -> list[RequestEvent]:
+    """Young accounts behind rotating proxies sharing two payment methods, one extraction template."""
+    events = []
+    for r in range(rounds):
+        for a in range(accounts):
+            q = QUESTIONS[(r + a) % len(QUESTIONS)]
+            events.append(event(r * accounts + a, f"hydra-{a}", TEMPLATE.format(q=q.replace("48", str(r))),
+                                ip=f"198.51.{(r + a) % 7}.{a + 10}", account_created_ts=T0 - 2 * 86_400_000,
+                                account_tier="free", asn=64500, asn_type="proxy", payment_fingerprint=f"card-{a % 2}",
+                                conversation_turns=0, thinking=True))  # fmt: skip
+    return sorted(events, key=lambda e: e.ts)
+
+
+def ordinary_users(accounts: int = 12, rounds: int = 12) -> list[RequestEvent]:
+    chats = ["Can you suggest a name for my cat?", "Write a short poem about autumn leaves.",
+             "What should I cook tonight with rice and beans?", "Summarise the plot of Hamlet briefly."]  # fmt: skip
+    events = []
+    for r in range(rounds):
+        for a in range(accounts):
+            events.append(event(r * accounts + a, f"user-{a}", chats[(r * 3 + a) % len(chats)],
+                                ip=f"192.0.2.{a + 1}", account_created_ts=T0 - 800 * 86_400_000,
+                                account_tier="pro", asn=64501, asn_type="isp", conversation_turns=r % 4))  # fmt: skip
+    return events
+
+
+def test_detector_flags_a_coordinated_campaign_and_not_ordinary_users() -> None:
+    detector = Detector()
+    alerts = []
+    for e in sorted(coordinated_campaign() + ordinary_users(), key=lambda e: e.ts):
+        alerts += detector.process(e)
+    flagged = {a.account_id for a in alerts if a.severity.rank >= Severity.MEDIUM.rank}
+    assert {f"hydra-{a}" for a in range(12)} <= flagged
+    assert not any(a.startswith("user-") for a in flagged)
+    campaign_alert = next(a for a in alerts if a.account_id.startswith("hydra-") and a.campaign_id)
+    assert campaign_alert.campaign_size >= 3
+    assert {r.signal for r in campaign_alert.reasons} & {"campaign", "elicitation", "shared_payment"}
+    for alert in alerts:
+        dumped = alert.model_dump_json()
+        assert "Articulate" not in dumped and "Natalia" not in dumped
+
+
+def test_replay_is_deterministic_and_alert_ids_are_stable() -> None:
+    stream = coordinated_campaign(8, 10)
+
+    def run() -> list[tuple[str, str, str]]:
+        detector = Detector()
+        return [(a.alert_id, a.severity.value, a.trigger_event_id) for e in stream for a in detector.process(e)]
+
+    first, second = run(), run()
+    assert first and first == second
+
+
+def test_stage_messages_round_trip_through_dicts() -> None:
+    detector = Detector()
+    observation = detector.accounts.process(event(1, "a", TEMPLATE.format(q=QUESTIONS[0])))
+    assert observation is not None
+    assert AccountObservation.from_dict(observation.to_dict()) == observation
+    assessment = detector.clusters.process(observation)
+    assert Assessment.from_dict(assessment.to_dict()) == assessment
+
+
+def test_idle_accounts_are_evicted() -> None:
+    config = DetectionConfig(account=AccountConfig(idle_evict_hours=1))
+    detector = Detector(config)
+    detector.process(event(0, "old", "hello"))
+    detector.process(event(0, "new", "hello", ts=T0 + 3 * 3_600_000))
+    assert "old" not in detector.accounts.accounts
+    assert detector.accounts.evicted == 1
+
+
+def test_config_errors_are_clear() -> None:
+    with pytest.raises(ValidationError, match="severity thresholds must rise"):
+        FusionConfig(medium=0.9, high=0.8)
+    with pytest.raises(ValidationError, match="extra"):
+        DetectionConfig.model_validate({"fusion": {"mediun": 0.5}})

@@ -1,0 +1,24 @@
+"""The tiny runnable examples in the core's docstrings are tests too."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import models
+import schemas
+
+MODULES = sorted(
+    f"{package.__name__}.{info.name}"
+    for package in (models, schemas)
+    for info in pkgutil.iter_modules(package.__path__)
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} doctest failure(s) in {name}"
