@@ -39,8 +39,14 @@ def create_passthrough(
     )
 
     def raw_topic(name: str) -> Any:
-        return app.topic(name, key_type=str, value_type=bytes, key_serializer="raw", value_serializer="raw",
-                         partitions=partitions)  # fmt: skip
+        return app.topic(
+            name,
+            key_type=str,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=partitions,
+        )
 
     src, dst = raw_topic(source), raw_topic(sink)
     stats = {"count": 0, "first": None, "last": None}
@@ -77,8 +83,9 @@ def main() -> None:
     parser.add_argument("--web-port", type=int, required=True)
     parser.add_argument("--data-dir", default=".distillguard/bench-passthrough")
     args = parser.parse_args()
-    app = create_passthrough(args.app_id, args.bootstrap, args.source, args.sink, args.partitions,
-                             args.web_port, args.data_dir)  # fmt: skip
+    app = create_passthrough(
+        args.app_id, args.bootstrap, args.source, args.sink, args.partitions, args.web_port, args.data_dir
+    )
     faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
 
 

@@ -41,6 +41,18 @@ def proc_status_kb(pid: int) -> dict[str, int]:
     return out
 
 
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def proc_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds used so far by ``pid`` (all threads), from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
 def parse_prometheus(text: str) -> dict[str, float]:
     values: dict[str, float] = {}
     for line in text.splitlines():
@@ -96,7 +108,9 @@ class WorkerProc:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if not self.alive():
-                raise RuntimeError(f"{self.name} exited with code {self.popen.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"{self.name} exited with code {self.popen.returncode}; see {self.log_path}"
+                )
             try:
                 if orjson.loads(self.get("/readyz")).get("ready"):
                     return time.monotonic() - started
@@ -124,8 +138,14 @@ def _spawn(name: str, args: Sequence[str], env: dict[str, str], port: int, log_d
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     handle = log_path.open("wb")
-    popen = subprocess.Popen([sys.executable, *args], env=env, cwd=REPO_ROOT, stdout=handle,
-                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    popen = subprocess.Popen(
+        [sys.executable, *args],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     return WorkerProc(name, popen, port, log_path, handle)
 
 
@@ -134,38 +154,80 @@ def detection_env(
 ) -> dict[str, str]:
     """Environment for ``python -m streams.cli worker`` with fresh app id and topics."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISTILLGUARD_TOPICS__")}
-    env.update({
-        "KAFKA_BOOTSTRAP": bootstrap,
-        "DISTILLGUARD_TOPICS__REQUESTS": requests,
-        "DISTILLGUARD_TOPICS__ALERTS": f"{prefix}.alerts",
-        "DISTILLGUARD_TOPICS__DEAD_LETTER": f"{prefix}.dlq",
-        "DISTILLGUARD_TOPICS__CLUSTER_REPARTITION": f"{prefix}.observations-by-cluster",
-        "DISTILLGUARD_TOPICS__PARTITIONS": str(partitions),
-        "DISTILLGUARD_WORKER__APP_ID": app_id,
-        "DISTILLGUARD_WORKER__DATA_DIR": str(data_dir),
-        "DISTILLGUARD_WORKER__WEB_PORT": str(port),
-        "DISTILLGUARD_WORKER__LOG_LEVEL": "WARNING",
-    })  # fmt: skip
+    env.update(
+        {
+            "KAFKA_BOOTSTRAP": bootstrap,
+            "DISTILLGUARD_TOPICS__REQUESTS": requests,
+            "DISTILLGUARD_TOPICS__ALERTS": f"{prefix}.alerts",
+            "DISTILLGUARD_TOPICS__DEAD_LETTER": f"{prefix}.dlq",
+            "DISTILLGUARD_TOPICS__CLUSTER_REPARTITION": f"{prefix}.observations-by-cluster",
+            "DISTILLGUARD_TOPICS__PARTITIONS": str(partitions),
+            "DISTILLGUARD_WORKER__APP_ID": app_id,
+            "DISTILLGUARD_WORKER__DATA_DIR": str(data_dir),
+            "DISTILLGUARD_WORKER__WEB_PORT": str(port),
+            "DISTILLGUARD_WORKER__LOG_LEVEL": "WARNING",
+        }
+    )
     return env
 
 
 def start_detection_worker(name: str, env: dict[str, str], log_dir: Path) -> WorkerProc:
-    return _spawn(name, ["-m", "streams.cli", "worker"], env, int(env["DISTILLGUARD_WORKER__WEB_PORT"]), log_dir)
+    return _spawn(
+        name, ["-m", "streams.cli", "worker"], env, int(env["DISTILLGUARD_WORKER__WEB_PORT"]), log_dir
+    )
 
 
 def start_passthrough(
-    name: str, *, bootstrap: str, app_id: str, source: str, sink: str, partitions: int, data_dir: Path,
+    name: str,
+    *,
+    bootstrap: str,
+    app_id: str,
+    source: str,
+    sink: str,
+    partitions: int,
+    data_dir: Path,
     log_dir: Path,
-) -> WorkerProc:  # fmt: skip
+) -> WorkerProc:
     port = free_port()
-    args = ["-m", "bench.passthrough", "--app-id", app_id, "--bootstrap", bootstrap, "--source", source,
-            "--sink", sink, "--partitions", str(partitions), "--web-port", str(port), "--data-dir", str(data_dir)]  # fmt: skip
+    args = [
+        "-m",
+        "bench.passthrough",
+        "--app-id",
+        app_id,
+        "--bootstrap",
+        bootstrap,
+        "--source",
+        source,
+        "--sink",
+        sink,
+        "--partitions",
+        str(partitions),
+        "--web-port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+    ]
     env = {**os.environ, "KAFKA_BOOTSTRAP": bootstrap}
     return _spawn(name, args, env, port, log_dir)
 
 
 def events_total(proc: WorkerProc) -> float:
+    """Records the worker's first agent has consumed (stage 1 only)."""
     return proc.metrics().get("distillguard_events_total", 0.0)
+
+
+def events_completed(proc: WorkerProc) -> float:
+    """Records fully through the pipeline: scored by the cluster stage, or dropped as duplicate/invalid.
+
+    ``distillguard_events_total`` alone overstates throughput: with a backlog, the account agent runs far
+    ahead of the cluster agent that consumes the repartition topic (the alerts come out minutes later).
+    """
+    m = proc.metrics()
+    return (
+        m.get('distillguard_stage_seconds_count{stage="cluster"}', 0.0)
+        + m.get("distillguard_duplicate_events_total", 0.0)
+        + m.get("distillguard_dead_letters_total", 0.0)
+    )
 
 
 def passthrough_count(proc: WorkerProc) -> float:
@@ -178,6 +240,8 @@ class Progress:
 
     samples: list[tuple[float, float]] = field(default_factory=list)
     per_worker: list[list[float]] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds used by the workers, summed, per sample
+    broker_cpu: list[float] = field(default_factory=list)
     completed: bool = False
     stalled: bool = False
     target: int = 0
@@ -188,9 +252,9 @@ class Progress:
             return next((i for i, counts in enumerate(self.per_worker) if all(c > 0 for c in counts)), None)
         return next((i for i, (_, c) in enumerate(self.samples) if c > 0), None)
 
-    def rate_first_to_last(self) -> dict[str, Any]:
+    def rate_first_to_last(self, all_workers: bool = False) -> dict[str, Any]:
         """Events/s between the first sample with progress and the sample where the count stopped."""
-        i = self.first_active()
+        i = self.first_active(all_workers)
         if i is None:
             return {"events": 0, "seconds": 0.0, "events_per_s": 0.0}
         final = max(c for _, c in self.samples)
@@ -198,8 +262,27 @@ class Progress:
         t0, c0 = self.samples[i]
         t1, c1 = self.samples[j]
         seconds = t1 - t0
-        return {"events": int(c1), "events_in_window": int(c1 - c0), "seconds": round(seconds, 2),
-                "events_per_s": round((c1 - c0) / seconds, 1) if seconds > 0 else 0.0}  # fmt: skip
+        return {
+            "events": int(c1),
+            "events_in_window": int(c1 - c0),
+            "seconds": round(seconds, 2),
+            "events_per_s": round((c1 - c0) / seconds, 1) if seconds > 0 else 0.0,
+            **self._cpu(i, j),
+        }
+
+    def _cpu(self, i: int, j: int) -> dict[str, Any]:
+        """CPU use of the workers (and broker) between samples i and j: cores used, events per CPU-second."""
+        out: dict[str, Any] = {}
+        seconds = self.samples[j][0] - self.samples[i][0]
+        events = self.samples[j][1] - self.samples[i][1]
+        if seconds <= 0:
+            return out
+        cpu = self.cpu[j] - self.cpu[i]
+        out["worker_cores_used"] = round(cpu / seconds, 2)
+        out["events_per_cpu_s"] = round(events / cpu, 1) if cpu > 0 else None
+        if self.broker_cpu and self.broker_cpu[i] >= 0 and self.broker_cpu[j] >= 0:
+            out["broker_cores_used"] = round((self.broker_cpu[j] - self.broker_cpu[i]) / seconds, 2)
+        return out
 
     def rate_steady(self, warmup_s: float, all_workers: bool = False) -> dict[str, Any]:
         """Events/s from ``warmup_s`` after the first progress to the last sample with progress."""
@@ -213,8 +296,13 @@ class Progress:
         if k is None or j <= k:
             return {"events_per_s": 0.0, "seconds": 0.0, "note": "run shorter than warm-up"}
         (t0, c0), (t1, c1) = self.samples[k], self.samples[j]
-        return {"events_per_s": round((c1 - c0) / (t1 - t0), 1), "seconds": round(t1 - t0, 2),
-                "events_in_window": int(c1 - c0), "warmup_s": warmup_s}  # fmt: skip
+        return {
+            "events_per_s": round((c1 - c0) / (t1 - t0), 1),
+            "seconds": round(t1 - t0, 2),
+            "events_in_window": int(c1 - c0),
+            "warmup_s": warmup_s,
+            **self._cpu(k, j),
+        }
 
 
 def watch(
@@ -227,6 +315,7 @@ def watch(
     stall_s: float = 60.0,
     start_after_all_active: bool = False,
     on_sample: Callable[[float, float], None] | None = None,
+    broker_pid: int | None = None,
 ) -> Progress:
     """Poll the workers' counters until their sum reaches ``target`` or ``cap_s`` seconds pass.
 
@@ -240,7 +329,9 @@ def watch(
     while True:
         for proc in procs:
             if not proc.alive():
-                raise RuntimeError(f"{proc.name} exited with code {proc.popen.returncode}; see {proc.log_path}")
+                raise RuntimeError(
+                    f"{proc.name} exited with code {proc.popen.returncode}; see {proc.log_path}"
+                )
         counts: list[float] = []
         for proc in procs:
             try:
@@ -252,6 +343,10 @@ def watch(
         total = sum(counts)
         progress.samples.append((now, total))
         progress.per_worker.append(counts)
+        progress.cpu.append(sum(proc_cpu_seconds(p.pid) or 0.0 for p in procs))
+        if broker_pid is not None:
+            broker_cpu = proc_cpu_seconds(broker_pid)
+            progress.broker_cpu.append(-1.0 if broker_cpu is None else broker_cpu)
         if on_sample is not None:
             on_sample(now, total)
         if total != last_total:

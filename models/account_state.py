@@ -45,7 +45,10 @@ SHARES = (
     "easy_entry_tier",
     "single_turn",
 )
-_SCALARS = ("gap_log_mean", "gap_log_var", "population_anomaly", "own_evidence", "max_own_evidence", "age_days")
+_SCALARS = (
+    "gap_log_mean", "gap_log_var", "population_anomaly", "own_evidence", "max_own_evidence", "age_days",
+    "extraction_count",
+)  # fmt: skip
 
 
 class AccountLayout:
@@ -168,6 +171,8 @@ class AccountState:
         shares = self.shares
         for i, x in enumerate(observed):
             shares[i] += weight * (x - shares[i])
+        if f.elicitation >= 1.0 or f.grading:
+            self.scalars[_SCALARS.index("extraction_count")] += 1.0
         if f.account_age_days is not None:
             self.scalars[_SCALARS.index("age_days")] = f.account_age_days
         else:

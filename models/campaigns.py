@@ -77,8 +77,11 @@ class CampaignLinker:
             self._key_accounts[key] = count
             owner = self._key_owner.setdefault(key, account_id)
             if owner != account_id and count <= self.config.max_key_accounts:
+                is_payment = key.startswith("payment:")
+                if not is_payment and self._would_bridge(owner, account_id):
+                    continue
                 root = self._union(owner, account_id)
-                if key.startswith("payment:"):
+                if is_payment:
                     self._paid_roots.add(root)
         return self.campaign_of(account_id)
 
@@ -104,6 +107,12 @@ class CampaignLinker:
             entry = self._accounts[current]
             current, entry.parent = entry.parent, root
         return root
+
+    def _would_bridge(self, a: str, b: str) -> bool:
+        """Would this link merge two established groups? One shared proxy /24 should not fuse campaigns."""
+        root_a, root_b = self._find(a), self._find(b)
+        limit = self.config.max_bridge_size
+        return root_a != root_b and self._size[root_a] > limit and self._size[root_b] > limit
 
     def _union(self, a: str, b: str) -> str:
         root_a, root_b = self._find(a), self._find(b)

@@ -106,14 +106,27 @@ class CampaignConfig(_Section):
     link_min_evidence: float = Field(
         default=0.05, ge=0, le=1, description="own evidence an account needs before weak keys link it"
     )
-    payment_link_min_evidence: float = Field(
-        default=0.02, ge=0, le=1, description="own evidence an account needs before a payment method links it"
+    link_min_content: float = Field(
+        default=0.4, ge=0, le=1,
+        description="extraction-content evidence (max of capability, elicitation, grading shares) needed to link",
+    )
+    suspicious_evidence: float = Field(
+        default=0.2, ge=0, le=1, description="own evidence at which an account counts as suspicious in its cluster"
     )
     link_keys: tuple[Literal["payment", "ip24", "ua_cluster", "proxy_asn"], ...] = Field(
         default=("payment", "ip24"), description="which shared attributes link accounts"
     )
-    max_key_accounts: int = Field(default=5000, ge=2, description="a key shared by more accounts stops linking")
+    max_key_accounts: int = Field(
+        default=50, ge=2, description="a key shared by more accounts stops linking (a public resource, e.g. NAT)"
+    )
+    max_bridge_size: int = Field(
+        default=8, ge=1,
+        description="a weak key (not payment) may not merge two groups that both already exceed this size",
+    )
     max_linked_listed: int = Field(default=20, ge=0, le=1000, description="linked_accounts listed per alert")
+    heavy_bystander_discount: float = Field(
+        default=0.8, ge=0, le=1, description="how much a heavy-volume account's campaign evidence is discounted"
+    )
     full_size: int = Field(default=25, ge=2, description="campaign size at which the size signal saturates")
     min_size: int = Field(default=3, ge=2, description="smallest group that counts as a campaign")
     max_tracked_accounts: int = Field(default=500_000, ge=100)
@@ -129,7 +142,7 @@ class FusionWeights(_Section):
     template_repetition: float = 1.0
     single_turn: float = 1.0
     new_model_pivot: float = 2.0
-    heavy_extraction: float = 3.0
+    heavy_extraction: float = 3.5
     # how they operate: fresh accounts on easy tiers, rotating proxies, round-the-clock
     young_account: float = 1.5
     easy_entry_tier: float = 0.7
@@ -164,6 +177,9 @@ class FusionConfig(_Section):
     )
     cooldown_minutes: float = Field(default=60.0, ge=0, description="no re-alert at equal severity within this")
     heavy_volume_per_hour: float = Field(default=120.0, gt=0, description="request rate that saturates volume")
+    extraction_volume: float = Field(
+        default=30.0, gt=0, description="systematic extraction requests (strong CoT markers or grading) that saturate"
+    )
     established_days: float = Field(default=365.0, gt=0, description="account age that earns full trust")
     flat_diurnal_floor: float = Field(
         default=0.75, ge=0, lt=1, description="hour-of-day entropy (0-1) below which activity looks human"

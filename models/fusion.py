@@ -48,7 +48,7 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "flat_diurnal": "activity is spread round the clock (flatness signal {num})",
     "new_model_pivot": "{pct} of recent requests target a model released within the new-model window",
     "heavy_volume": "peak hourly volume is {pct} of the heavy-volume rate",
-    "heavy_extraction": "heavy volume combined with reasoning elicitation or grading (signal {num})",
+    "heavy_extraction": "many requests systematically extracting reasoning traces or grades (signal {num})",
     "population_anomaly": "account behaviour is unlike the population (anomaly signal {num})",
     "cluster_crowd": "its prompt cluster is shared by a crowd of suspicious accounts (signal {num})",
     "cluster_lockstep": "its prompt cluster shows a synchronized burst across accounts (signal {num})",

@@ -161,7 +161,7 @@ class AccountStage:
             "flat_diurnal": _clip((flatness - fc.flat_diurnal_floor) / (1.0 - fc.flat_diurnal_floor)),
             "new_model_pivot": state.share("new_model"),
             "heavy_volume": heavy,
-            "heavy_extraction": heavy * _clip(state.share("elicitation") + state.share("grading")),
+            "heavy_extraction": _clip(state.scalar("extraction_count") / fc.extraction_volume),
             "population_anomaly": _clip(
                 (state.scalar("population_anomaly") - fc.population_anomaly_floor)
                 / (1.0 - fc.population_anomaly_floor)
@@ -236,7 +236,7 @@ class ClusterStage:
             if len(self._decoded) >= self.config.cluster_state.max_cached:
                 self._decoded.pop(next(iter(self._decoded)))
             self._decoded[obs.cluster_id] = cluster
-        suspicious = obs.own_evidence >= camp.link_min_evidence
+        suspicious = obs.own_evidence >= camp.suspicious_evidence
         cluster.update(obs.account_id, young=obs.young_account, proxy=obs.proxy_network,
                        elicitation=obs.elicitation, suspicious=suspicious, alpha=cc.ew_alpha, ts=obs.ts)  # fmt: skip
         self.clusters[obs.cluster_id] = cluster.to_bytes()
@@ -250,10 +250,16 @@ class ClusterStage:
         saturation = math.log1p(self.config.burst.saturation)
         lockstep = _clip(math.log1p(chi2) / saturation) * composition
 
-        campaign = self.linker.link(obs.account_id, self._link_keys(obs), obs.ts)
+        content = content_evidence(obs.signals)
+        campaign = self.linker.link(obs.account_id, self._link_keys(obs, content), obs.ts)
         campaign_signal = 0.0
         if campaign.campaign_id is not None:
-            campaign_signal = _clip(math.log(campaign.size) / math.log(camp.full_size))
+            # A campaign raises its members in proportion to what they themselves send: infrastructure
+            # shared with a campaign is not enough to condemn an account that sends nothing extractive.
+            # Campaign members are low-and-slow by design; a heavy account on shared infrastructure is
+            # more likely a bystander (a cloud customer on the same /24) than a hydra head.
+            bystander = camp.heavy_bystander_discount * obs.signals["heavy_volume"]
+            campaign_signal = _clip(math.log(campaign.size) / math.log(camp.full_size)) * content * (1 - bystander)
 
         signals = dict(obs.signals)
         signals.update(
@@ -283,13 +289,13 @@ class ClusterStage:
             linked_accounts=_linked(campaign, obs.account_id, camp.max_linked_listed),
         )
 
-    def _link_keys(self, obs: AccountObservation) -> list[str]:
+    def _link_keys(self, obs: AccountObservation, content: float) -> list[str]:
         camp = self.config.campaign
         keys: list[str] = []
-        if "payment" in camp.link_keys and obs.payment and obs.own_evidence >= camp.payment_link_min_evidence:
-            keys.append(f"payment:{obs.payment}")
-        if obs.own_evidence < camp.link_min_evidence:
+        if obs.own_evidence < camp.link_min_evidence or content < camp.link_min_content:
             return keys
+        if "payment" in camp.link_keys and obs.payment:
+            keys.append(f"payment:{obs.payment}")
         if "ip24" in camp.link_keys:
             keys.append(f"ip24:{obs.network}")
         if "ua_cluster" in camp.link_keys:
@@ -297,6 +303,11 @@ class ClusterStage:
         if "proxy_asn" in camp.link_keys and obs.proxy_network and obs.asn is not None:
             keys.append(f"proxy_asn:{obs.asn}")
         return keys
+
+
+def content_evidence(signals: dict[str, float]) -> float:
+    """How much of what the account sends is extraction material (capability, elicitation, grading)."""
+    return max(signals["capability"], signals["elicitation"], signals["grading"])
 
 
 def _linked(campaign: Campaign, account_id: str, limit: int) -> list[str]:

@@ -109,8 +109,10 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
     alerts = raw_topic(topics.alerts)
 
     def bytes_table(name: str, help_text: str) -> Any:
-        schema = faust.Schema(key_type=str, value_type=bytes, key_serializer="raw", value_serializer="raw")
-        return app.Table(name, schema=schema, partitions=partitions, help=help_text)
+        # key_type/value_type go on the Table itself: Faust derives the changelog serializers from them
+        # (bytes -> raw, anything else -> json) and they override a schema's. With only a raw/raw schema
+        # the state was written raw but read back as JSON, so recovery after a restart never finished.
+        return app.Table(name, key_type=str, value_type=bytes, partitions=partitions, help=help_text)
 
     account_state = bytes_table("account_state", "compact per-account summary (models.account_state)")
     cluster_state = bytes_table("cluster_state", "per-prompt-cluster summary (models.cluster_state)")

@@ -92,7 +92,9 @@ class WorkerConfig:
 
     @property
     def changelogs(self) -> list[str]:
-        return [self.changelog(t) for t in ("account_state", "cluster_state", "alert_state", "model_first_seen")]
+        return [
+            self.changelog(t) for t in ("account_state", "cluster_state", "alert_state", "model_first_seen")
+        ]
 
     @property
     def internal_topics(self) -> list[str]:
@@ -121,8 +123,14 @@ class WorkerConfig:
         create_topics(self.bootstrap, dict.fromkeys(names, self.partitions), configs=configs)
 
 
-def make_worker_config(bootstrap: str, tmp_path: Path, *, partitions: int = 2,
-                       topic_configs: dict[str, str] | None = None, **extra_env: str) -> WorkerConfig:  # fmt: skip
+def make_worker_config(
+    bootstrap: str,
+    tmp_path: Path,
+    *,
+    partitions: int = 2,
+    topic_configs: dict[str, str] | None = None,
+    **extra_env: str,
+) -> WorkerConfig:
     """A fresh config with unique names; creates the request, alert and dead-letter topics."""
     config = WorkerConfig(
         bootstrap=bootstrap,
@@ -133,6 +141,30 @@ def make_worker_config(bootstrap: str, tmp_path: Path, *, partitions: int = 2,
     )
     config.create_topics(topic_configs)
     return config
+
+
+def delete_run(config: WorkerConfig) -> None:
+    """Best effort: delete every topic of this run (external, internal, changelogs) and its group."""
+    with contextlib.suppress(Exception):
+        admin = KafkaAdminClient(bootstrap_servers=config.bootstrap, client_id="dg-it-cleanup")
+        try:
+            names = [t for t in admin.list_topics() if t.startswith(f"dg-it-{config.run_id}")]
+            if names:
+                admin.delete_topics(names, raise_errors=False)
+            with contextlib.suppress(Exception):
+                admin.delete_groups([config.app_id])
+        finally:
+            admin.close()
+
+
+@contextlib.contextmanager
+def worker_topics(bootstrap: str, tmp_path: Path, **kwargs: Any) -> Iterator[WorkerConfig]:
+    """:func:`make_worker_config`, and delete the run's topics and group afterwards."""
+    config = make_worker_config(bootstrap, tmp_path, **kwargs)
+    try:
+        yield config
+    finally:
+        delete_run(config)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,7 +261,9 @@ class WorkerProcess:
 
 
 @contextlib.contextmanager
-def running_worker(config: WorkerConfig, log_path: Path, *, wait_ready: bool = True) -> Iterator[WorkerProcess]:
+def running_worker(
+    config: WorkerConfig, log_path: Path, *, wait_ready: bool = True
+) -> Iterator[WorkerProcess]:
     """Start a worker for ``config``, wait until it is ready, and always stop it afterwards."""
     worker = WorkerProcess(config, log_path)
     try:
@@ -245,33 +279,38 @@ def running_worker(config: WorkerConfig, log_path: Path, *, wait_ready: bool = T
 # --------------------------------------------------------------------------------------------------
 
 
-def produce_raw(bootstrap: str, topic: str, records: Iterable[tuple[str | None, bytes]], **extra: Any) -> int:
-    """Send (key, value) records in order and wait for every ack; returns the count."""
+def produce_raw(
+    bootstrap: str, topic: str, records: Iterable[tuple[str | None, bytes]], **extra: Any
+) -> list[Any]:
+    """Send (key, value) records in order and wait for every ack; returns their RecordMetadata in order.
+
+    ``max_in_flight_requests_per_connection=1`` keeps the log order equal to the send order even if a
+    batch is retried, and the request cap is raised so the tests can send records above 1 MiB."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_request_size=8 << 20,
-                             **extra)  # fmt: skip
+                             max_in_flight_requests_per_connection=1, **extra)  # fmt: skip
     try:
         futures = [
             producer.send(topic, key=key.encode() if key is not None else None, value=value)
             for key, value in records
         ]
         producer.flush(timeout=60)
-        for future in futures:
-            future.get(timeout=60)
-        return len(futures)
+        return [future.get(timeout=60) for future in futures]
     finally:
         producer.close(timeout=10)
 
 
 def produce_events(bootstrap: str, topic: str, events: Iterable[dict[str, Any]]) -> int:
-    """Produce RequestEvent dicts keyed by account id (the worker's partitioning key)."""
-    return produce_raw(bootstrap, topic, ((e["account_id"], orjson.dumps(e)) for e in events))
+    """Produce RequestEvent dicts keyed by account id (the worker's partitioning key); returns the count."""
+    return len(produce_raw(bootstrap, topic, ((e["account_id"], orjson.dumps(e)) for e in events)))
 
 
 def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[TopicPartition, int]:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     try:
         tps = [
-            TopicPartition(topic, p) for topic in topics for p in sorted(consumer.partitions_for_topic(topic) or [])
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or [])
         ]
         return dict(consumer.end_offsets(tps)) if tps else {}
     finally:
@@ -304,7 +343,9 @@ def read_topic(bootstrap: str, topic: str, *, timeout: float = 60.0) -> list[Any
         consumer.close()
 
 
-def read_topic_until_idle(bootstrap: str, topic: str, *, idle_s: float = 5.0, timeout: float = 120.0) -> list[Any]:
+def read_topic_until_idle(
+    bootstrap: str, topic: str, *, idle_s: float = 5.0, timeout: float = 120.0
+) -> list[Any]:
     """Read ``topic`` from the beginning until no new record has arrived for ``idle_s`` seconds."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                              auto_offset_reset="earliest")  # fmt: skip
@@ -340,8 +381,13 @@ def committed_offsets(bootstrap: str, group_id: str) -> dict[TopicPartition, int
         admin.close()
 
 
-def wait_drained(config: WorkerConfig, worker: WorkerProcess | None = None, *, timeout: float = DRAIN_TIMEOUT_S,
-                 settle_s: float = 3.0) -> float:  # fmt: skip
+def wait_drained(
+    config: WorkerConfig,
+    worker: WorkerProcess | None = None,
+    *,
+    timeout: float = DRAIN_TIMEOUT_S,
+    settle_s: float = 3.0,
+) -> float:
     """Block until the worker's group has committed every record of the requests, observations and
     candidates topics, and nothing new appeared for ``settle_s`` seconds. Returns the seconds waited.
 
@@ -371,7 +417,9 @@ def wait_drained(config: WorkerConfig, worker: WorkerProcess | None = None, *, t
         if time.monotonic() > deadline:
             lag = {f"{tp.topic}[{tp.partition}]": (committed.get(tp), end) for tp, end in ends.items()}
             tail = worker.log_tail() if worker is not None else ""
-            raise AssertionError(f"worker did not drain within {timeout:.0f}s; (committed, end): {lag}\n{tail}")
+            raise AssertionError(
+                f"worker did not drain within {timeout:.0f}s; (committed, end): {lag}\n{tail}"
+            )
         time.sleep(1.0)
 
 

@@ -1,0 +1,720 @@
+"""``make bench``: distillguard's throughput, latency, memory and scaling on a real Kafka broker.
+
+One run, in this order (each phase can be skipped with ``--phases``):
+
+1. start an own local Kafka 3.9.1 broker (``.distillguard/bench-broker``, port 29092, so the test
+   broker on 19092 is never disturbed) unless ``--bootstrap`` names one;
+2. generate ``--events`` RequestEvents (replicated simulator traffic) and pre-produce them to a topic
+   with ``--partitions`` partitions;
+3. ``passthrough``: a bare Faust agent copying the records (the ceiling);
+4. ``worker``: the detection worker (``python -m streams.cli worker``) over the same records;
+5. ``scaling``: two detection workers sharing the load;
+6. ``latency``: event→alert latency at 5,000 ev/s, or the highest rate the worker sustains;
+7. stop the broker if this run started it; then ``replay`` (offline ``replay_file`` throughput),
+   ``profile`` (cProfile of the offline core) and ``memory`` (per-account state, RSS at 1M accounts,
+   eviction).
+
+Writes ``bench/results.json`` and ``BENCHMARKS.md``. Extra arguments can also come from the environment
+variable ``DISTILLGUARD_BENCH_ARGS`` (e.g. ``DISTILLGUARD_BENCH_ARGS=--quick make bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import math
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BROKER_HOME = REPO_ROOT / ".distillguard" / "bench-broker"
+DEFAULT_BROKER_PORT = 29092
+PHASES = ("passthrough", "worker", "scaling", "latency", "replay", "profile", "memory")
+KAFKA_PHASES = {"passthrough", "worker", "scaling", "latency"}
+LATENCY_TARGET_RATE = 5_000
+SUSTAINABLE_SHARE = 0.75  # offered load as a share of the measured steady throughput when 5,000 is too much
+
+FULL = {
+    "events": 1_000_000,
+    "passthrough_cap_s": 180.0,
+    "worker_events": 60_000,
+    "worker_cap_s": 900.0,
+    "scaling_cap_s": 900.0,
+    "warmup_s": 10.0,
+    "latency_seconds": 60.0,
+    "latency_warmup_s": 10.0,
+    "replay_events": 200_000,
+    "profile_events": 50_000,
+    "mem_accounts": 1_000_000,
+    "mem_trace_accounts": 20_000,
+    "evict_accounts": 200_000,
+    "evict_cap": 50_000,
+}
+QUICK = {
+    "events": 60_000,
+    "passthrough_cap_s": 20.0,
+    "worker_events": 4_000,
+    "worker_cap_s": 120.0,
+    "scaling_cap_s": 120.0,
+    "warmup_s": 5.0,
+    "latency_seconds": 15.0,
+    "latency_warmup_s": 5.0,
+    "replay_events": 10_000,
+    "profile_events": 5_000,
+    "mem_accounts": 50_000,
+    "mem_trace_accounts": 5_000,
+    "evict_accounts": 20_000,
+    "evict_cap": 5_000,
+}
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = shlex.split(os.environ.get("DISTILLGUARD_BENCH_ARGS", "")) + argv
+    p = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--quick", action="store_true", help="~2-minute smoke run with small samples")
+    p.add_argument("--phases", default=",".join(PHASES), help="comma-separated subset of " + ",".join(PHASES))
+    p.add_argument("--events", type=int, help=f"events pre-produced to Kafka (full {FULL['events']:,})")
+    p.add_argument("--partitions", type=int, default=4)
+    p.add_argument("--scenario", default="small", help="simulator scenario replicated into the workload")
+    p.add_argument("--passthrough-cap-s", type=float, help="max seconds of passthrough consumption")
+    p.add_argument(
+        "--worker-events", type=int,
+        help="head of the workload (same events) the detection worker(s) must fully process (full 60,000)",
+    )  # fmt: skip
+    p.add_argument("--worker-cap-s", type=float, help="safety cap (s) of the detection-worker run")
+    p.add_argument("--scaling-cap-s", type=float, help="safety cap (s) of the two-worker run")
+    p.add_argument("--warmup-s", type=float, help="seconds excluded from steady-state rates")
+    p.add_argument(
+        "--latency-rate",
+        type=float,
+        default=None,
+        help="offered ev/s in the latency phase (default: 5,000 or 75%% of the measured worker rate)",
+    )
+    p.add_argument("--latency-seconds", type=float, help="seconds of paced sending")
+    p.add_argument("--latency-warmup-s", type=float, help="alerts of events sent earlier are excluded")
+    p.add_argument("--replay-events", type=int, help="events in the offline replay JSONL")
+    p.add_argument("--profile-events", type=int, help="events replayed under cProfile")
+    p.add_argument("--mem-accounts", type=int, help="distinct accounts for the RSS measurement")
+    p.add_argument("--mem-trace-accounts", type=int, help="accounts measured with tracemalloc")
+    p.add_argument("--evict-accounts", type=int, help="accounts fed with a small max_accounts cap")
+    p.add_argument("--evict-cap", type=int, help="account.max_accounts for the eviction check (>= 1000)")
+    p.add_argument(
+        "--bootstrap",
+        default=os.environ.get("DISTILLGUARD_BENCH_BOOTSTRAP"),
+        help="use this Kafka instead of starting the bench broker",
+    )
+    p.add_argument(
+        "--broker-home",
+        type=Path,
+        default=Path(os.environ.get("DISTILLGUARD_BENCH_BROKER_HOME", DEFAULT_BROKER_HOME)),
+    )
+    p.add_argument(
+        "--broker-port",
+        type=int,
+        default=int(os.environ.get("DISTILLGUARD_BENCH_BROKER_PORT", DEFAULT_BROKER_PORT)),
+    )
+    p.add_argument("--keep", action="store_true", help="keep topics and the run directory")
+    p.add_argument("--results", type=Path, default=REPO_ROOT / "bench" / "results.json")
+    p.add_argument("--markdown", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
+    args = p.parse_args(argv)
+    preset = QUICK if args.quick else FULL
+    for key, value in preset.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    unknown = set(args.phases.split(",")) - set(PHASES)
+    if unknown:
+        p.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    args.phase_set = set(args.phases.split(","))
+    return args
+
+
+class Bench:
+    """State of one benchmark run; each ``phase_*`` method fills ``results['phases'][name]``."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.run_id = time.strftime("%Y%m%d%H%M%S")
+        self.prefix = f"bench-{self.run_id}"
+        self.workdir = REPO_ROOT / ".distillguard" / "bench-runs" / self.run_id
+        self.results: dict[str, Any] = {
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "run_id": self.run_id,
+            "config": {
+                k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "phase_set"
+            },
+            "phases": {},
+            "load_average": {},
+        }
+        self.bootstrap = ""
+        self.broker: Any = None
+        self.base: Any = None
+        self.input_topic = f"{self.prefix}.requests"
+        self.head_topic = f"{self.prefix}.requests-head"
+        self.failed = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    def phase(self, name: str, fn: Callable[[], dict[str, Any]]) -> None:
+        self.results["load_average"][name] = round(os.getloadavg()[0], 2)
+        say(f"phase {name} ...")
+        started = time.monotonic()
+        try:
+            out = fn()
+        except Exception as exc:  # a failed phase is reported, the others still run
+            self.failed = True
+            traceback.print_exc()
+            out = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        out["phase_seconds"] = round(time.monotonic() - started, 1)
+        self.results["phases"][name] = out
+        say(f"phase {name} done in {out['phase_seconds']} s: " + orjson.dumps(_brief(out)).decode())
+
+    def start_broker(self) -> None:
+        from streams.broker.local import ensure_broker
+
+        if self.args.bootstrap:
+            self.bootstrap = self.args.bootstrap
+            self.results["broker"] = {
+                "bootstrap": self.bootstrap,
+                "started_by_bench": False,
+                "external": True,
+            }
+            return
+        os.environ.pop("KAFKA_BOOTSTRAP", None)
+        os.environ["DISTILLGUARD_BROKER_HOME"] = str(self.args.broker_home)
+        os.environ["DISTILLGUARD_BROKER_PORT"] = str(self.args.broker_port)
+        os.environ["DISTILLGUARD_BROKER_CONTROLLER_PORT"] = str(self.args.broker_port + 1)
+        started = time.monotonic()
+        self.bootstrap, self.broker = ensure_broker(timeout=180)
+        self.results["broker"] = {
+            "bootstrap": self.bootstrap,
+            "home": str(self.args.broker_home),
+            "started_by_bench": self.broker is not None,
+            "seconds_to_ready": round(time.monotonic() - started, 1),
+        }
+        say(f"broker at {self.bootstrap} ({'started' if self.broker else 'already running'})")
+
+    def broker_pid(self) -> int | None:
+        """Pid of the local bench broker (whether or not this run started it), for CPU accounting."""
+        if self.args.bootstrap:
+            return None
+        from streams.broker.local import LocalBroker
+
+        return LocalBroker().pid()
+
+    def stop_broker(self) -> None:
+        if self.broker is not None:
+            say("stopping the bench broker (this run started it)")
+            self.broker.stop()
+            self.broker = None
+
+    def cleanup_topics(self) -> None:
+        from bench.kafka_tools import delete_topics_with
+
+        if self.args.keep or not self.bootstrap:
+            return
+        try:
+            deleted = delete_topics_with(self.bootstrap, self.prefix)
+            say(f"deleted {len(deleted)} topics of this run")
+        except Exception as exc:
+            say(f"topic cleanup failed: {exc!r}")
+
+    def load_base(self) -> None:
+        from bench.workload import BaseTraffic
+
+        if self.base is None:
+            self.base = BaseTraffic.generate(self.args.scenario)
+            say(
+                f"base scenario '{self.args.scenario}': {len(self.base.events):,} events, "
+                f"{self.base.accounts} accounts, generated in {self.base.seconds_to_generate:.1f} s"
+            )
+
+    def detection_worker(self, name: str, app_id: str, requests: str, *, extra_topics: bool = True) -> Any:
+        from bench.kafka_tools import make_topics
+        from bench.procs import detection_env, free_port, start_detection_worker
+
+        if extra_topics:
+            # The internal repartition topics are created here too: when the worker has to declare them
+            # itself on a fresh cluster, its consumer subscribes before the new topic is in its metadata
+            # ("Ignoring missing topic") and the cluster/alert stages stay idle for minutes.
+            names = [f"{app_id}.alerts", f"{app_id}.dlq", f"{app_id}.observations-by-cluster",
+                     f"{app_id}-alert-candidates"]  # fmt: skip
+            make_topics(self.bootstrap, names, self.args.partitions)
+        env = detection_env(
+            self.bootstrap,
+            app_id=app_id,
+            requests=requests,
+            prefix=app_id,
+            partitions=self.args.partitions,
+            port=free_port(),
+            data_dir=self.workdir / name,
+        )
+        return start_detection_worker(name, env, self.workdir)
+
+    # ------------------------------------------------------------------ phases
+
+    def phase_workload(self) -> dict[str, Any]:
+        from bench.kafka_tools import bulk_produce, end_offsets, kafka_python_produce_rate, make_topics
+        from bench.workload import iter_records, iter_replicated, replicas_needed
+
+        a = self.args
+        probe_topic = f"{self.prefix}.kafka-python-probe"
+        make_topics(self.bootstrap, [self.input_topic, self.head_topic, probe_topic], a.partitions)
+        probe = list(
+            iter_records(iter_replicated(self.base, min(a.events, 10_000), run_tag=f"q{self.run_id}r"))
+        )
+        kafka_python_rate = kafka_python_produce_rate(self.bootstrap, probe_topic, probe, a.partitions)
+        a.worker_events = min(a.worker_events, a.events)
+        end_before = int(time.time() * 1000) - 3_600_000
+        events = iter_replicated(self.base, a.events, run_tag=f"k{self.run_id}r", end_before_ms=end_before)
+        stats = bulk_produce(self.bootstrap, self.input_topic, iter_records(events), a.partitions)
+        # The same first events again, replica layout included (replicas depend on the total count).
+        tag = f"k{self.run_id}r"
+        head = _head(
+            iter_replicated(self.base, a.events, run_tag=tag, end_before_ms=end_before), a.worker_events
+        )
+        bulk_produce(self.bootstrap, self.head_topic, iter_records(head), a.partitions)
+        offsets = end_offsets(self.bootstrap, self.input_topic)
+        if sum(offsets.values()) != a.events:
+            raise RuntimeError(f"topic holds {sum(offsets.values())} records, expected {a.events}")
+        if sum(end_offsets(self.bootstrap, self.head_topic).values()) != a.worker_events:
+            raise RuntimeError(f"head topic does not hold {a.worker_events} records")
+        return {
+            "scenario": a.scenario,
+            "base_events": len(self.base.events),
+            "base_accounts": self.base.accounts,
+            "base_campaign_accounts": self.base.campaign_accounts,
+            "replicas": replicas_needed(self.base, a.events),
+            "events": stats["records"],
+            "distinct_accounts": stats["distinct_keys"],
+            "mean_value_bytes": stats["mean_value_bytes"],
+            "topic": self.input_topic,
+            "head_topic": self.head_topic,
+            "head_events": a.worker_events,
+            "partition_counts": offsets,
+            "produce_seconds": stats["seconds"],
+            "produce_records_per_s": stats["records_per_s"],
+            "produce_mb_per_s": stats["mb_per_s"],
+            "produce_client": stats["client"],
+            "kafka_python_records_per_s": round(kafka_python_rate, 1),
+            "kafka_python_probe_records": len(probe),
+        }
+
+    def phase_passthrough(self) -> dict[str, Any]:
+        from bench.kafka_tools import end_offsets, make_topics
+        from bench.procs import passthrough_count, start_passthrough, watch
+
+        a = self.args
+        sink = f"{self.prefix}.passthrough-out"
+        make_topics(self.bootstrap, [sink], a.partitions)
+        proc = start_passthrough(
+            "passthrough",
+            bootstrap=self.bootstrap,
+            app_id=f"{self.prefix}-passthrough",
+            source=self.input_topic,
+            sink=sink,
+            partitions=a.partitions,
+            data_dir=self.workdir / "passthrough",
+            log_dir=self.workdir,
+        )
+        try:
+            ready_s = proc.wait_ready()
+            progress = watch(
+                [proc],
+                passthrough_count,
+                target=a.events,
+                cap_s=a.passthrough_cap_s,
+                broker_pid=self.broker_pid(),
+            )
+            agent = proc.stats()
+        finally:
+            proc.stop()
+        time.sleep(1.0)
+        rate = progress.rate_first_to_last()
+        agent_rate = None
+        if agent["first"] is not None and agent["last"] and agent["last"] > agent["first"]:
+            agent_rate = round((agent["count"] - 1) / (agent["last"] - agent["first"]), 1)
+        return {
+            **rate,
+            "completed": progress.completed,
+            "steady": progress.rate_steady(a.warmup_s),
+            "agent_events_per_s": agent_rate,
+            "output_records": sum(end_offsets(self.bootstrap, sink).values()),
+            "ready_seconds": round(ready_s, 1),
+            "peak_rss_mb": round(proc.peak_rss_kb / 1024, 1),
+        }
+
+    def phase_worker(self) -> dict[str, Any]:
+        from bench.procs import events_completed, watch
+
+        a = self.args
+        proc = self.detection_worker("detector", f"{self.prefix}-det", self.head_topic)
+        try:
+            ready_s = proc.wait_ready()
+            progress = watch(
+                [proc],
+                events_completed,
+                target=a.worker_events,
+                cap_s=a.worker_cap_s,
+                broker_pid=self.broker_pid(),
+            )
+            time.sleep(5.5)  # let the 5 s gauge timer refresh tracked-account counts
+            metrics = proc.metrics()
+        finally:
+            proc.stop()
+        return {
+            **progress.rate_first_to_last(),
+            "completed": progress.completed,
+            "stalled": progress.stalled,
+            "steady": progress.rate_steady(a.warmup_s),
+            "ready_seconds": round(ready_s, 1),
+            "peak_rss_mb": round(proc.peak_rss_kb / 1024, 1),
+            "final_rss_mb": round(proc.last_rss_kb / 1024, 1),
+            **_worker_metrics(metrics),
+        }
+
+    def phase_scaling(self) -> dict[str, Any]:
+        from bench.procs import events_completed, watch
+
+        a = self.args
+        one = _rate(self.results["phases"].get("worker", {}), "")
+        app_id = f"{self.prefix}-scale"
+        procs = [
+            self.detection_worker("scale-1", app_id, self.head_topic),
+            self.detection_worker("scale-2", app_id, self.head_topic, extra_topics=False),
+        ]
+        try:
+            for proc in procs:
+                proc.wait_ready()
+            progress = watch(
+                procs,
+                events_completed,
+                target=a.worker_events,
+                cap_s=a.scaling_cap_s,
+                start_after_all_active=True,
+                broker_pid=self.broker_pid(),
+            )
+        finally:
+            for proc in procs:
+                proc.stop()
+        rate = progress.rate_first_to_last(all_workers=True)
+        shares = _window_shares(progress, 0.0)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        two = rate.get("events_per_s") or 0.0
+        return {
+            "two_workers_events_per_s": two,
+            "one_worker_events_per_s": one,
+            "factor": round(two / one, 2) if one else None,
+            **{k: v for k, v in rate.items() if k != "events_per_s"},
+            "steady": progress.rate_steady(a.warmup_s, all_workers=True),
+            "completed": progress.completed,
+            "per_worker_share": shares,
+            "peak_rss_mb": [round(p.peak_rss_kb / 1024, 1) for p in procs],
+            "cores": cores,
+            "note": f"{cores} cores shared by the broker, both workers and the bench process"
+            + (
+                ": two workers cannot get a core each, so the factor is CPU-bound" if (cores or 0) < 4 else ""
+            ),
+        }
+
+    def phase_latency(self) -> dict[str, Any]:
+        from kafka import KafkaProducer
+
+        from bench.kafka_tools import AlertTail, KeyPartitioner, make_topics
+        from bench.procs import events_completed
+        from bench.workload import LiveTraffic
+
+        a = self.args
+        steady = _rate(self.results["phases"].get("worker", {}), "steady")
+        if a.latency_rate:
+            rate, reason = float(a.latency_rate), "fixed by --latency-rate"
+        elif steady and steady * SUSTAINABLE_SHARE >= LATENCY_TARGET_RATE:
+            rate, reason = float(LATENCY_TARGET_RATE), "target load"
+        elif steady:
+            rate = max(50.0, math.floor(steady * SUSTAINABLE_SHARE / 50) * 50)
+            needed = LATENCY_TARGET_RATE / SUSTAINABLE_SHARE
+            share = f"{SUSTAINABLE_SHARE:.0%}"
+            reason = f"worker steady throughput {steady:,.0f} ev/s < {needed:,.0f}, so {share} of it"
+        else:
+            rate, reason = float(LATENCY_TARGET_RATE), "no throughput measurement; target load"
+        app_id = f"{self.prefix}-lat"
+        requests = f"{app_id}.requests"
+        make_topics(self.bootstrap, [requests], a.partitions)
+        proc = self.detection_worker("latency", app_id, requests)
+        tail = None
+        producer = None
+        try:
+            proc.wait_ready()
+            tail = AlertTail(self.bootstrap, f"{app_id}.alerts")
+            tail.start()
+            producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap.split(","), acks=1, linger_ms=1, enable_idempotence=False
+            )
+            producer.send(requests, key=b"warmup", value=b"{}")  # connect and fetch metadata before timing
+            producer.flush()
+            live = LiveTraffic(self.base, run_tag=f"l{self.run_id}p")
+            partition_of = KeyPartitioner(a.partitions)
+            send_ms: dict[str, int] = {}
+            counts: list[tuple[float, float]] = []
+            started = time.monotonic()
+            warm_wall_ms = int(time.time() * 1000 + a.latency_warmup_s * 1000)
+            sent = 0
+            next_sample = started
+            while True:
+                now = time.monotonic()
+                elapsed = now - started
+                if elapsed >= a.latency_seconds:
+                    break
+                due = int(elapsed * rate)
+                while sent < due:
+                    now_ms = int(time.time() * 1000)
+                    event_id, key, value = live.next_record(now_ms)
+                    producer.send(requests, key=key, value=value, partition=partition_of(key))
+                    send_ms[event_id] = now_ms
+                    sent += 1
+                if now >= next_sample:
+                    next_sample = now + 1.0
+                    with contextlib.suppress(OSError):
+                        counts.append((time.monotonic(), events_completed(proc)))
+                    proc.sample_rss()
+                time.sleep(0.001)
+            producer.flush()
+            send_seconds = time.monotonic() - started
+            end_count = events_completed(proc)
+            counts.append((time.monotonic(), end_count))
+            backlog = max(0, sent + 1 - int(end_count))  # +1: the warm-up record
+            drain_started = time.monotonic()
+            while events_completed(proc) < sent + 1 and time.monotonic() - drain_started < 180:
+                time.sleep(0.25)
+            drain_seconds = time.monotonic() - drain_started
+            quiet_since, seen = time.monotonic(), len(tail.arrivals)
+            while time.monotonic() - quiet_since < 3.0 and time.monotonic() - drain_started < 240:
+                time.sleep(0.25)
+                if len(tail.arrivals) != seen:
+                    quiet_since, seen = time.monotonic(), len(tail.arrivals)
+            metrics = proc.metrics()
+        finally:
+            if producer is not None:
+                producer.close(timeout=10)
+            if tail is not None:
+                tail.stop()
+            proc.stop()
+        warm_counts = [c for c in counts if c[0] - started >= a.latency_warmup_s]
+        consumed_rate = None
+        if len(warm_counts) >= 2:
+            (t0, c0), (t1, c1) = warm_counts[0], warm_counts[-1]
+            consumed_rate = round((c1 - c0) / (t1 - t0), 1) if t1 > t0 else None
+        all_lat: list[float] = []
+        steady_lat: list[float] = []
+        missing = 0
+        severities: dict[str, int] = {}
+        for arrived, alert in tail.arrivals:
+            sent_at = send_ms.get(alert.get("trigger_event_id", ""))
+            if sent_at is None:
+                missing += 1
+                sent_at = alert["ts"]
+            latency = arrived * 1000 - sent_at
+            all_lat.append(latency)
+            if sent_at >= warm_wall_ms:
+                steady_lat.append(latency)
+            severities[alert["severity"]] = severities.get(alert["severity"], 0) + 1
+        return {
+            "offered_rate": rate,
+            "rate_reason": reason,
+            "seconds": round(send_seconds, 1),
+            "sent": sent,
+            "achieved_send_rate": round(sent / send_seconds, 1),
+            "consumed_rate": consumed_rate,
+            "backlog_at_end": backlog,
+            "drain_seconds": round(drain_seconds, 1),
+            "warmup_s": a.latency_warmup_s,
+            "alerts_by_severity": severities,
+            "alerts_without_send_time": missing,
+            "all": _percentiles(all_lat),
+            "steady": _percentiles(steady_lat),
+            "peak_rss_mb": round(proc.peak_rss_kb / 1024, 1),
+            **{k: v for k, v in _worker_metrics(metrics).items() if k == "stage_mean_us"},
+        }
+
+    def phase_replay(self) -> dict[str, Any]:
+        from bench.offline import replay_throughput
+        from bench.workload import iter_replicated, write_jsonl
+
+        path = self.workdir / "replay-events.jsonl"
+        n = write_jsonl(path, iter_replicated(self.base, self.args.replay_events, run_tag=f"o{self.run_id}r"))
+        out = replay_throughput(path, self.workdir / "replay-alerts.jsonl")
+        out["file_mb"] = round(path.stat().st_size / 1e6, 1)
+        out["events_in_file"] = n
+        return out
+
+    def phase_profile(self) -> dict[str, Any]:
+        from bench.offline import profile_replay
+        from bench.workload import iter_replicated, write_jsonl
+
+        path = self.workdir / "profile-events.jsonl"
+        write_jsonl(path, iter_replicated(self.base, self.args.profile_events, run_tag=f"p{self.run_id}r"))
+        return profile_replay(path, self.workdir / "profile-alerts.jsonl")
+
+    def phase_memory(self) -> dict[str, Any]:
+        a = self.args
+        out: dict[str, Any] = {}
+        for mode, extra in (
+            ("tracemalloc", ["--accounts", str(a.mem_trace_accounts)]),
+            ("rss", ["--accounts", str(a.mem_accounts)]),
+            ("evict", ["--accounts", str(a.evict_accounts), "--cap", str(max(1000, a.evict_cap))]),
+        ):
+            say(f"  memory {mode} {' '.join(extra)}")
+            out[mode] = _run_memory(mode, extra, a.scenario)
+            say(f"  -> {orjson.dumps(_brief(out[mode])).decode()}")
+        return out
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self) -> int:
+        from bench.report import evaluate_targets, machine_info, render_markdown, write_json
+
+        a = self.args
+        started = time.monotonic()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.results["machine"] = machine_info()
+        mode = "quick" if a.quick else "full"
+        say(f"run {self.run_id} ({mode}), phases {a.phases}; work dir {self.workdir}")
+        try:
+            if a.phase_set & KAFKA_PHASES:
+                self.start_broker()
+                self.load_base()
+                if a.phase_set & {"passthrough", "worker", "scaling"}:
+                    self.phase("workload", self.phase_workload)
+                    if "error" in self.results["phases"]["workload"]:
+                        raise RuntimeError("could not pre-produce the workload")
+                for name in ("passthrough", "worker", "scaling", "latency"):
+                    if name in a.phase_set:
+                        self.phase(name, getattr(self, f"phase_{name}"))
+                self.cleanup_topics()
+                self.stop_broker()
+            if a.phase_set & {"replay", "profile"}:
+                self.load_base()
+            for name in ("replay", "profile", "memory"):
+                if name in a.phase_set:
+                    self.phase(name, getattr(self, f"phase_{name}"))
+        except Exception:
+            self.failed = True
+            traceback.print_exc()
+        finally:
+            self.stop_broker()
+            self.results["total_seconds"] = round(time.monotonic() - started, 1)
+            self.results["targets"] = evaluate_targets(self.results)
+            write_json(a.results, self.results)
+            a.markdown.write_text(render_markdown(self.results), encoding="utf-8")
+            say(f"wrote {a.results} and {a.markdown} (total {self.results['total_seconds']:,.0f} s)")
+            if not a.keep and not self.failed:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+        for row in self.results["targets"]:
+            target = f"(target {row['target']})"
+            say(f"  {row['status']:<4}  {row['metric']}: {row['measured']} {target} {row['note']}")
+        return 1 if self.failed else 0
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _head(items: Any, n: int) -> Any:
+    return itertools.islice(items, n)
+
+
+def _brief(out: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in out.items() if not isinstance(v, (list, dict)) or k in ("steady", "all")}
+
+
+def _rate(phase: dict[str, Any], which: str) -> float | None:
+    value = (phase.get(which) or {}).get("events_per_s") if which else phase.get("events_per_s")
+    return float(value) if value else None
+
+
+def _worker_metrics(metrics: dict[str, float]) -> dict[str, Any]:
+    stage_mean = {}
+    for stage in ("account", "cluster"):
+        total = metrics.get(f'distillguard_stage_seconds_sum{{stage="{stage}"}}')
+        count = metrics.get(f'distillguard_stage_seconds_count{{stage="{stage}"}}')
+        if total is not None and count:
+            stage_mean[stage] = round(1e6 * total / count, 1)
+    alerts = {
+        k.split('"')[1]: int(v) for k, v in metrics.items() if k.startswith("distillguard_alerts_total{")
+    }
+    return {
+        "alerts": sum(alerts.values()),
+        "alerts_by_severity": alerts,
+        "stage1_consumed": int(metrics.get("distillguard_events_total", 0)),
+        "duplicates": int(metrics.get("distillguard_duplicate_events_total", 0)),
+        "dead_letters": int(metrics.get("distillguard_dead_letters_total", 0)),
+        "tracked_accounts": int(metrics.get("distillguard_tracked_accounts", 0)),
+        "tracked_clusters": int(metrics.get("distillguard_tracked_clusters", 0)),
+        "stage_mean_us": stage_mean,
+    }
+
+
+def _window_shares(progress: Any, warmup_s: float) -> list[float]:
+    i = progress.first_active(all_workers=True)
+    if i is None:
+        return []
+    t_start = progress.samples[i][0] + warmup_s
+    k = next((k for k in range(i, len(progress.samples)) if progress.samples[k][0] >= t_start), i)
+    first, last = progress.per_worker[k], progress.per_worker[-1]
+    deltas = [b - a for a, b in zip(first, last, strict=True)]
+    total = sum(deltas) or 1.0
+    return [round(d / total, 3) for d in deltas]
+
+
+def _percentiles(values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {"alerts": 0}
+    ordered = sorted(values)
+
+    def q(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, max(0, math.ceil(p * len(ordered)) - 1))], 1)
+
+    return {
+        "alerts": len(ordered),
+        "p50_ms": q(0.50),
+        "p90_ms": q(0.90),
+        "p99_ms": q(0.99),
+        "max_ms": round(ordered[-1], 1),
+        "mean_ms": round(sum(ordered) / len(ordered), 1),
+    }
+
+
+def _run_memory(mode: str, extra: list[str], scenario: str) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.memory", mode, *extra, "--scenario", scenario]
+    result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600, check=False)
+    if result.returncode != 0:
+        return {"error": f"exit {result.returncode}: {result.stderr.strip()[-400:]}"}
+    return orjson.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return Bench(args).run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
