@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
 from collections.abc import Iterable
 from typing import Any
 
-import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.partitioner.default import murmur2
@@ -136,39 +134,3 @@ def delete_topics_with(bootstrap: str, fragment: str) -> list[str]:
         return names
     finally:
         admin.close()
-
-
-class AlertTail(threading.Thread):
-    """Reads the alert topic from the beginning and records each alert's wall-clock arrival time."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        super().__init__(name="alert-tail", daemon=True)
-        self.consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap.split(","),
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=20,
-        )
-        partitions = self.consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            raise RuntimeError(f"alert topic {topic} has no partitions")
-        self.consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
-        self.consumer.seek_to_beginning()
-        self.arrivals: list[tuple[float, dict[str, Any]]] = []
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self._stop_event.is_set():
-                batch = self.consumer.poll(timeout_ms=50, max_records=10_000)
-                now = time.time()
-                for messages in batch.values():
-                    for message in messages:
-                        self.arrivals.append((now, orjson.loads(message.value)))
-        finally:
-            self.consumer.close()
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=10)

@@ -14,14 +14,16 @@ One run, in this order (each phase can be skipped with ``--phases``):
    ``profile`` (cProfile of the offline core) and ``memory`` (per-account state, RSS at 1M accounts,
    eviction).
 
-Writes ``bench/results.json`` and ``BENCHMARKS.md``. Extra arguments can also come from the environment
-variable ``DISTILLGUARD_BENCH_ARGS`` (e.g. ``DISTILLGUARD_BENCH_ARGS=--quick make bench``).
+Writes ``bench/results.json`` and ``BENCHMARKS.md``. Arguments can also come from the environment:
+``DISTILLGUARD_BENCH_ARGS="--quick --phases worker,latency"``, ``DISTILLGUARD_BENCH_QUICK=1``,
+``DISTILLGUARD_BENCH_EVENTS=2000000``, ``DISTILLGUARD_BENCH_BOOTSTRAP=host:port`` (use that Kafka),
+``DISTILLGUARD_BENCH_BROKER_HOME`` / ``DISTILLGUARD_BENCH_BROKER_PORT`` (own broker, default
+``.distillguard/bench-broker`` on 29092) -- e.g. ``DISTILLGUARD_BENCH_QUICK=1 make bench``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import math
 import os
@@ -44,16 +46,17 @@ DEFAULT_BROKER_PORT = 29092
 PHASES = ("passthrough", "worker", "scaling", "latency", "replay", "profile", "memory")
 KAFKA_PHASES = {"passthrough", "worker", "scaling", "latency"}
 LATENCY_TARGET_RATE = 5_000
-SUSTAINABLE_SHARE = 0.75  # offered load as a share of the measured steady throughput when 5,000 is too much
+SUSTAINABLE_SHARE = 0.5  # offered load as a share of the measured worker throughput when 5,000 is too much
 
 FULL = {
     "events": 1_000_000,
-    "passthrough_cap_s": 180.0,
-    "worker_events": 60_000,
+    "passthrough_cap_s": 120.0,
+    "worker_events": 40_000,
     "worker_cap_s": 900.0,
     "scaling_cap_s": 900.0,
     "warmup_s": 10.0,
-    "latency_seconds": 60.0,
+    "latency_seconds": 45.0,
+    "latency_attempts": 3,
     "latency_warmup_s": 10.0,
     "replay_events": 200_000,
     "profile_events": 50_000,
@@ -70,6 +73,7 @@ QUICK = {
     "scaling_cap_s": 120.0,
     "warmup_s": 5.0,
     "latency_seconds": 15.0,
+    "latency_attempts": 2,
     "latency_warmup_s": 5.0,
     "replay_events": 10_000,
     "profile_events": 5_000,
@@ -86,7 +90,12 @@ def say(message: str) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     argv = list(sys.argv[1:] if argv is None else argv)
-    argv = shlex.split(os.environ.get("DISTILLGUARD_BENCH_ARGS", "")) + argv
+    env_args = shlex.split(os.environ.get("DISTILLGUARD_BENCH_ARGS", ""))
+    if os.environ.get("DISTILLGUARD_BENCH_QUICK", "").strip().lower() in ("1", "true", "yes"):
+        env_args.append("--quick")
+    if os.environ.get("DISTILLGUARD_BENCH_EVENTS", "").strip():
+        env_args += ["--events", os.environ["DISTILLGUARD_BENCH_EVENTS"].strip()]
+    argv = env_args + argv
     p = argparse.ArgumentParser(
         prog="python -m bench.run",
         description=__doc__.splitlines()[0],
@@ -100,7 +109,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--passthrough-cap-s", type=float, help="max seconds of passthrough consumption")
     p.add_argument(
         "--worker-events", type=int,
-        help="head of the workload (same events) the detection worker(s) must fully process (full 60,000)",
+        help="head of the workload (same events) the detection worker(s) must fully process (full 40,000)",
     )  # fmt: skip
     p.add_argument("--worker-cap-s", type=float, help="safety cap (s) of the detection-worker run")
     p.add_argument("--scaling-cap-s", type=float, help="safety cap (s) of the two-worker run")
@@ -111,7 +120,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="offered ev/s in the latency phase (default: 5,000 or 75%% of the measured worker rate)",
     )
-    p.add_argument("--latency-seconds", type=float, help="seconds of paced sending")
+    p.add_argument("--latency-seconds", type=float, help="seconds of paced sending per attempt")
+    p.add_argument(
+        "--latency-attempts", type=int, help="retries at a lower rate while the worker cannot keep up"
+    )
     p.add_argument("--latency-warmup-s", type=float, help="alerts of events sent earlier are excluded")
     p.add_argument("--replay-events", type=int, help="events in the offline replay JSONL")
     p.add_argument("--profile-events", type=int, help="events replayed under cProfile")
@@ -170,7 +182,7 @@ class Bench:
         self.broker: Any = None
         self.base: Any = None
         self.input_topic = f"{self.prefix}.requests"
-        self.head_topic = f"{self.prefix}.requests-head"
+        self.end_before_ms = int(time.time() * 1000) - 3_600_000
         self.failed = False
 
     # ------------------------------------------------------------------ plumbing
@@ -271,6 +283,32 @@ class Bench:
         )
         return start_detection_worker(name, env, self.workdir)
 
+    def workload(self, count: int | None = None) -> Any:
+        """The benchmark's events (deterministic for this run), or their first ``count``."""
+        from bench.workload import iter_replicated
+
+        events = iter_replicated(
+            self.base, self.args.events, run_tag=f"k{self.run_id}r", end_before_ms=self.end_before_ms
+        )
+        return events if count is None else _head(events, count)
+
+    def feed_head(self, topic: str) -> dict[str, Any]:
+        """Copy the first ``--worker-events`` workload events into ``topic`` (after the workers joined).
+
+        Producing after the consumer group has settled avoids a rebalance while records are in flight,
+        which redelivers uncommitted records (and so double-counts them) -- at ~60k records/s the copy takes
+        about a second of a run of minutes.
+        """
+        from bench.kafka_tools import bulk_produce, end_offsets
+        from bench.workload import iter_records
+
+        stats = bulk_produce(
+            self.bootstrap, topic, iter_records(self.workload(self.args.worker_events)), self.args.partitions
+        )
+        if sum(end_offsets(self.bootstrap, topic).values()) != self.args.worker_events:
+            raise RuntimeError(f"{topic} does not hold {self.args.worker_events} records")
+        return stats
+
     # ------------------------------------------------------------------ phases
 
     def phase_workload(self) -> dict[str, Any]:
@@ -279,26 +317,16 @@ class Bench:
 
         a = self.args
         probe_topic = f"{self.prefix}.kafka-python-probe"
-        make_topics(self.bootstrap, [self.input_topic, self.head_topic, probe_topic], a.partitions)
+        make_topics(self.bootstrap, [self.input_topic, probe_topic], a.partitions)
         probe = list(
             iter_records(iter_replicated(self.base, min(a.events, 10_000), run_tag=f"q{self.run_id}r"))
         )
         kafka_python_rate = kafka_python_produce_rate(self.bootstrap, probe_topic, probe, a.partitions)
         a.worker_events = min(a.worker_events, a.events)
-        end_before = int(time.time() * 1000) - 3_600_000
-        events = iter_replicated(self.base, a.events, run_tag=f"k{self.run_id}r", end_before_ms=end_before)
-        stats = bulk_produce(self.bootstrap, self.input_topic, iter_records(events), a.partitions)
-        # The same first events again, replica layout included (replicas depend on the total count).
-        tag = f"k{self.run_id}r"
-        head = _head(
-            iter_replicated(self.base, a.events, run_tag=tag, end_before_ms=end_before), a.worker_events
-        )
-        bulk_produce(self.bootstrap, self.head_topic, iter_records(head), a.partitions)
+        stats = bulk_produce(self.bootstrap, self.input_topic, iter_records(self.workload()), a.partitions)
         offsets = end_offsets(self.bootstrap, self.input_topic)
         if sum(offsets.values()) != a.events:
             raise RuntimeError(f"topic holds {sum(offsets.values())} records, expected {a.events}")
-        if sum(end_offsets(self.bootstrap, self.head_topic).values()) != a.worker_events:
-            raise RuntimeError(f"head topic does not hold {a.worker_events} records")
         return {
             "scenario": a.scenario,
             "base_events": len(self.base.events),
@@ -309,7 +337,6 @@ class Bench:
             "distinct_accounts": stats["distinct_keys"],
             "mean_value_bytes": stats["mean_value_bytes"],
             "topic": self.input_topic,
-            "head_topic": self.head_topic,
             "head_events": a.worker_events,
             "partition_counts": offsets,
             "produce_seconds": stats["seconds"],
@@ -365,12 +392,16 @@ class Bench:
         }
 
     def phase_worker(self) -> dict[str, Any]:
+        from bench.kafka_tools import make_topics
         from bench.procs import events_completed, watch
 
         a = self.args
-        proc = self.detection_worker("detector", f"{self.prefix}-det", self.head_topic)
+        app_id = f"{self.prefix}-det"
+        make_topics(self.bootstrap, [f"{app_id}.requests"], a.partitions)
+        proc = self.detection_worker("detector", app_id, f"{app_id}.requests")
         try:
             ready_s = proc.wait_ready()
+            self.feed_head(f"{app_id}.requests")
             progress = watch(
                 [proc],
                 events_completed,
@@ -394,18 +425,24 @@ class Bench:
         }
 
     def phase_scaling(self) -> dict[str, Any]:
+        from bench.kafka_tools import make_topics
         from bench.procs import events_completed, watch
 
         a = self.args
         one = _rate(self.results["phases"].get("worker", {}), "")
         app_id = f"{self.prefix}-scale"
+        make_topics(self.bootstrap, [f"{app_id}.requests"], a.partitions)
         procs = [
-            self.detection_worker("scale-1", app_id, self.head_topic),
-            self.detection_worker("scale-2", app_id, self.head_topic, extra_topics=False),
+            self.detection_worker("scale-1", app_id, f"{app_id}.requests"),
+            self.detection_worker("scale-2", app_id, f"{app_id}.requests", extra_topics=False),
         ]
         try:
             for proc in procs:
                 proc.wait_ready()
+            time.sleep(3.0)  # both in the group: make sure the rebalance is over before producing
+            for proc in procs:
+                proc.wait_ready()
+            self.feed_head(f"{app_id}.requests")
             progress = watch(
                 procs,
                 events_completed,
@@ -438,14 +475,13 @@ class Bench:
         }
 
     def phase_latency(self) -> dict[str, Any]:
-        from kafka import KafkaProducer
-
-        from bench.kafka_tools import AlertTail, KeyPartitioner, make_topics
+        from bench.kafka_tools import make_topics
+        from bench.latency import paced_run, summarise
         from bench.procs import events_completed
         from bench.workload import LiveTraffic
 
         a = self.args
-        steady = _rate(self.results["phases"].get("worker", {}), "steady")
+        steady = _rate(self.results["phases"].get("worker", {}), "")
         if a.latency_rate:
             rate, reason = float(a.latency_rate), "fixed by --latency-rate"
         elif steady and steady * SUSTAINABLE_SHARE >= LATENCY_TARGET_RATE:
@@ -454,117 +490,65 @@ class Bench:
             rate = max(50.0, math.floor(steady * SUSTAINABLE_SHARE / 50) * 50)
             needed = LATENCY_TARGET_RATE / SUSTAINABLE_SHARE
             share = f"{SUSTAINABLE_SHARE:.0%}"
-            reason = f"worker steady throughput {steady:,.0f} ev/s < {needed:,.0f}, so {share} of it"
+            reason = f"worker throughput {steady:,.0f} ev/s < {needed:,.0f}, so {share} of it"
         else:
             rate, reason = float(LATENCY_TARGET_RATE), "no throughput measurement; target load"
         app_id = f"{self.prefix}-lat"
         requests = f"{app_id}.requests"
         make_topics(self.bootstrap, [requests], a.partitions)
         proc = self.detection_worker("latency", app_id, requests)
-        tail = None
-        producer = None
+        attempts: list[dict[str, Any]] = []
         try:
             proc.wait_ready()
-            tail = AlertTail(self.bootstrap, f"{app_id}.alerts")
-            tail.start()
-            producer = KafkaProducer(
-                bootstrap_servers=self.bootstrap.split(","), acks=1, linger_ms=1, enable_idempotence=False
-            )
-            producer.send(requests, key=b"warmup", value=b"{}")  # connect and fetch metadata before timing
-            producer.flush()
-            live = LiveTraffic(self.base, run_tag=f"l{self.run_id}p")
-            partition_of = KeyPartitioner(a.partitions)
-            send_ms: dict[str, int] = {}
-            counts: list[tuple[float, float]] = []
-            started = time.monotonic()
-            warm_wall_ms = int(time.time() * 1000 + a.latency_warmup_s * 1000)
-            sent = 0
-            next_sample = started
-            while True:
-                now = time.monotonic()
-                elapsed = now - started
-                if elapsed >= a.latency_seconds:
+            for attempt in range(1, a.latency_attempts + 1):
+                say(f"  latency attempt {attempt}: {rate:,.0f} ev/s for {a.latency_seconds:.0f} s ({reason})")
+                run = paced_run(
+                    self.bootstrap, requests, f"{app_id}.alerts", a.partitions,
+                    LiveTraffic(self.base, run_tag=f"l{self.run_id}a{attempt}p"), rate, a.latency_seconds,
+                    completed=lambda: events_completed(proc), on_sample=proc.sample_rss,
+                )  # fmt: skip
+                result = {
+                    "attempt": attempt,
+                    **summarise(run, rate, a.latency_warmup_s),
+                    "rate_reason": reason,
+                }
+                attempts.append(result)
+                say(f"  -> {orjson.dumps(_brief(result)).decode()}")
+                consumed = result.get("consumed_rate") or 0.0
+                if result["sustained"] or a.latency_rate or consumed <= 0:
                     break
-                due = int(elapsed * rate)
-                while sent < due:
-                    now_ms = int(time.time() * 1000)
-                    event_id, key, value = live.next_record(now_ms)
-                    producer.send(requests, key=key, value=value, partition=partition_of(key))
-                    send_ms[event_id] = now_ms
-                    sent += 1
-                if now >= next_sample:
-                    next_sample = now + 1.0
-                    with contextlib.suppress(OSError):
-                        counts.append((time.monotonic(), events_completed(proc)))
-                    proc.sample_rss()
-                time.sleep(0.001)
-            producer.flush()
-            send_seconds = time.monotonic() - started
-            end_count = events_completed(proc)
-            counts.append((time.monotonic(), end_count))
-            backlog = max(0, sent + 1 - int(end_count))  # +1: the warm-up record
-            drain_started = time.monotonic()
-            while events_completed(proc) < sent + 1 and time.monotonic() - drain_started < 180:
-                time.sleep(0.25)
-            drain_seconds = time.monotonic() - drain_started
-            quiet_since, seen = time.monotonic(), len(tail.arrivals)
-            while time.monotonic() - quiet_since < 3.0 and time.monotonic() - drain_started < 240:
-                time.sleep(0.25)
-                if len(tail.arrivals) != seen:
-                    quiet_since, seen = time.monotonic(), len(tail.arrivals)
+                # Not kept up: retry below what the worker actually consumed under this live load.
+                rate = max(10.0, math.floor(consumed * 0.6 / 10) * 10)
+                reason = (
+                    f"attempt {attempt} at {result['offered_rate']:,.0f} ev/s was not sustained "
+                    f"(worker consumed {consumed:,.0f} ev/s); 60% of that"
+                )
             metrics = proc.metrics()
         finally:
-            if producer is not None:
-                producer.close(timeout=10)
-            if tail is not None:
-                tail.stop()
             proc.stop()
-        warm_counts = [c for c in counts if c[0] - started >= a.latency_warmup_s]
-        consumed_rate = None
-        if len(warm_counts) >= 2:
-            (t0, c0), (t1, c1) = warm_counts[0], warm_counts[-1]
-            consumed_rate = round((c1 - c0) / (t1 - t0), 1) if t1 > t0 else None
-        all_lat: list[float] = []
-        steady_lat: list[float] = []
-        missing = 0
-        severities: dict[str, int] = {}
-        for arrived, alert in tail.arrivals:
-            sent_at = send_ms.get(alert.get("trigger_event_id", ""))
-            if sent_at is None:
-                missing += 1
-                sent_at = alert["ts"]
-            latency = arrived * 1000 - sent_at
-            all_lat.append(latency)
-            if sent_at >= warm_wall_ms:
-                steady_lat.append(latency)
-            severities[alert["severity"]] = severities.get(alert["severity"], 0) + 1
+        chosen = next((r for r in attempts if r["sustained"]), attempts[-1])
         return {
-            "offered_rate": rate,
-            "rate_reason": reason,
-            "seconds": round(send_seconds, 1),
-            "sent": sent,
-            "achieved_send_rate": round(sent / send_seconds, 1),
-            "consumed_rate": consumed_rate,
-            "backlog_at_end": backlog,
-            "drain_seconds": round(drain_seconds, 1),
-            "warmup_s": a.latency_warmup_s,
-            "alerts_by_severity": severities,
-            "alerts_without_send_time": missing,
-            "all": _percentiles(all_lat),
-            "steady": _percentiles(steady_lat),
+            **chosen,
+            "attempts": [{k: v for k, v in r.items() if k not in ("alerts_by_severity",)} for r in attempts],
             "peak_rss_mb": round(proc.peak_rss_kb / 1024, 1),
-            **{k: v for k, v in _worker_metrics(metrics).items() if k == "stage_mean_us"},
+            "stage_mean_us": _worker_metrics(metrics)["stage_mean_us"],
         }
 
     def phase_replay(self) -> dict[str, Any]:
         from bench.offline import replay_throughput
-        from bench.workload import iter_replicated, write_jsonl
+        from bench.workload import iter_dense, iter_replicated, write_jsonl
 
         path = self.workdir / "replay-events.jsonl"
         n = write_jsonl(path, iter_replicated(self.base, self.args.replay_events, run_tag=f"o{self.run_id}r"))
         out = replay_throughput(path, self.workdir / "replay-alerts.jsonl")
         out["file_mb"] = round(path.stat().st_size / 1e6, 1)
         out["events_in_file"] = n
+        # The same traffic at live density: 5 events per ms of event time, like 5,000 ev/s of real traffic
+        # (the simulator spreads the scenario over a day, which makes bursts and campaign windows sparse).
+        dense_path = self.workdir / "replay-dense.jsonl"
+        dense_n = min(self.args.replay_events, 50_000)
+        write_jsonl(dense_path, iter_dense(self.base, dense_n, run_tag=f"d{self.run_id}p", per_ms=5))
+        out["dense"] = replay_throughput(dense_path, self.workdir / "replay-dense-alerts.jsonl")
         return out
 
     def phase_profile(self) -> dict[str, Any]:
@@ -683,24 +667,6 @@ def _window_shares(progress: Any, warmup_s: float) -> list[float]:
     deltas = [b - a for a, b in zip(first, last, strict=True)]
     total = sum(deltas) or 1.0
     return [round(d / total, 3) for d in deltas]
-
-
-def _percentiles(values: list[float]) -> dict[str, Any]:
-    if not values:
-        return {"alerts": 0}
-    ordered = sorted(values)
-
-    def q(p: float) -> float:
-        return round(ordered[min(len(ordered) - 1, max(0, math.ceil(p * len(ordered)) - 1))], 1)
-
-    return {
-        "alerts": len(ordered),
-        "p50_ms": q(0.50),
-        "p90_ms": q(0.90),
-        "p99_ms": q(0.99),
-        "max_ms": round(ordered[-1], 1),
-        "mean_ms": round(sum(ordered) / len(ordered), 1),
-    }
 
 
 def _run_memory(mode: str, extra: list[str], scenario: str) -> dict[str, Any]:

@@ -147,3 +147,11 @@ class LiveTraffic:
             self._index = 0
             self._pass += 1
         return e["event_id"], e["account_id"].encode(), orjson.dumps(e)
+
+
+def iter_dense(base: BaseTraffic, count: int, *, run_tag: str, per_ms: int = 5) -> Iterator[dict[str, Any]]:
+    """``count`` live-style events (fresh ids per pass) at ``per_ms`` events per millisecond of event time."""
+    traffic = LiveTraffic(base, run_tag)
+    t0 = int(time.time() * 1000) - HOUR_MS - count // per_ms
+    for i in range(count):
+        yield orjson.loads(traffic.next_record(t0 + i // per_ms)[2])

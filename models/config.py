@@ -113,8 +113,9 @@ class CampaignConfig(_Section):
     suspicious_evidence: float = Field(
         default=0.2, ge=0, le=1, description="own evidence at which an account counts as suspicious in its cluster"
     )
-    link_keys: tuple[Literal["payment", "ip24", "ua_cluster", "proxy_asn"], ...] = Field(
-        default=("payment", "ip24"), description="which shared attributes link accounts"
+    link_keys: tuple[Literal["payment", "ip24", "ip24_cluster", "ua_cluster", "proxy_asn"], ...] = Field(
+        default=("payment", "ip24_cluster"),
+        description="which shared attributes link accounts (ip24_cluster: same /24 and same prompt cluster)",
     )
     max_key_accounts: int = Field(
         default=50, ge=2, description="a key shared by more accounts stops linking (a public resource, e.g. NAT)"
@@ -156,8 +157,8 @@ class FusionWeights(_Section):
     heavy_volume: float = 0.3
     population_anomaly: float = 0.7
     # coordination: the hydra seen as a whole
-    cluster_crowd: float = 1.0
-    cluster_lockstep: float = 1.0
+    cluster_crowd: float = 1.6
+    cluster_lockstep: float = 1.6
     campaign: float = 3.0
     shared_payment: float = 1.5
     # trust

@@ -245,12 +245,15 @@ class ClusterStage:
         chi2 = self.burst.score(obs.cluster_id, bucket, member=obs.account_id)
         if obs.asn is not None:
             chi2 = max(chi2, self.burst.score(f"{obs.cluster_id}|asn:{obs.asn}", bucket, member=obs.account_id))
-        composition = cluster.suspicious_share
+        # Cluster evidence counts in proportion to the cluster's suspicious share and to how much
+        # extraction material the account itself sends: campaigns mix in mundane prompts, so their
+        # chat clusters are shared with ordinary users who must not inherit the campaign's evidence.
+        content = content_evidence(obs.signals)
+        composition = cluster.suspicious_share * content
         crowd = _clip(cluster.distinct_accounts() / cc.crowd_accounts) * composition
         saturation = math.log1p(self.config.burst.saturation)
         lockstep = _clip(math.log1p(chi2) / saturation) * composition
 
-        content = content_evidence(obs.signals)
         campaign = self.linker.link(obs.account_id, self._link_keys(obs, content), obs.ts)
         campaign_signal = 0.0
         if campaign.campaign_id is not None:
@@ -298,6 +301,8 @@ class ClusterStage:
             keys.append(f"payment:{obs.payment}")
         if "ip24" in camp.link_keys:
             keys.append(f"ip24:{obs.network}")
+        if "ip24_cluster" in camp.link_keys:
+            keys.append(f"ip24_cluster:{obs.network}|{obs.cluster_id}")
         if "ua_cluster" in camp.link_keys:
             keys.append(f"ua_cluster:{obs.user_agent_family}|{obs.cluster_id}")
         if "proxy_asn" in camp.link_keys and obs.proxy_network and obs.asn is not None:

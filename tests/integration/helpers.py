@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,6 @@ class WorkerConfig:
     run_id: str
     data_dir: Path
     partitions: int = 2
-    web_port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -112,7 +111,6 @@ class WorkerConfig:
             "DISTILLGUARD_TOPICS__PARTITIONS": str(self.partitions),
             "DISTILLGUARD_WORKER__APP_ID": self.app_id,
             "DISTILLGUARD_WORKER__DATA_DIR": str(self.data_dir),
-            "DISTILLGUARD_WORKER__WEB_PORT": str(self.web_port),
             "DISTILLGUARD_WORKER__LOG_LEVEL": "INFO",
             **self.extra_env,
         }
@@ -181,11 +179,13 @@ def _get_json(url: str, timeout: float = 2.0) -> tuple[int, Any]:
 
 
 class WorkerProcess:
-    """A running ``python -m streams.cli worker`` subprocess (own process group, log file)."""
+    """A running ``python -m streams.cli worker`` subprocess (own process group, log file, a fresh web
+    port per start). ``env`` adds or overrides environment variables for this start only."""
 
-    def __init__(self, config: WorkerConfig, log_path: Path) -> None:
+    def __init__(self, config: WorkerConfig, log_path: Path, env: Mapping[str, str] | None = None) -> None:
         self.config = config
         self.log_path = log_path
+        self.web_port = free_port()
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("ab")
         self._log.write(f"\n===== worker start {time.strftime('%H:%M:%S')} =====\n".encode())
@@ -193,7 +193,12 @@ class WorkerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streams.cli", "worker"],
             cwd=REPO_ROOT,
-            env={**os.environ, **config.env()},
+            env={
+                **os.environ,
+                **config.env(),
+                "DISTILLGUARD_WORKER__WEB_PORT": str(self.web_port),
+                **(env or {}),
+            },
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -202,7 +207,7 @@ class WorkerProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.config.web_port}"
+        return f"http://127.0.0.1:{self.web_port}"
 
     def log_tail(self, lines: int = 60) -> str:
         with contextlib.suppress(OSError):
@@ -262,10 +267,10 @@ class WorkerProcess:
 
 @contextlib.contextmanager
 def running_worker(
-    config: WorkerConfig, log_path: Path, *, wait_ready: bool = True
+    config: WorkerConfig, log_path: Path, *, wait_ready: bool = True, env: Mapping[str, str] | None = None
 ) -> Iterator[WorkerProcess]:
     """Start a worker for ``config``, wait until it is ready, and always stop it afterwards."""
-    worker = WorkerProcess(config, log_path)
+    worker = WorkerProcess(config, log_path, env)
     try:
         if wait_ready:
             worker.wait_ready()
@@ -494,17 +499,29 @@ def alert_keys(alerts: Iterable[dict[str, Any]]) -> set[tuple[str, str, str, str
     return {(a["account_id"], a["severity"], a["trigger_event_id"], a["alert_id"]) for a in alerts}
 
 
+_LEAK_KEY = 16
+
+
 def find_prompt_leaks(blobs: Iterable[bytes], prompts: Iterable[str], probe_chars: int = 30) -> list[str]:
-    """Prompt fragments found in any of ``blobs``: for each prompt, the whole prompt and probes of
-    ``probe_chars`` characters from its start and its middle, each raw and JSON-escaped (as orjson would
-    write it). Returns the leaked fragments (empty when nothing leaked)."""
-    haystack = b"\x00".join(blobs)
-    leaks = []
+    """Prompt fragments found in any of ``blobs``: for each prompt, probes of ``probe_chars`` characters
+    from its start and its middle, each raw (UTF-8) and JSON-escaped as orjson writes it. Returns the
+    leaked fragments (empty when nothing leaked); a whole prompt leaking shows up as its start probe.
+
+    Thousands of prompts against megabytes of records: instead of one substring scan per probe, every
+    probe is indexed by its first 16 bytes and the records are scanned once.
+    """
+    index: dict[bytes, list[tuple[bytes, str]]] = {}
     for prompt in prompts:
         middle = max(0, len(prompt) // 2 - probe_chars // 2)
-        for fragment in (prompt, prompt[:probe_chars], prompt[middle : middle + probe_chars]):
-            needles = {fragment.encode(), orjson.dumps(fragment)[1:-1]}
-            if any(needle in haystack for needle in needles):
-                leaks.append(fragment)
-                break
-    return leaks
+        for fragment in {prompt[:probe_chars], prompt[middle : middle + probe_chars]}:
+            for needle in {fragment.encode(), orjson.dumps(fragment)[1:-1]}:
+                if len(needle) >= _LEAK_KEY:
+                    index.setdefault(needle[:_LEAK_KEY], []).append((needle, fragment))
+    leaks: set[str] = set()
+    get = index.get
+    for blob in blobs:
+        for i in range(len(blob) - _LEAK_KEY + 1):
+            candidates = get(blob[i : i + _LEAK_KEY])
+            if candidates:
+                leaks.update(fragment for needle, fragment in candidates if blob.startswith(needle, i))
+    return sorted(leaks)
