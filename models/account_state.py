@@ -46,9 +46,14 @@ SHARES = (
     "single_turn",
 )
 _SCALARS = (
-    "gap_log_mean", "gap_log_var", "population_anomaly", "own_evidence", "max_own_evidence", "age_days",
+    "gap_log_mean",
+    "gap_log_var",
+    "population_anomaly",
+    "own_evidence",
+    "max_own_evidence",
+    "age_days",
     "extraction_count",
-)  # fmt: skip
+)
 
 
 class AccountLayout:
@@ -95,10 +100,25 @@ class AccountState:
     @classmethod
     def new(cls, layout: AccountLayout) -> AccountState:
         return cls(
-            layout, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            [0.0] * len(SHARES), [0.0] * len(_SCALARS),
-            [0] * layout.templates, [0] * layout.networks, [0] * layout.dedupe, [0] * _HOURS,
-        )  # fmt: skip
+            layout,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            [0.0] * len(SHARES),
+            [0.0] * len(_SCALARS),
+            [0] * layout.templates,
+            [0] * layout.networks,
+            [0] * layout.dedupe,
+            [0] * _HOURS,
+        )
 
     @classmethod
     def from_bytes(cls, layout: AccountLayout, raw: bytes) -> AccountState:
@@ -119,11 +139,24 @@ class AccountState:
 
     def to_bytes(self) -> bytes:
         return self.layout.struct.pack(
-            self.events, self.first_ts, self.last_ts, self.hour_bucket, self.hour_count, self.peak_hour,
-            self.last_alert_rank, self.last_alert_ts, self.template_cursor, self.network_cursor,
-            self.dedupe_cursor, *self.shares, *self.scalars, *self.templates, *self.networks,
-            *self.dedupe, *self.hours,
-        )  # fmt: skip
+            self.events,
+            self.first_ts,
+            self.last_ts,
+            self.hour_bucket,
+            self.hour_count,
+            self.peak_hour,
+            self.last_alert_rank,
+            self.last_alert_ts,
+            self.template_cursor,
+            self.network_cursor,
+            self.dedupe_cursor,
+            *self.shares,
+            *self.scalars,
+            *self.templates,
+            *self.networks,
+            *self.dedupe,
+            *self.hours,
+        )
 
     # --- dedupe -------------------------------------------------------------------------------
     def seen_event(self, event_id: str) -> bool:
@@ -146,7 +179,9 @@ class AccountState:
         self.events += 1
         self.last_ts = max(self.last_ts, f.ts)
         self._update_rate(f.ts)
-        self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] = min(_MAX_COUNT16, self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] + 1)
+        self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] = min(
+            _MAX_COUNT16, self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] + 1
+        )
 
         repeated = self._remember_template(f.prefix_hash, f.suffix_hash)
         rotated = self._remember_network(stable_hash32(f.network))

@@ -50,8 +50,12 @@ class _Baseline:
         self._alerted: set[str] = set()
         self._seen: set[str] = set()
 
-    def _emit(self, event: RequestEvent, events_seen: int, score: float, fired: bool, reason: Reason) -> list[SuspicionEvent]:
-        self.last_assessment = Assessment(event.event_id, event.account_id, event.ts, score, events_seen, "-", {})
+    def _emit(
+        self, event: RequestEvent, events_seen: int, score: float, fired: bool, reason: Reason
+    ) -> list[SuspicionEvent]:
+        self.last_assessment = Assessment(
+            event.event_id, event.account_id, event.ts, score, events_seen, "-", {}
+        )
         if not fired or event.account_id in self._alerted:
             return []
         self._alerted.add(event.account_id)
@@ -92,9 +96,15 @@ class RateLimitBaseline(_Baseline):
         ratio = max(c.in_hour / bc.rate_limit_per_hour, c.in_day / bc.rate_limit_per_day)
         score = min(1.0, 0.5 * ratio)
         fired = ratio > 1.0
-        reason = Reason(signal="rate_limit", value=float(c.in_hour), threshold=float(bc.rate_limit_per_hour),
-                        detail=f"{c.in_hour} requests this hour, {c.in_day} today")  # fmt: skip
-        return self._emit(event, c.events, max(score, self.config.fusion.medium) if fired else score, fired, reason)
+        reason = Reason(
+            signal="rate_limit",
+            value=float(c.in_hour),
+            threshold=float(bc.rate_limit_per_hour),
+            detail=f"{c.in_hour} requests this hour, {c.in_day} today",
+        )
+        return self._emit(
+            event, c.events, max(score, self.config.fusion.medium) if fired else score, fired, reason
+        )
 
 
 class HalfSpaceTreesBaseline(_Baseline):
@@ -106,7 +116,11 @@ class HalfSpaceTreesBaseline(_Baseline):
         super().__init__(config)
         # Same account features and shared model as the detector, but learning from everyone.
         stage_config = config.model_copy(
-            update={"population": config.population.model_copy(update={"learn_below_score": 1.01, "learn_every": 1})}
+            update={
+                "population": config.population.model_copy(
+                    update={"learn_below_score": 1.01, "learn_every": 1}
+                )
+            }
         )
         self.stage = AccountStage(stage_config)
 
@@ -118,8 +132,12 @@ class HalfSpaceTreesBaseline(_Baseline):
         vector = {name: observation.signals[name] for name in BEHAVIOUR_SIGNALS}
         score = self.stage.population.score_one(vector)
         threshold = self.config.baselines.hst_threshold
-        reason = Reason(signal="population_anomaly", value=round(score, 4), threshold=threshold,
-                        detail="HalfSpaceTrees anomaly score of the account's behaviour vector")  # fmt: skip
+        reason = Reason(
+            signal="population_anomaly",
+            value=round(score, 4),
+            threshold=threshold,
+            detail="HalfSpaceTrees anomaly score of the account's behaviour vector",
+        )
         fired = score >= threshold and observation.events_seen >= self.config.account.min_events
         return self._emit(event, observation.events_seen, score, fired, reason)
 
@@ -145,8 +163,12 @@ class BurstBaseline(_Baseline):
         chi2 = self.burst.score(f.cluster_id, bucket)
         threshold = self.config.baselines.burst_threshold
         score = min(1.0, math.log1p(chi2) / math.log1p(self.config.burst.saturation))
-        reason = Reason(signal="cluster_burst", value=round(chi2, 2), threshold=threshold,
-                        detail=f"MIDAS chi-square of cluster {f.cluster_id} in this minute")  # fmt: skip
+        reason = Reason(
+            signal="cluster_burst",
+            value=round(chi2, 2),
+            threshold=threshold,
+            detail=f"MIDAS chi-square of cluster {f.cluster_id} in this minute",
+        )
         fired = chi2 >= threshold and seen >= self.config.account.min_events
         return self._emit(event, seen, score, fired, reason)
 

@@ -43,16 +43,36 @@ class ClusterState:
     def from_bytes(cls, config: ClusterStateConfig, raw: bytes) -> ClusterState:
         events, last_ts, young, proxy, elicitation, suspicious = _HEADER.unpack_from(raw)
         registers = raw[_HEADER.size :]
-        return cls(events, last_ts, young, proxy, elicitation, suspicious,
-                   HyperLogLog(config.hll_precision, registers))  # fmt: skip
+        return cls(
+            events,
+            last_ts,
+            young,
+            proxy,
+            elicitation,
+            suspicious,
+            HyperLogLog(config.hll_precision, registers),
+        )
 
     def to_bytes(self) -> bytes:
-        header = _HEADER.pack(self.events, self.last_ts, self.young_share, self.proxy_share,
-                              self.elicitation_share, self.suspicious_share)  # fmt: skip
+        header = _HEADER.pack(
+            self.events,
+            self.last_ts,
+            self.young_share,
+            self.proxy_share,
+            self.elicitation_share,
+            self.suspicious_share,
+        )
         return header + bytes(self.accounts.registers)
 
     def update(
-        self, account_id: str, *, young: bool, proxy: bool, elicitation: float, suspicious: bool, alpha: float,
+        self,
+        account_id: str,
+        *,
+        young: bool,
+        proxy: bool,
+        elicitation: float,
+        suspicious: bool,
+        alpha: float,
         ts: int = 0,
     ) -> None:
         self.events += 1

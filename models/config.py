@@ -22,7 +22,9 @@ class _Section(BaseModel):
 class FeatureConfig(_Section):
     """Per-request feature extraction."""
 
-    young_account_days: float = Field(default=30.0, gt=0, description="accounts younger than this are 'young'")
+    young_account_days: float = Field(
+        default=30.0, gt=0, description="accounts younger than this are 'young'"
+    )
     easy_entry_tiers: tuple[str, ...] = Field(
         default=("free", "education", "research", "startup"),
         description="tiers reachable without vetting (the programmes abused in reported campaigns)",
@@ -33,7 +35,9 @@ class FeatureConfig(_Section):
     new_model_window_hours: float = Field(
         default=24.0, gt=0, description="a model counts as 'new' this long after its first request"
     )
-    long_token_chars: int = Field(default=24, ge=4, description="tokens at least this long are masked as slots")
+    long_token_chars: int = Field(
+        default=24, ge=4, description="tokens at least this long are masked as slots"
+    )
     template_view_words: int = Field(
         default=10, ge=2, description="words kept from each end of the masked prompt for the template view"
     )
@@ -63,9 +67,13 @@ class AccountConfig(_Section):
     recent_templates: int = Field(default=8, ge=1, le=32, description="template hashes remembered")
     recent_networks: int = Field(default=6, ge=1, le=32, description="IP /24 hashes remembered")
     dedupe_window: int = Field(default=16, ge=1, le=256, description="recent event ids remembered for dedupe")
-    min_events: int = Field(default=5, ge=1, description="no alert before this many of the account's requests")
+    min_events: int = Field(
+        default=5, ge=1, description="no alert before this many of the account's requests"
+    )
     idle_evict_hours: float = Field(default=72.0, gt=0, description="accounts idle this long are evicted")
-    max_accounts: int = Field(default=2_000_000, ge=1000, description="hard cap of tracked accounts per worker")
+    max_accounts: int = Field(
+        default=2_000_000, ge=1000, description="hard cap of tracked accounts per worker"
+    )
 
 
 class PopulationConfig(_Section):
@@ -96,7 +104,9 @@ class ClusterStateConfig(_Section):
 
     ew_alpha: float = Field(default=0.02, gt=0, lt=1)
     hll_precision: int = Field(default=8, ge=4, le=14, description="HyperLogLog registers = 2**precision")
-    crowd_accounts: int = Field(default=30, ge=2, description="distinct accounts at which a cluster is a crowd")
+    crowd_accounts: int = Field(
+        default=30, ge=2, description="distinct accounts at which a cluster is a crowd"
+    )
     max_cached: int = Field(default=100_000, ge=16, description="decoded cluster states kept in memory")
 
 
@@ -107,26 +117,37 @@ class CampaignConfig(_Section):
         default=0.05, ge=0, le=1, description="own evidence an account needs before weak keys link it"
     )
     link_min_content: float = Field(
-        default=0.4, ge=0, le=1,
-        description="extraction-content evidence (max of capability, elicitation, grading shares) needed to link",
+        default=0.4,
+        ge=0,
+        le=1,
+        description="extraction content (max of capability, elicitation, grading shares) needed to link",
     )
     suspicious_evidence: float = Field(
-        default=0.2, ge=0, le=1, description="own evidence at which an account counts as suspicious in its cluster"
+        default=0.2,
+        ge=0,
+        le=1,
+        description="own evidence at which an account counts as suspicious in its cluster",
     )
     link_keys: tuple[Literal["payment", "ip24", "ip24_cluster", "ua_cluster", "proxy_asn"], ...] = Field(
         default=("payment", "ip24_cluster"),
         description="which shared attributes link accounts (ip24_cluster: same /24 and same prompt cluster)",
     )
     max_key_accounts: int = Field(
-        default=50, ge=2, description="a key shared by more accounts stops linking (a public resource, e.g. NAT)"
+        default=50,
+        ge=2,
+        description="a key shared by more accounts stops linking (a public resource, e.g. NAT)",
     )
     max_bridge_size: int = Field(
-        default=8, ge=1,
+        default=8,
+        ge=1,
         description="a weak key (not payment) may not merge two groups that both already exceed this size",
     )
     max_linked_listed: int = Field(default=20, ge=0, le=1000, description="linked_accounts listed per alert")
     heavy_bystander_discount: float = Field(
-        default=0.8, ge=0, le=1, description="how much a heavy-volume account's campaign evidence is discounted"
+        default=0.8,
+        ge=0,
+        le=1,
+        description="how much a heavy-volume account's campaign evidence is discounted",
     )
     full_size: int = Field(default=25, ge=2, description="campaign size at which the size signal saturates")
     min_size: int = Field(default=3, ge=2, description="smallest group that counts as a campaign")
@@ -176,10 +197,16 @@ class FusionConfig(_Section):
     reason_min_contribution: float = Field(
         default=0.5, ge=0, description="a signal is listed as a reason when weight*value reaches this"
     )
-    cooldown_minutes: float = Field(default=60.0, ge=0, description="no re-alert at equal severity within this")
-    heavy_volume_per_hour: float = Field(default=120.0, gt=0, description="request rate that saturates volume")
+    cooldown_minutes: float = Field(
+        default=60.0, ge=0, description="no re-alert at equal severity within this"
+    )
+    heavy_volume_per_hour: float = Field(
+        default=120.0, gt=0, description="request rate that saturates volume"
+    )
     extraction_volume: float = Field(
-        default=30.0, gt=0, description="systematic extraction requests (strong CoT markers or grading) that saturate"
+        default=30.0,
+        gt=0,
+        description="systematic extraction requests (strong CoT markers or grading) that saturate",
     )
     established_days: float = Field(default=365.0, gt=0, description="account age that earns full trust")
     flat_diurnal_floor: float = Field(
@@ -202,9 +229,15 @@ class FusionConfig(_Section):
 class BaselineConfig(_Section):
     """The comparison baselines (what a team would deploy without distillguard)."""
 
-    rate_limit_per_hour: int = Field(default=100, ge=1, description="per-account requests/hour before flagging")
-    rate_limit_per_day: int = Field(default=1000, ge=1, description="per-account requests/day before flagging")
-    hst_threshold: float = Field(default=0.85, gt=0, lt=1, description="HalfSpaceTrees score that flags alone")
+    rate_limit_per_hour: int = Field(
+        default=100, ge=1, description="per-account requests/hour before flagging"
+    )
+    rate_limit_per_day: int = Field(
+        default=1000, ge=1, description="per-account requests/day before flagging"
+    )
+    hst_threshold: float = Field(
+        default=0.85, gt=0, lt=1, description="HalfSpaceTrees score that flags alone"
+    )
     burst_threshold: float = Field(default=50.0, gt=0, description="MIDAS chi-square that flags alone")
 
 

@@ -14,6 +14,7 @@ feed one clusterer.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class HashingEmbedder:
         values = [0.0] * self.dims
         words = text.split()
         bucket = self._bucket
-        for gram in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
+        for gram in words + [f"{a} {b}" for a, b in pairwise(words)]:
             index, sign = bucket(gram)
             values[index] += sign
         return _normalised(np.array(values))

@@ -23,7 +23,14 @@ from models.clustering import SimHashClusterer
 from models.config import DetectionConfig
 from models.embedder import HashingEmbedder
 from models.hashing import stable_hash32
-from models.text import elicitation_strength, instruction_view, is_grading, marker_window, task_kind, template_view
+from models.text import (
+    elicitation_strength,
+    instruction_view,
+    is_grading,
+    marker_window,
+    task_kind,
+    template_view,
+)
 from schemas.request_event import RequestEvent
 
 _MS_PER_DAY = 86_400_000
@@ -96,7 +103,9 @@ class FeatureExtractor:
         self.config = config
         fc = config.features
         self.embedder = HashingEmbedder(config.embedding.dims, config.embedding.seed)
-        self.clusterer = SimHashClusterer(config.clusters.simhash_bits, config.embedding.dims, config.embedding.seed)
+        self.clusterer = SimHashClusterer(
+            config.clusters.simhash_bits, config.embedding.dims, config.embedding.seed
+        )
         self.models = models or ModelRegistry(int(fc.new_model_window_hours * _MS_PER_HOUR))
         self._easy_tiers = frozenset(t.lower() for t in fc.easy_entry_tiers)
         self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
@@ -111,7 +120,9 @@ class FeatureExtractor:
         grading = is_grading(window)
         view = template_view(text, fc.template_view_words, fc.long_token_chars)
         markers = ("e" if elicitation > 0 else "") + ("g" if grading else "")
-        instruction = instruction_view(window, 2 * fc.template_view_words, fc.long_token_chars) if markers else ""
+        instruction = (
+            instruction_view(window, 2 * fc.template_view_words, fc.long_token_chars) if markers else ""
+        )
         if event.prompt_embedding is not None:
             embedding = self.embedder.project(event.prompt_embedding)
         else:

@@ -19,8 +19,8 @@ True
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from collections.abc import Mapping
+from functools import lru_cache
 
 from models.config import FusionConfig, FusionWeights
 from schemas.suspicion_event import Action, Reason, Severity
@@ -86,7 +86,9 @@ def severity_for(score: float, config: FusionConfig) -> Severity | None:
     return None
 
 
-def explain(signals: Mapping[str, float], config: FusionConfig, extra: Mapping[str, str] | None = None) -> list[Reason]:
+def explain(
+    signals: Mapping[str, float], config: FusionConfig, extra: Mapping[str, str] | None = None
+) -> list[Reason]:
     """Reasons for every signal whose contribution reaches the configured minimum, strongest first."""
     reasons: list[tuple[float, Reason]] = []
     for name, value in signals.items():
@@ -98,8 +100,12 @@ def explain(signals: Mapping[str, float], config: FusionConfig, extra: Mapping[s
         if extra and name in extra:
             detail = f"{detail}; {extra[name]}"
         threshold = config.reason_min_contribution / weight
-        reasons.append((contribution, Reason(signal=name, value=round(value, 4), threshold=round(threshold, 4),
-                                             detail=detail)))  # fmt: skip
+        reasons.append(
+            (
+                contribution,
+                Reason(signal=name, value=round(value, 4), threshold=round(threshold, 4), detail=detail),
+            )
+        )
     reasons.sort(key=lambda item: -item[0])
     return [reason for _, reason in reasons]
 

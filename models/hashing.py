@@ -20,7 +20,9 @@ def stable_hash32(text: str, seed: int = 0) -> int:
 
 def stable_hash64(text: str) -> int:
     """64-bit BLAKE2b digest (collision-resistant; for ids)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"
+    )
 
 
 def short_id(*parts: str, length: int = 16) -> str:

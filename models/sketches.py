@@ -79,7 +79,9 @@ class CountMin:
         return smallest * self.scale_factor
 
     def estimate(self, key: str) -> float:
-        return min(row[cell] for row, cell in zip(self.rows, self._cells(key), strict=True)) * self.scale_factor
+        return (
+            min(row[cell] for row, cell in zip(self.rows, self._cells(key), strict=True)) * self.scale_factor
+        )
 
     def scale(self, factor: float) -> None:
         """Multiply every count by ``factor`` (0 clears the sketch)."""

@@ -31,9 +31,20 @@ _MS_PER_HOUR = 3_600_000
 
 # Account signals that describe behaviour (fed to the population model).
 BEHAVIOUR_SIGNALS = (
-    "elicitation", "grading", "capability", "thinking", "tool_use", "template_repetition", "single_turn",
-    "proxy_network", "ip_rotation", "new_model_pivot", "heavy_volume", "flat_diurnal", "heavy_extraction",
-)  # fmt: skip
+    "elicitation",
+    "grading",
+    "capability",
+    "thinking",
+    "tool_use",
+    "template_repetition",
+    "single_turn",
+    "proxy_network",
+    "ip_rotation",
+    "new_model_pivot",
+    "heavy_volume",
+    "flat_diurnal",
+    "heavy_extraction",
+)
 
 
 @dataclass(slots=True)
@@ -124,7 +135,9 @@ class AccountStage:
     def process(self, event: RequestEvent) -> AccountObservation | None:
         """Observe one request; None when it is a redelivered duplicate."""
         raw = self.accounts.get(event.account_id)
-        state = AccountState.from_bytes(self.layout, raw) if raw is not None else AccountState.new(self.layout)
+        state = (
+            AccountState.from_bytes(self.layout, raw) if raw is not None else AccountState.new(self.layout)
+        )
         if state.seen_event(event.event_id):
             self.duplicates += 1
             return None
@@ -166,7 +179,9 @@ class AccountStage:
                 (state.scalar("population_anomaly") - fc.population_anomaly_floor)
                 / (1.0 - fc.population_anomaly_floor)
             ),
-            "established_account": 0.0 if age_days < 0 else _clip(age_days / fc.established_days) * (1 - young),
+            "established_account": 0.0
+            if age_days < 0
+            else _clip(age_days / fc.established_days) * (1 - young),
         }
 
     def _population_step(self, state: AccountState, signals: dict[str, float]) -> None:
@@ -237,14 +252,23 @@ class ClusterStage:
                 self._decoded.pop(next(iter(self._decoded)))
             self._decoded[obs.cluster_id] = cluster
         suspicious = obs.own_evidence >= camp.suspicious_evidence
-        cluster.update(obs.account_id, young=obs.young_account, proxy=obs.proxy_network,
-                       elicitation=obs.elicitation, suspicious=suspicious, alpha=cc.ew_alpha, ts=obs.ts)  # fmt: skip
+        cluster.update(
+            obs.account_id,
+            young=obs.young_account,
+            proxy=obs.proxy_network,
+            elicitation=obs.elicitation,
+            suspicious=suspicious,
+            alpha=cc.ew_alpha,
+            ts=obs.ts,
+        )
         self.clusters[obs.cluster_id] = cluster.to_bytes()
 
         bucket = obs.ts // (self.config.burst.bucket_seconds * 1000)
         chi2 = self.burst.score(obs.cluster_id, bucket, member=obs.account_id)
         if obs.asn is not None:
-            chi2 = max(chi2, self.burst.score(f"{obs.cluster_id}|asn:{obs.asn}", bucket, member=obs.account_id))
+            chi2 = max(
+                chi2, self.burst.score(f"{obs.cluster_id}|asn:{obs.asn}", bucket, member=obs.account_id)
+            )
         # Cluster evidence counts in proportion to the cluster's suspicious share and to how much
         # extraction material the account itself sends: campaigns mix in mundane prompts, so their
         # chat clusters are shared with ordinary users who must not inherit the campaign's evidence.
@@ -262,7 +286,9 @@ class ClusterStage:
             # Campaign members are low-and-slow by design; a heavy account on shared infrastructure is
             # more likely a bystander (a cloud customer on the same /24) than a hydra head.
             bystander = camp.heavy_bystander_discount * obs.signals["heavy_volume"]
-            campaign_signal = _clip(math.log(campaign.size) / math.log(camp.full_size)) * content * (1 - bystander)
+            campaign_signal = (
+                _clip(math.log(campaign.size) / math.log(camp.full_size)) * content * (1 - bystander)
+            )
 
         signals = dict(obs.signals)
         signals.update(
@@ -277,7 +303,9 @@ class ClusterStage:
             f"{cluster.proxy_share:.0%} proxy traffic, {cluster.elicitation_share:.0%} eliciting",
             "campaign": f"{campaign.size} linked accounts",
         }
-        reasons = explain(signals, self.config.fusion, extra) if severity_for(score, self.config.fusion) else []
+        reasons = (
+            explain(signals, self.config.fusion, extra) if severity_for(score, self.config.fusion) else []
+        )
         return Assessment(
             event_id=obs.event_id,
             account_id=obs.account_id,
@@ -327,7 +355,9 @@ _ALERT_STATE = struct.Struct("<Bqf")
 class AlertStage:
     """Turns assessments into alerts with cooldown, rising-severity re-alerts and deterministic ids."""
 
-    def __init__(self, config: DetectionConfig, alert_state: MutableMapping[str, bytes] | None = None) -> None:
+    def __init__(
+        self, config: DetectionConfig, alert_state: MutableMapping[str, bytes] | None = None
+    ) -> None:
         self.config = config
         self.alert_state: MutableMapping[str, bytes] = alert_state if alert_state is not None else {}
 

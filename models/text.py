@@ -39,21 +39,91 @@ _GRADING = re.compile(
     r"\b(?:reward|preference) (?:model|score)|which (?:response|answer|completion) is better",
 )
 # Task vocabulary, matched as whole words (set lookups) or as literal phrases (substring checks).
-_CODE_WORDS = frozenset({"function", "python", "javascript", "typescript", "sql", "implement", "algorithm",
-                         "code", "program", "compile", "regex", "api", "bug", "debug", "script", "class",
-                         "def", "import", "rust", "java", "golang", "html", "css", "json"})  # fmt: skip
+_CODE_WORDS = frozenset(
+    {
+        "function",
+        "python",
+        "javascript",
+        "typescript",
+        "sql",
+        "implement",
+        "algorithm",
+        "code",
+        "program",
+        "compile",
+        "regex",
+        "api",
+        "bug",
+        "debug",
+        "script",
+        "class",
+        "def",
+        "import",
+        "rust",
+        "java",
+        "golang",
+        "html",
+        "css",
+        "json",
+    }
+)
 _CODE_PHRASES = ("```", "c++", "def ", "();", "=>", "{\n")
-_MATH_WORDS = frozenset({"solve", "calculate", "compute", "equation", "probability", "integral", "derivative",
-                         "prove", "percent", "percentage", "remainder", "sum", "product", "digits", "integer",
-                         "polynomial", "triangle", "x"})  # fmt: skip
+_MATH_WORDS = frozenset(
+    {
+        "solve",
+        "calculate",
+        "compute",
+        "equation",
+        "probability",
+        "integral",
+        "derivative",
+        "prove",
+        "percent",
+        "percentage",
+        "remainder",
+        "sum",
+        "product",
+        "digits",
+        "integer",
+        "polynomial",
+        "triangle",
+        "x",
+    }
+)
 _MATH_PHRASES = ("how many", "how much", "\\frac", "$", "multiple choice", "answer choices", "(a)", "a) ")
 _WORDS = re.compile(r"[a-z+#]+")
 
 # Literal anchors: a regex runs only when one of these substrings is present (most prompts skip it).
-_ELICITATION_ANCHORS = ("step", "reason", "chain", "articulat", "thought", "show", "explain", "justify",
-                        "walk", "think", "before", "rationale", "derivation")  # fmt: skip
-_GRADING_ANCHORS = ("rubric", "grade", "grader", "score", "scale", "rate ", "evaluat", "judge", "assess",
-                    "critique", "reward", "preference", "better")  # fmt: skip
+_ELICITATION_ANCHORS = (
+    "step",
+    "reason",
+    "chain",
+    "articulat",
+    "thought",
+    "show",
+    "explain",
+    "justify",
+    "walk",
+    "think",
+    "before",
+    "rationale",
+    "derivation",
+)
+_GRADING_ANCHORS = (
+    "rubric",
+    "grade",
+    "grader",
+    "score",
+    "scale",
+    "rate ",
+    "evaluat",
+    "judge",
+    "assess",
+    "critique",
+    "reward",
+    "preference",
+    "better",
+)
 STRONG_ELICITATION = 1.0
 WEAK_ELICITATION = 0.4
 
@@ -118,10 +188,12 @@ def instruction_view(text: str, words: int = 24, long_token_chars: int = 24) -> 
     kept = [
         sentence
         for sentence in _SENTENCE.split(text)
-        if (_any(sentence, _ELICITATION_ANCHORS) and (_STRONG_ELICITATION.search(sentence)
-                                                      or _WEAK_ELICITATION.search(sentence)))
+        if (
+            _any(sentence, _ELICITATION_ANCHORS)
+            and (_STRONG_ELICITATION.search(sentence) or _WEAK_ELICITATION.search(sentence))
+        )
         or (_any(sentence, _GRADING_ANCHORS) and _GRADING.search(sentence))
-    ]  # fmt: skip
+    ]
     return " ".join(_WORD.findall(mask(" ".join(kept), long_token_chars))[:words])
 
 

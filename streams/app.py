@@ -98,9 +98,14 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
 
     def raw_topic(name: str, *, internal: bool = False) -> Any:
         return app.topic(
-            name, key_type=str, value_type=bytes, key_serializer="raw", value_serializer="raw",
-            partitions=partitions, internal=internal,
-        )  # fmt: skip
+            name,
+            key_type=str,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=partitions,
+            internal=internal,
+        )
 
     requests = raw_topic(topics.requests)
     dead_letter = raw_topic(topics.dead_letter)
@@ -144,8 +149,14 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         except ProducerSendError as exc:
             # Too large even for the dead-letter topic: never crash the agent over it (that loses the
             # record silently); send the reason and the original's size instead of its bytes.
-            log.error("could not dead-letter %d bytes from %s[%s]@%s: %s",
-                      len(value), message.topic, message.partition, message.offset, exc)  # fmt: skip
+            log.error(
+                "could not dead-letter %d bytes from %s[%s]@%s: %s",
+                len(value),
+                message.topic,
+                message.partition,
+                message.offset,
+                exc,
+            )
             headers["dlq.reason"] = f"{reason}; original value ({len(value)} bytes) not forwarded".encode()
             headers["dlq.original.bytes"] = str(len(value)).encode()
             await dead_letter.send(key=event.key, value=b"", headers=headers)
@@ -222,5 +233,15 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         is_ready = app.rebalancing is False and bool(app.consumer.assignment())
         return web.json({"ready": is_ready}, status=200 if is_ready else 503)
 
-    return Topology(app, requests, dead_letter, observations, candidates, alerts,
-                    account_stage, cluster_stage, alert_stage, metrics)  # fmt: skip
+    return Topology(
+        app,
+        requests,
+        dead_letter,
+        observations,
+        candidates,
+        alerts,
+        account_stage,
+        cluster_stage,
+        alert_stage,
+        metrics,
+    )

@@ -1,14 +1,14 @@
 """``distillguard``: the command line. Every command reads the same settings object.
 
-    distillguard broker start|stop|status      local Kafka 3.9 broker (KRaft, loopback)
-    distillguard topics                        create the topics the worker uses
-    distillguard worker                        run the Faust detection worker
-    distillguard replay --input F --output F   offline replay from JSONL (stable contract)
-    distillguard replay --topic T ...          replay a topic range with its own reader
-    distillguard simulate --out DIR            labelled simulated traffic (or --topic to produce it)
-    distillguard evaluate ...                  metrics, baselines, threshold sweep, report
-    distillguard demo                          broker + worker + a simulated campaign, alerts live
-    distillguard config                        print the effective settings (secrets hidden)
+distillguard broker start|stop|status      local Kafka 3.9 broker (KRaft, loopback)
+distillguard topics                        create the topics the worker uses
+distillguard worker                        run the Faust detection worker
+distillguard replay --input F --output F   offline replay from JSONL (stable contract)
+distillguard replay --topic T ...          replay a topic range with its own reader
+distillguard simulate --out DIR            labelled simulated traffic (or --topic to produce it)
+distillguard evaluate ...                  metrics, baselines, threshold sweep, report
+distillguard demo                          broker + worker + a simulated campaign, alerts live
+distillguard config                        print the effective settings (secrets hidden)
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ from streams.broker.cli import broker
 from streams.settings import ConfigError, Settings, load_settings
 
 CONFIG_OPTION = click.option(
-    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="TOML settings file (env vars DISTILLGUARD_* still override it).",
-)  # fmt: skip
+)
 
 
 def _settings(config_file: Path | None) -> Settings:
@@ -110,21 +113,43 @@ def worker(config_file: Path | None, web_port: int | None) -> None:
 @CONFIG_OPTION
 @click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--topic", default=None, help="Replay this Kafka topic instead of a file.")
-@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write alerts as JSONL here.")  # fmt: skip
-@click.option("--alerts-topic", default=None, help="Topic mode: produce alerts to this topic (not the live one).")
-@click.option("--dlq", "dlq_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write invalid records here (original bytes base64 + reason).")  # fmt: skip
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write alerts as JSONL here.",
+)
+@click.option(
+    "--alerts-topic", default=None, help="Topic mode: produce alerts to this topic (not the live one)."
+)
+@click.option(
+    "--dlq",
+    "dlq_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write invalid records here (original bytes base64 + reason).",
+)
 @click.option("--from-time", default=None, help="Topic mode: start at this time (epoch ms or ISO-8601).")
 @click.option("--to-time", default=None, help="Topic mode: stop at this time (epoch ms or ISO-8601).")
-@click.option("--from-offset", type=int, default=None, help="Topic mode: start at this offset in every partition.")
+@click.option(
+    "--from-offset", type=int, default=None, help="Topic mode: start at this offset in every partition."
+)
 @click.option("--group-id", default=None, help="Topic mode: reader name (never commits; default: unique).")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a TTY).")
 def replay(
-    config_file: Path | None, input_path: Path | None, topic: str | None, output_path: Path | None,
-    alerts_topic: str | None, dlq_path: Path | None, from_time: str | None, to_time: str | None,
-    from_offset: int | None, group_id: str | None, progress: bool | None,
-) -> None:  # fmt: skip
+    config_file: Path | None,
+    input_path: Path | None,
+    topic: str | None,
+    output_path: Path | None,
+    alerts_topic: str | None,
+    dlq_path: Path | None,
+    from_time: str | None,
+    to_time: str | None,
+    from_offset: int | None,
+    group_id: str | None,
+    progress: bool | None,
+) -> None:
     """Run the detection core over history: a JSONL file or a topic range."""
     from models.detector import Detector
     from streams.replay import dead_letter_line, replay_file, replay_records
@@ -137,8 +162,14 @@ def replay(
     if input_path is not None:
         if output_path is None:
             raise click.UsageError("--input needs --output FILE")
-        stats = replay_file(input_path, output_path, s.detection, dlq_path=dlq_path,
-                            max_record_bytes=s.worker.max_record_bytes, progress=bar)  # fmt: skip
+        stats = replay_file(
+            input_path,
+            output_path,
+            s.detection,
+            dlq_path=dlq_path,
+            max_record_bytes=s.worker.max_record_bytes,
+            progress=bar,
+        )
     else:
         from streams.kafka_io import iter_topic, make_producer
 
@@ -147,8 +178,14 @@ def replay(
         if alerts_topic == s.topics.alerts:
             raise click.UsageError("refusing to replay into the live alert topic; name a separate one")
         reader = group_id or f"{s.worker.app_id}-replay-{int(time.time())}"
-        records = iter_topic(s, topic, group_id=reader, start_ms=_parse_time(from_time),
-                             end_ms=_parse_time(to_time), start_offset=from_offset)  # fmt: skip
+        records = iter_topic(
+            s,
+            topic,
+            group_id=reader,
+            start_ms=_parse_time(from_time),
+            end_ms=_parse_time(to_time),
+            start_offset=from_offset,
+        )
         producer = make_producer(s) if alerts_topic else None
         out = output_path.open("wb") if output_path else None
         dlq = dlq_path.open("wb") if dlq_path else None
@@ -164,8 +201,14 @@ def replay(
                 if dlq is not None:
                     dlq.write(dead_letter_line(raw, reason, source) + b"\n")
 
-            stats = replay_records(records, Detector(s.detection), write_alert, write_dlq,
-                                   max_record_bytes=s.worker.max_record_bytes, progress=bar)  # fmt: skip
+            stats = replay_records(
+                records,
+                Detector(s.detection),
+                write_alert,
+                write_dlq,
+                max_record_bytes=s.worker.max_record_bytes,
+                progress=bar,
+            )
         finally:
             if producer is not None:
                 producer.flush()
@@ -181,14 +224,25 @@ def replay(
 @CONFIG_OPTION
 @click.option("--scenario", default="small", show_default=True, help="small | full | holdout")
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write events.jsonl, labels.jsonl and scenario.json here.")  # fmt: skip
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write events.jsonl, labels.jsonl and scenario.json here.",
+)
 @click.option("--topic", default=None, help="Produce the events to this topic instead (labels need --out).")
-@click.option("--rate", type=float, default=None, help="Target events/s when producing (default: as fast as possible).")
+@click.option(
+    "--rate", type=float, default=None, help="Target events/s when producing (default: as fast as possible)."
+)
 def simulate(
-    config_file: Path | None, scenario: str, seed: int | None, out_dir: Path | None, topic: str | None,
+    config_file: Path | None,
+    scenario: str,
+    seed: int | None,
+    out_dir: Path | None,
+    topic: str | None,
     rate: float | None,
-) -> None:  # fmt: skip
+) -> None:
     """Seeded, labelled traffic: normal populations plus campaign families."""
     from evaluation.scenarios import get_scenario
     from evaluation.simulator import iter_events, labels, write_scenario
@@ -215,21 +269,38 @@ def simulate(
 @CONFIG_OPTION
 @click.option("--events", "events_path", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--labels", "labels_path", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--alerts", "alerts_path", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Alerts to score (default: run the detector on the events).")  # fmt: skip
+@click.option(
+    "--alerts",
+    "alerts_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Alerts to score (default: run the detector on the events).",
+)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--target-fpr", type=float, default=0.001, show_default=True)
 @click.option("--baselines/--no-baselines", default=True, show_default=True)
 def evaluate(
-    config_file: Path | None, events_path: Path, labels_path: Path, alerts_path: Path | None, out_dir: Path,
-    target_fpr: float, baselines: bool,
-) -> None:  # fmt: skip
+    config_file: Path | None,
+    events_path: Path,
+    labels_path: Path,
+    alerts_path: Path | None,
+    out_dir: Path,
+    target_fpr: float,
+    baselines: bool,
+) -> None:
     """Join alerts with labels: recall, false positives, time to detect, linking purity, baselines, report."""
     from evaluation.evaluate import evaluate as run_evaluation
 
     s = _settings(config_file)
-    metrics = run_evaluation(events_path, labels_path, out_dir, alerts_path=alerts_path, config=s.detection,
-                             baselines=baselines, target_fpr=target_fpr)  # fmt: skip
+    metrics = run_evaluation(
+        events_path,
+        labels_path,
+        out_dir,
+        alerts_path=alerts_path,
+        config=s.detection,
+        baselines=baselines,
+        target_fpr=target_fpr,
+    )
     click.echo(f"wrote {out_dir}/metrics.json, report.md, report.html")
     summary = metrics.get("summary") if isinstance(metrics, dict) else None
     if summary:

@@ -52,9 +52,13 @@ def _wait_ready(port: int, worker: subprocess.Popen[bytes], timeout: float) -> N
 
 def _format_alert(alert: dict, family: str) -> str:
     top = ", ".join(f"{r['signal']}={r['value']:.2f}" for r in alert["reasons"][:3])
-    campaign = f" campaign {alert['campaign_id']} ({alert['campaign_size']} accts)" if alert["campaign_id"] else ""
-    return (f"  ALERT {alert['severity']:<8} {alert['action']:<8} {alert['account_id']:<22} score {alert['score']:.3f}"
-            f" after {alert['events_seen']:>3} requests [{top}]{campaign}  (truth: {family})")  # fmt: skip
+    campaign = (
+        f" campaign {alert['campaign_id']} ({alert['campaign_size']} accts)" if alert["campaign_id"] else ""
+    )
+    return (
+        f"  ALERT {alert['severity']:<8} {alert['action']:<8} {alert['account_id']:<22}"
+        f" score {alert['score']:.3f} after {alert['events_seen']:>3} requests [{top}]{campaign}  (truth: {family})"
+    )
 
 
 def run_demo(scenario_name: str = "small", *, keep_broker: bool = False) -> int:
@@ -76,19 +80,28 @@ def run_demo(scenario_name: str = "small", *, keep_broker: bool = False) -> int:
     os.environ.update({k: v for k, v in env.items() if k.startswith(("DISTILLGUARD_", "KAFKA_BOOTSTRAP"))})
     settings = load_settings()
     topics = settings.topics
-    create_topics(bootstrap, {t: topics.partitions for t in (topics.requests, topics.alerts, topics.dead_letter)})
+    create_topics(
+        bootstrap, {t: topics.partitions for t in (topics.requests, topics.alerts, topics.dead_letter)}
+    )
     worker_log = Path(settings.worker.data_dir) / "worker.log"
     worker_log.parent.mkdir(parents=True, exist_ok=True)
     _say(f"broker at {bootstrap}; starting a worker (log: {worker_log}) ...")
     log_handle = worker_log.open("wb")
-    worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=env, stdout=log_handle,
-                              stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "streams.cli", "worker"],
+        env=env,
+        stdout=log_handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         _wait_ready(settings.worker.web_port, worker, WORKER_READY_TIMEOUT_S)
         truth = {row["account_id"]: row for row in labels(scenario)}
         families = Counter(row["family"] for row in truth.values())
-        _say(f"worker ready. streaming scenario '{scenario.name}': {len(truth)} accounts "
-             f"({', '.join(f'{n} {f}' for f, n in sorted(families.items()))})")  # fmt: skip
+        _say(
+            f"worker ready. streaming scenario '{scenario.name}': {len(truth)} accounts "
+            f"({', '.join(f'{n} {f}' for f, n in sorted(families.items()))})"
+        )
         events = [(e["account_id"], orjson.dumps(e)) for e in iter_events(scenario)]
         consumer = tail(settings, topics.alerts)
         produced = produce(settings, topics.requests, events)
@@ -134,8 +147,10 @@ def _summarise(truth: dict[str, dict], flagged: dict[str, int]) -> int:
             normal_hits += hits
         else:
             campaign_hits += hits
-        _say(f"  {kind:<8} {family:<16} {hits:>4}/{len(accounts):<4} flagged"
-             + (f"  ({low_only} low-severity only)" if low_only else ""))  # fmt: skip
+        _say(
+            f"  {kind:<8} {family:<16} {hits:>4}/{len(accounts):<4} flagged"
+            + (f"  ({low_only} low-severity only)" if low_only else "")
+        )
     ok = campaign_hits > 0 and normal_hits == 0
     _say("\nRESULT: " + ("campaign caught, no normal account flagged" if ok else "FAILED expectations"))
     return 0 if ok else 1

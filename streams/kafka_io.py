@@ -15,16 +15,23 @@ from streams.settings import Settings
 def client_kwargs(settings: Settings) -> dict[str, Any]:
     """kafka-python connection and security arguments from the settings."""
     sec = settings.security
-    kwargs: dict[str, Any] = {"bootstrap_servers": settings.bootstrap_servers.split(","),
-                              "security_protocol": sec.protocol}  # fmt: skip
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "security_protocol": sec.protocol,
+    }
     if sec.protocol.startswith("SASL"):
         assert sec.sasl_password is not None
-        kwargs.update(sasl_mechanism=sec.sasl_mechanism, sasl_plain_username=sec.sasl_username,
-                      sasl_plain_password=sec.sasl_password.get_secret_value())  # fmt: skip
+        kwargs.update(
+            sasl_mechanism=sec.sasl_mechanism,
+            sasl_plain_username=sec.sasl_username,
+            sasl_plain_password=sec.sasl_password.get_secret_value(),
+        )
     if "SSL" in sec.protocol:
-        kwargs.update(ssl_cafile=str(sec.ssl_cafile) if sec.ssl_cafile else None,
-                      ssl_certfile=str(sec.ssl_certfile) if sec.ssl_certfile else None,
-                      ssl_keyfile=str(sec.ssl_keyfile) if sec.ssl_keyfile else None)  # fmt: skip
+        kwargs.update(
+            ssl_cafile=str(sec.ssl_cafile) if sec.ssl_cafile else None,
+            ssl_certfile=str(sec.ssl_certfile) if sec.ssl_certfile else None,
+            ssl_keyfile=str(sec.ssl_keyfile) if sec.ssl_keyfile else None,
+        )
     return kwargs
 
 
@@ -77,9 +84,12 @@ def iter_topic(
     group id only names the reader; the live worker's position is untouched.
     """
     consumer = KafkaConsumer(
-        **client_kwargs(settings), group_id=None, client_id=group_id,
-        enable_auto_commit=False, auto_offset_reset="earliest",
-    )  # fmt: skip
+        **client_kwargs(settings),
+        group_id=None,
+        client_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     try:
         partitions = sorted(consumer.partitions_for_topic(topic) or [])
         if not partitions:
@@ -122,9 +132,12 @@ def iter_topic(
 def tail(settings: Settings, topic: str, *, from_beginning: bool = True) -> KafkaConsumer:
     """A consumer subscribed to ``topic`` (no group), for printing alerts live."""
     consumer = KafkaConsumer(
-        **client_kwargs(settings), group_id=None, enable_auto_commit=False,
-        auto_offset_reset="earliest" if from_beginning else "latest", consumer_timeout_ms=200,
-    )  # fmt: skip
+        **client_kwargs(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        consumer_timeout_ms=200,
+    )
     partitions = consumer.partitions_for_topic(topic) or set()
     consumer.assign([TopicPartition(topic, p) for p in partitions])
     if from_beginning:

@@ -120,9 +120,13 @@ def replay_file(
                     print(f"dead letter {source}: {reason}", file=sys.stderr)
 
             return replay_records(
-                iter_file_records(input_path), detector, write_alert, write_dead_letter,
-                max_record_bytes=max_record_bytes, progress=progress,
-            )  # fmt: skip
+                iter_file_records(input_path),
+                detector,
+                write_alert,
+                write_dead_letter,
+                max_record_bytes=max_record_bytes,
+                progress=progress,
+            )
     finally:
         if dlq_handle is not None:
             dlq_handle.close()

@@ -51,11 +51,11 @@ class KafkaSecurity(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> KafkaSecurity:
-        if self.protocol.startswith("SASL"):
-            if not (self.sasl_mechanism and self.sasl_username and self.sasl_password):
-                raise ValueError(
-                    f"security protocol {self.protocol} needs sasl_mechanism, sasl_username and sasl_password"
-                )
+        sasl_complete = self.sasl_mechanism and self.sasl_username and self.sasl_password
+        if self.protocol.startswith("SASL") and not sasl_complete:
+            raise ValueError(
+                f"security protocol {self.protocol} needs sasl_mechanism, sasl_username and sasl_password"
+            )
         for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
             path = getattr(self, name)
             if path is not None and not Path(path).is_file():
@@ -91,7 +91,9 @@ class Settings(BaseSettings):
 
     bootstrap_servers: str = Field(
         default="127.0.0.1:19092",
-        validation_alias=AliasChoices("KAFKA_BOOTSTRAP", "DISTILLGUARD_BOOTSTRAP_SERVERS", "bootstrap_servers"),
+        validation_alias=AliasChoices(
+            "KAFKA_BOOTSTRAP", "DISTILLGUARD_BOOTSTRAP_SERVERS", "bootstrap_servers"
+        ),
     )
     topics: TopicSettings = TopicSettings()
     security: KafkaSecurity = KafkaSecurity()
@@ -124,7 +126,9 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     """Load settings, turning validation errors into one readable :class:`ConfigError`."""
     settings_cls: type[Settings] = Settings
     path = Path(config_file) if config_file is not None else None
-    path = path or (Path(os.environ["DISTILLGUARD_CONFIG"]) if os.environ.get("DISTILLGUARD_CONFIG") else None)
+    path = path or (
+        Path(os.environ["DISTILLGUARD_CONFIG"]) if os.environ.get("DISTILLGUARD_CONFIG") else None
+    )
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist")

@@ -21,7 +21,9 @@ class Captured:
     def __init__(self) -> None:
         self.records: list[tuple[Any, Any, dict | None]] = []
 
-    async def send(self, *, key: Any = None, value: Any = None, headers: dict | None = None, **_: Any) -> None:
+    async def send(
+        self, *, key: Any = None, value: Any = None, headers: dict | None = None, **_: Any
+    ) -> None:
         self.records.append((key, value, headers))
 
 
@@ -44,7 +46,9 @@ def test_agents_turn_a_campaign_into_alerts_and_junk_into_dead_letters(tmp_path:
             await accounts.put(b"{not json", key="junk")
             for event in events:
                 await accounts.put(orjson.dumps(event.model_dump(exclude_none=True)), key=event.account_id)
-            await accounts.put(orjson.dumps(events[0].model_dump(exclude_none=True)), key=events[0].account_id)
+            await accounts.put(
+                orjson.dumps(events[0].model_dump(exclude_none=True)), key=events[0].account_id
+            )
         async with agents["score_clusters"].test_context() as clusters:
             for key, value, _ in captured["observations"].records:
                 await clusters.put(value, key=key)

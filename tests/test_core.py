@@ -32,8 +32,17 @@ QUESTIONS = [
 
 
 def event(i: int, account: str, prompt: str, **extra: object) -> RequestEvent:
-    fields = dict(schema_version=1, event_id=f"{account}-{i}", ts=T0 + i * 60_000, account_id=account,
-                  ip="203.0.113.9", model="atlas-2-pro", input_tokens=40, output_tokens=400, prompt=prompt)  # fmt: skip
+    fields = dict(
+        schema_version=1,
+        event_id=f"{account}-{i}",
+        ts=T0 + i * 60_000,
+        account_id=account,
+        ip="203.0.113.9",
+        model="atlas-2-pro",
+        input_tokens=40,
+        output_tokens=400,
+        prompt=prompt,
+    )
     fields.update(extra)
     return RequestEvent.model_validate(fields)
 
@@ -42,7 +51,9 @@ def test_template_with_different_fillers_shares_its_suffix_view_and_cluster() ->
     views = {template_view(TEMPLATE.format(q=q), words=8).suffix for q in QUESTIONS}
     assert len(views) == 1
     extractor = FeatureExtractor(DetectionConfig())
-    clusters = {extractor.extract(event(i, "a", TEMPLATE.format(q=q))).cluster_id for i, q in enumerate(QUESTIONS)}
+    clusters = {
+        extractor.extract(event(i, "a", TEMPLATE.format(q=q))).cluster_id for i, q in enumerate(QUESTIONS)
+    }
     assert len(clusters) <= 2, clusters
 
 
@@ -51,11 +62,17 @@ def test_cluster_ids_do_not_depend_on_the_process_hash_seed() -> None:
         "from models.features import FeatureExtractor; from models.config import DetectionConfig;"
         "from tests.test_core import event, TEMPLATE, QUESTIONS;"
         "fx = FeatureExtractor(DetectionConfig());"
-        "print(','.join(fx.extract(event(i, 'a', TEMPLATE.format(q=q))).cluster_id for i, q in enumerate(QUESTIONS)))"
+        "ids = [fx.extract(event(i, 'a', TEMPLATE.format(q=q))).cluster_id for i, q in enumerate(QUESTIONS)];"
+        "print(','.join(ids))"
     )
     outputs = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         for seed in ("1", "2", "31337")
     }
     assert len(outputs) == 1
@@ -118,22 +135,47 @@ def coordinated_campaign(accounts: int = 12, rounds: int = 12) -> list[RequestEv
     for r in range(rounds):
         for a in range(accounts):
             q = QUESTIONS[(r + a) % len(QUESTIONS)]
-            events.append(event(r * accounts + a, f"hydra-{a}", TEMPLATE.format(q=q.replace("48", str(r))),
-                                ip=f"198.51.{(r + a) % 7}.{a + 10}", account_created_ts=T0 - 2 * 86_400_000,
-                                account_tier="free", asn=64500, asn_type="proxy", payment_fingerprint=f"card-{a % 2}",
-                                conversation_turns=0, thinking=True))  # fmt: skip
+            events.append(
+                event(
+                    r * accounts + a,
+                    f"hydra-{a}",
+                    TEMPLATE.format(q=q.replace("48", str(r))),
+                    ip=f"198.51.{(r + a) % 7}.{a + 10}",
+                    account_created_ts=T0 - 2 * 86_400_000,
+                    account_tier="free",
+                    asn=64500,
+                    asn_type="proxy",
+                    payment_fingerprint=f"card-{a % 2}",
+                    conversation_turns=0,
+                    thinking=True,
+                )
+            )
     return sorted(events, key=lambda e: e.ts)
 
 
 def ordinary_users(accounts: int = 12, rounds: int = 12) -> list[RequestEvent]:
-    chats = ["Can you suggest a name for my cat?", "Write a short poem about autumn leaves.",
-             "What should I cook tonight with rice and beans?", "Summarise the plot of Hamlet briefly."]  # fmt: skip
+    chats = [
+        "Can you suggest a name for my cat?",
+        "Write a short poem about autumn leaves.",
+        "What should I cook tonight with rice and beans?",
+        "Summarise the plot of Hamlet briefly.",
+    ]
     events = []
     for r in range(rounds):
         for a in range(accounts):
-            events.append(event(r * accounts + a, f"user-{a}", chats[(r * 3 + a) % len(chats)],
-                                ip=f"192.0.2.{a + 1}", account_created_ts=T0 - 800 * 86_400_000,
-                                account_tier="pro", asn=64501, asn_type="isp", conversation_turns=r % 4))  # fmt: skip
+            events.append(
+                event(
+                    r * accounts + a,
+                    f"user-{a}",
+                    chats[(r * 3 + a) % len(chats)],
+                    ip=f"192.0.2.{a + 1}",
+                    account_created_ts=T0 - 800 * 86_400_000,
+                    account_tier="pro",
+                    asn=64501,
+                    asn_type="isp",
+                    conversation_turns=r % 4,
+                )
+            )
     return events
 
 
@@ -158,7 +200,9 @@ def test_replay_is_deterministic_and_alert_ids_are_stable() -> None:
 
     def run() -> list[tuple[str, str, str]]:
         detector = Detector()
-        return [(a.alert_id, a.severity.value, a.trigger_event_id) for e in stream for a in detector.process(e)]
+        return [
+            (a.alert_id, a.severity.value, a.trigger_event_id) for e in stream for a in detector.process(e)
+        ]
 
     first, second = run(), run()
     assert first and first == second

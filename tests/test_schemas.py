@@ -9,9 +9,15 @@ from schemas import DecodeError, RequestEvent, SuspicionEvent, decode_request
 from schemas.generate import SCHEMA_DIR, SCHEMA_FILES, render
 
 VALID = {
-    "schema_version": 1, "event_id": "e-1", "ts": 1_767_225_600_000, "account_id": "acct-1",
-    "ip": "2001:db8::7", "model": "atlas-2-pro", "input_tokens": 10, "output_tokens": 20,
-}  # fmt: skip
+    "schema_version": 1,
+    "event_id": "e-1",
+    "ts": 1_767_225_600_000,
+    "account_id": "acct-1",
+    "ip": "2001:db8::7",
+    "model": "atlas-2-pro",
+    "input_tokens": 10,
+    "output_tokens": 20,
+}
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMA_FILES))

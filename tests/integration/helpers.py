@@ -112,6 +112,9 @@ class WorkerConfig:
             "DISTILLGUARD_WORKER__APP_ID": self.app_id,
             "DISTILLGUARD_WORKER__DATA_DIR": str(self.data_dir),
             "DISTILLGUARD_WORKER__LOG_LEVEL": "INFO",
+            # Faust reads this from the environment: commit every 0.5 s instead of 2.8 s, so that
+            # wait_drained() sees the end of processing sooner. Semantics are unchanged.
+            "BROKER_COMMIT_INTERVAL": "0.5",
             **self.extra_env,
         }
 
@@ -391,7 +394,7 @@ def wait_drained(
     worker: WorkerProcess | None = None,
     *,
     timeout: float = DRAIN_TIMEOUT_S,
-    settle_s: float = 3.0,
+    settle_s: float = 2.0,
 ) -> float:
     """Block until the worker's group has committed every record of the requests, observations and
     candidates topics, and nothing new appeared for ``settle_s`` seconds. Returns the seconds waited.
@@ -425,7 +428,7 @@ def wait_drained(
             raise AssertionError(
                 f"worker did not drain within {timeout:.0f}s; (committed, end): {lag}\n{tail}"
             )
-        time.sleep(1.0)
+        time.sleep(0.5)
 
 
 # --------------------------------------------------------------------------------------------------

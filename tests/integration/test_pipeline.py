@@ -269,8 +269,9 @@ def _alert_lines(path: Path) -> list[bytes]:
     return [line for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def test_topic_replay_matches_file_replay(kafka_bootstrap: str, workload: Workload, tmp_path: Path) -> None:
+def test_topic_replay_matches_file_replay(kafka_bootstrap: str, tmp_path: Path) -> None:
     """One partition everywhere, so the topic holds the events in produce order."""
+    workload = small_workload(("hydra_agentic",), normals=60)
     with worker_topics(kafka_bootstrap, tmp_path, partitions=1) as config:
         _check_topic_replay(config, workload, tmp_path)
 

@@ -46,7 +46,7 @@ FAMILIES = ("hydra_agentic", "cot_rubric")
 MIN_RECALL = 0.9
 # A killed worker's group membership only expires after the session timeout; Faust's default (60 s)
 # would make every restart wait a minute before the group rebalances. Faust reads these env vars.
-FAST_REJOIN = {"BROKER_SESSION_TIMEOUT": "10", "BROKER_HEARTBEAT_INTERVAL": "2"}
+FAST_REJOIN = {"BROKER_SESSION_TIMEOUT": "6", "BROKER_HEARTBEAT_INTERVAL": "1.5"}
 ALERTS_BEFORE_KILL = 5
 
 
