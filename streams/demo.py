@@ -57,7 +57,8 @@ def _format_alert(alert: dict, family: str) -> str:
     )
     return (
         f"  ALERT {alert['severity']:<8} {alert['action']:<8} {alert['account_id']:<22}"
-        f" score {alert['score']:.3f} after {alert['events_seen']:>3} requests [{top}]{campaign}  (truth: {family})"
+        f" score {alert['score']:.3f} after {alert['events_seen']:>3} requests [{top}]{campaign}"
+        f"  (truth: {family})"
     )
 
 
