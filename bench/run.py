@@ -55,7 +55,7 @@ FULL = {
     "worker_cap_s": 900.0,
     "scaling_cap_s": 900.0,
     "warmup_s": 10.0,
-    "latency_seconds": 45.0,
+    "latency_seconds": 60.0,
     "latency_attempts": 3,
     "latency_warmup_s": 10.0,
     "replay_events": 200_000,
@@ -124,6 +124,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--latency-attempts", type=int, help="retries at a lower rate while the worker cannot keep up"
     )
+    p.add_argument("--latency-campaign-share", type=float, default=0.6,
+                   help="share of latency-phase events from campaign accounts (so alerts fire)")  # fmt: skip
     p.add_argument("--latency-warmup-s", type=float, help="alerts of events sent earlier are excluded")
     p.add_argument("--replay-events", type=int, help="events in the offline replay JSONL")
     p.add_argument("--profile-events", type=int, help="events replayed under cProfile")
@@ -504,7 +506,8 @@ class Bench:
                 say(f"  latency attempt {attempt}: {rate:,.0f} ev/s for {a.latency_seconds:.0f} s ({reason})")
                 run = paced_run(
                     self.bootstrap, requests, f"{app_id}.alerts", a.partitions,
-                    LiveTraffic(self.base, run_tag=f"l{self.run_id}a{attempt}p"), rate, a.latency_seconds,
+                    LiveTraffic(self.base, f"l{self.run_id}a{attempt}p", a.latency_campaign_share), rate,
+                    a.latency_seconds,
                     completed=lambda: events_completed(proc), on_sample=proc.sample_rss,
                 )  # fmt: skip
                 result = {
@@ -570,6 +573,10 @@ class Bench:
             say(f"  memory {mode} {' '.join(extra)}")
             out[mode] = _run_memory(mode, extra, a.scenario)
             say(f"  -> {orjson.dumps(_brief(out[mode])).decode()}")
+        errors = [f"{mode}: {sub['error'].splitlines()[-1]}" for mode, sub in out.items() if sub.get("error")]
+        if errors:
+            self.failed = True
+            out["error"] = "; ".join(errors)[:500]
         return out
 
     # ------------------------------------------------------------------ the run

@@ -37,6 +37,7 @@ class BaseTraffic:
     accounts: int
     campaign_accounts: int
     seconds_to_generate: float
+    campaign_ids: frozenset[str] = frozenset()
 
     @classmethod
     def generate(cls, scenario_name: str = "small", seed: int | None = None) -> BaseTraffic:
@@ -53,6 +54,7 @@ class BaseTraffic:
             accounts=len(rows),
             campaign_accounts=sum(1 for r in rows if r["kind"] != "normal"),
             seconds_to_generate=elapsed,
+            campaign_ids=frozenset(r["account_id"] for r in rows if r["kind"] != "normal"),
         )
 
 
@@ -128,24 +130,40 @@ class LiveTraffic:
 
     ``next_record(now_ms)`` returns (event_id, key, value) with ``ts = now_ms``; account ages are kept,
     so young-account and tier signals behave as in the scenario while the event time is the wall time.
+    Campaign and normal events are two streams (each in scenario order, cycling with fresh ids per pass)
+    mixed so that ``campaign_share`` of the events come from campaign accounts: at a few hundred events/s
+    a latency run covers only part of the scenario, and this makes sure campaigns progress far enough
+    for alerts to fire during the run.
     """
 
-    def __init__(self, base: BaseTraffic, run_tag: str) -> None:
+    def __init__(self, base: BaseTraffic, run_tag: str, campaign_share: float = 0.5) -> None:
         self.base = base
         self.run_tag = run_tag
-        self._pass = 0
-        self._index = 0
+        self.share = campaign_share if base.campaign_ids else 0.0
+        campaign = [e for e in base.events if e["account_id"] in base.campaign_ids]
+        normal = [e for e in base.events if e["account_id"] not in base.campaign_ids]
+        self._streams = [(normal or campaign, "n"), (campaign or normal, "c")]
+        self._index = [0, 0]
+        self._pass = [0, 0]
+        self._count = 0
+        self._campaign_count = 0
 
     def next_record(self, now_ms: int) -> tuple[str, bytes, bytes]:
-        event = self.base.events[self._index]
-        e = perturb(event, f"{self.run_tag}{self._pass}", 0, self._pass % 256)
+        self._count += 1
+        use_campaign = self._campaign_count < self.share * self._count
+        which = 1 if use_campaign else 0
+        self._campaign_count += which
+        events, label = self._streams[which]
+        event = events[self._index[which]]
+        passes = self._pass[which]
+        e = perturb(event, f"{self.run_tag}{label}{passes}", 0, passes % 256)
         e["ts"] = now_ms
         if event.get("account_created_ts") is not None:
             e["account_created_ts"] = now_ms - (event["ts"] - event["account_created_ts"])
-        self._index += 1
-        if self._index == len(self.base.events):
-            self._index = 0
-            self._pass += 1
+        self._index[which] += 1
+        if self._index[which] == len(events):
+            self._index[which] = 0
+            self._pass[which] += 1
         return e["event_id"], e["account_id"].encode(), orjson.dumps(e)
 
 

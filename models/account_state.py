@@ -65,9 +65,10 @@ class AccountLayout:
         self.networks = config.recent_networks
         self.dedupe = config.dedupe_window
         # events, first_ts, last_ts, hour_bucket, hour_count, peak_hour, last_alert_rank, last_alert_ts,
-        # ring cursors (templates, networks, dedupe), shares, scalars, rings, hour histogram
+        # ring cursors (templates, networks, dedupe), source partition and offset, shares, scalars, rings,
+        # hour histogram
         self.struct = struct.Struct(
-            "<IqqIHHBqBBB"
+            "<IqqIHHBqBBBiq"
             + f"{len(SHARES)}f{len(_SCALARS)}f"
             + f"{self.templates}I{self.networks}I{self.dedupe}I{_HOURS}H"
         )
@@ -90,6 +91,8 @@ class AccountState:
     template_cursor: int
     network_cursor: int
     dedupe_cursor: int
+    source_partition: int
+    source_offset: int
     shares: list[float]
     scalars: list[float]
     templates: list[int]
@@ -99,19 +102,12 @@ class AccountState:
 
     @classmethod
     def new(cls, layout: AccountLayout) -> AccountState:
+        counters = [0] * 11  # events .. dedupe_cursor
+        no_source = [-1, -1]  # source partition and offset
         return cls(
             layout,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
+            *counters,
+            *no_source,
             [0.0] * len(SHARES),
             [0.0] * len(_SCALARS),
             [0] * layout.templates,
@@ -123,7 +119,7 @@ class AccountState:
     @classmethod
     def from_bytes(cls, layout: AccountLayout, raw: bytes) -> AccountState:
         values = layout.struct.unpack(raw)
-        head, rest = values[:11], values[11:]
+        head, rest = values[:13], values[13:]
         n_shares, n_scalars = len(SHARES), len(_SCALARS)
         shares = list(rest[:n_shares])
         scalars = list(rest[n_shares : n_shares + n_scalars])
@@ -150,6 +146,8 @@ class AccountState:
             self.template_cursor,
             self.network_cursor,
             self.dedupe_cursor,
+            self.source_partition,
+            self.source_offset,
             *self.shares,
             *self.scalars,
             *self.templates,
@@ -159,8 +157,19 @@ class AccountState:
         )
 
     # --- dedupe -------------------------------------------------------------------------------
-    def seen_event(self, event_id: str) -> bool:
-        """True when ``event_id`` is among the recent events (a redelivery); otherwise remember it."""
+    def seen_event(self, event_id: str, position: tuple[int, int] | None = None) -> bool:
+        """True for a redelivery; otherwise remember the event.
+
+        ``position`` is the (partition, offset) the event was read from, when there is one: an account's
+        events come from one partition in offset order, so anything at or below the last applied offset
+        is a redelivery after a crash, however many events it spans. The ring of recent event-id hashes
+        catches duplicates that the producer sent twice (new offsets, same ``event_id``).
+        """
+        if position is not None:
+            partition, offset = position
+            if partition == self.source_partition and offset <= self.source_offset:
+                return True
+            self.source_partition, self.source_offset = partition, offset
         key = stable_hash32(event_id) or 1
         if key in self.dedupe:
             return True

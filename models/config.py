@@ -71,6 +71,9 @@ class AccountConfig(_Section):
         default=5, ge=1, description="no alert before this many of the account's requests"
     )
     idle_evict_hours: float = Field(default=72.0, gt=0, description="accounts idle this long are evicted")
+    watermark_step_minutes: float = Field(
+        default=60.0, gt=0, description="most the eviction clock advances per event (outlier timestamps)"
+    )
     max_accounts: int = Field(
         default=2_000_000, ge=1000, description="hard cap of tracked accounts per worker"
     )

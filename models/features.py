@@ -80,18 +80,30 @@ class ModelRegistry:
     the detector (or a replay) does not make every model look new.
     """
 
-    def __init__(self, window_ms: int, first_seen: dict[str, int] | None = None) -> None:
+    def __init__(self, window_ms: int, first_seen: dict[str, int] | None = None, start_events: int = 101) -> None:
         self.window_ms = window_ms
         self.first_seen: dict[str, int] = first_seen if first_seen is not None else {}
-        self.stream_start: int | None = min(self.first_seen.values(), default=None)
+        self.stream_start: int | None = None
+        self._start_events = start_events
+        self._early: list[int] = []
 
     def observe(self, model: str, ts: int) -> bool:
         """Record a request to ``model`` at ``ts``; True when the model is new (released recently)."""
-        if self.stream_start is None or ts < self.stream_start:
-            self.stream_start = ts
+        if self.stream_start is None:
+            # Fixed once: from the restored first-seen times after a restart, else the median time of
+            # the first events, so that one outlier timestamp cannot make every model look new.
+            if len(self.first_seen) and not self._early:
+                self.stream_start = min(self.first_seen.values())
+            else:
+                self._early.append(ts)
+                if len(self._early) >= self._start_events:
+                    self.stream_start = sorted(self._early)[len(self._early) // 2]
+                    self._early = []
         first = self.first_seen.get(model)
         if first is None or ts < first:
             self.first_seen[model] = first = ts
+        if self.stream_start is None:
+            return False
         released_during_stream = first - self.stream_start > self.window_ms
         return released_during_stream and ts - first <= self.window_ms
 

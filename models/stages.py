@@ -124,6 +124,7 @@ class AccountStage:
         self.layout = AccountLayout(config.account)
         self.population = PopulationModel(config.population, seed=seed)
         self._recency: OrderedDict[str, int] = OrderedDict()
+        self._watermark: int | None = None
         self.duplicates = 0
         self.evicted = 0
 
@@ -132,13 +133,16 @@ class AccountStage:
         """Accounts this stage has touched since start and not evicted."""
         return len(self._recency)
 
-    def process(self, event: RequestEvent) -> AccountObservation | None:
-        """Observe one request; None when it is a redelivered duplicate."""
+    def process(self, event: RequestEvent, position: tuple[int, int] | None = None) -> AccountObservation | None:
+        """Observe one request; None when it is a redelivered duplicate.
+
+        ``position`` is the event's (partition, offset) in the source topic, when it has one.
+        """
         raw = self.accounts.get(event.account_id)
         state = (
             AccountState.from_bytes(self.layout, raw) if raw is not None else AccountState.new(self.layout)
         )
-        if state.seen_event(event.event_id):
+        if state.seen_event(event.event_id, position):
             self.duplicates += 1
             return None
         features = self.extractor.extract(event)
@@ -198,7 +202,12 @@ class AccountStage:
         recency = self._recency
         recency[account_id] = ts
         recency.move_to_end(account_id)
-        horizon = ts - int(self.config.account.idle_evict_hours * _MS_PER_HOUR)
+        # The eviction clock advances by a bounded step per event, so one event stamped far in the
+        # future cannot evict every account; genuine gaps in time are caught up step by step.
+        step = int(self.config.account.watermark_step_minutes * 60_000)
+        watermark = ts if self._watermark is None else max(self._watermark, min(ts, self._watermark + step))
+        self._watermark = watermark
+        horizon = watermark - int(self.config.account.idle_evict_hours * _MS_PER_HOUR)
         cap = self.config.account.max_accounts
         while recency:
             oldest, oldest_ts = next(iter(recency.items()))

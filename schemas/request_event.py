@@ -69,7 +69,8 @@ class RequestEvent(BaseModel):
         try:
             return str(ipaddress.ip_address(value.strip()))
         except ValueError as exc:
-            raise ValueError(f"not an IPv4/IPv6 address: {value[:64]!r}") from exc
+            # The value is not echoed: a misplaced field could carry prompt text into logs.
+            raise ValueError(f"not an IPv4/IPv6 address ({len(value)} characters)") from exc
 
     @field_validator("prompt_embedding")
     @classmethod

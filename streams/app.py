@@ -180,7 +180,7 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
             except DecodeError as exc:
                 await dead_letter_record(event, exc.reason)
                 continue
-            observation = account_stage.process(request)
+            observation = account_stage.process(request, (event.message.partition, event.message.offset))
             if observation is None:
                 metrics.duplicates.inc()
                 continue

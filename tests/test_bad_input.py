@@ -93,7 +93,8 @@ def assert_safe_reason(exc: DecodeError, prompt: str | None = None) -> None:
     assert exc.reason == str(exc)
     assert len(exc.reason) < 2000
     if prompt and len(prompt) >= 20:
-        windows = {prompt[i : i + 20] for i in range(0, len(prompt) - 19, 5)}
+        step = max(5, (len(prompt) - 19) // 400)  # at most ~400 windows, however long the prompt
+        windows = {prompt[i : i + 20] for i in range(0, len(prompt) - 19, step)}
         leaked = [w for w in windows if w in exc.reason]
         assert not leaked, f"reason echoes prompt text: {exc.reason[:200]!r}"
 
@@ -276,7 +277,7 @@ def run_replay(
     return alerts, dead, stats
 
 
-@examples(80)
+@examples(60)
 @given(insertions=st.lists(st.tuples(st.integers(0, 160), junk_records), max_size=12))
 def test_junk_interleaved_with_valid_records_changes_nothing_but_dead_letters(
     insertions: list[tuple[int, bytes]],
@@ -330,9 +331,11 @@ def test_huge_prompt_is_rejected_by_size_before_parsing() -> None:
     raw = orjson.dumps(_event(prompt=prompt))
     assert len(raw) > 5_000_000
     started = time.perf_counter()
-    reason = _raises(raw, prompt=prompt, max_bytes=MAX_RECORD_BYTES, fragment="exceeds")
-    assert time.perf_counter() - started < 0.5
-    assert str(len(raw)) in reason
+    with pytest.raises(DecodeError) as info:
+        decode_request(raw, max_bytes=MAX_RECORD_BYTES)
+    assert time.perf_counter() - started < 0.05, "the size limit must apply before parsing"
+    assert_safe_reason(info.value, prompt)
+    assert "exceeds" in info.value.reason and str(len(raw)) in info.value.reason
 
     # Without a limit it is a valid event, and the detector reads only bounded windows of it.
     decoded = decode_request(raw)
@@ -436,12 +439,6 @@ def _far(event_id: str, account_id: str, ts: int) -> bytes:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG models/features.py ModelRegistry: stream_start is the minimum ts ever seen, so one request "
-    "dated years back makes every model first seen later count as 'newly released' for a day "
-    "(new_model_pivot fires for all its users)",
-)
 def test_one_far_past_event_does_not_change_other_accounts_alerts() -> None:
     records = [(raw, "ok") for raw in valid_records()]
     alerts, dead, stats = run_replay([(_far("far-past", "far-2", MIN_TS_MS), "past"), *records])
@@ -449,12 +446,6 @@ def test_one_far_past_event_does_not_change_other_accounts_alerts() -> None:
     assert alerts == list(reference_alerts())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG models/stages.py AccountStage._touch: the idle-eviction horizon follows the event's ts, so "
-    "one request dated 2100 evicts every tracked account (replay does not reject future timestamps; the "
-    "live worker does, within max_future_skew_ms)",
-)
 def test_one_far_future_event_does_not_wipe_other_accounts_state() -> None:
     records = [(raw, "ok") for raw in valid_records()]
     middle = len(records) // 2
@@ -482,12 +473,6 @@ def test_reasons_never_echo_prompt_text_for_any_single_field_error() -> None:
             decode_or_reason(orjson.dumps({**event, name: bad}), prompt=prompt)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG schemas/request_event.py _valid_ip: the error echoes up to 64 characters of the invalid "
-    "value into DecodeError.reason (and so into logs and the dlq.reason header); text that lands in the ip "
-    "field (a mis-mapped gateway field, e.g. the prompt) leaks",
-)
 def test_invalid_ip_reason_does_not_echo_the_value() -> None:
     event = next(e for e in sample_events() if e.get("prompt") and len(e["prompt"]) > 80)
     reason = _raises(orjson.dumps({**event, "ip": event["prompt"]}), fragment="ip")

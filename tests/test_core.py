@@ -218,7 +218,7 @@ def test_stage_messages_round_trip_through_dicts() -> None:
 
 
 def test_idle_accounts_are_evicted() -> None:
-    config = DetectionConfig(account=AccountConfig(idle_evict_hours=1))
+    config = DetectionConfig(account=AccountConfig(idle_evict_hours=1, watermark_step_minutes=240))
     detector = Detector(config)
     detector.process(event(0, "old", "hello"))
     detector.process(event(0, "new", "hello", ts=T0 + 3 * 3_600_000))

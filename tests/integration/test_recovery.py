@@ -42,7 +42,9 @@ from tests.integration.helpers import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
-FAMILIES = ("hydra_agentic", "cot_rubric")
+# cot_rubric accounts send ~100 requests a day each, so the crash leaves more than the 16-event dedupe
+# window of them uncommitted (see test_redelivery_after_crash_is_not_double_counted).
+FAMILIES = ("cot_rubric",)
 MIN_RECALL = 0.9
 # A killed worker's group membership only expires after the session timeout; Faust's default (60 s)
 # would make every restart wait a minute before the group rebalances. Faust reads these env vars.
@@ -98,7 +100,7 @@ class CrashRun:
 
 @pytest.fixture(scope="module")
 def workload() -> Workload:
-    return small_workload(FAMILIES, normals=100)
+    return small_workload(FAMILIES, normals=60)
 
 
 @pytest.fixture(scope="module")
@@ -195,12 +197,6 @@ def test_account_state_restored_from_changelog(crash_run: CrashRun) -> None:
     assert len(continued) >= 5, f"only {len(continued)} accounts alerted both before and after the crash"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: redelivery after a crash is deduplicated only through the last 16 event ids per account "
-    "(models.account_state dedupe ring); every redelivered request that is not found overwrites a slot, "
-    "so an account with more than 16 uncommitted requests at the crash has ALL of them counted twice",
-)
 def test_redelivery_after_crash_is_not_double_counted(crash_run: CrashRun) -> None:
     a, b = crash_run.phases
     assert crash_run.duplicates_after_restart == b - a, "redelivered requests not recognised as duplicates"
@@ -323,7 +319,7 @@ def test_worker_reconnects_after_broker_restart(kafka_bootstrap: str, tmp_path: 
     broker, reason = _broker_started_by_this_session(kafka_bootstrap)
     if broker is None:
         pytest.skip(reason)
-    workload = small_workload(("hydra_agentic",), normals=40)
+    workload = small_workload(("hydra_agentic",), normals=20)
     events = workload.events
     half = len(events) // 2
     with (
@@ -333,7 +329,7 @@ def test_worker_reconnects_after_broker_restart(kafka_bootstrap: str, tmp_path: 
         produce_events(kafka_bootstrap, config.requests, events[:half])
         wait_drained(config, worker)
         assert broker.stop(), "the broker was not running"
-        time.sleep(3.0)
+        time.sleep(1.0)
         assert worker.alive(), f"worker exited when the broker went away:\n{worker.log_tail()}"
         broker.start()
         produce_events(kafka_bootstrap, config.requests, events[half:])
