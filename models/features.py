@@ -80,7 +80,9 @@ class ModelRegistry:
     the detector (or a replay) does not make every model look new.
     """
 
-    def __init__(self, window_ms: int, first_seen: dict[str, int] | None = None, start_events: int = 101) -> None:
+    def __init__(
+        self, window_ms: int, first_seen: dict[str, int] | None = None, start_events: int = 101
+    ) -> None:
         self.window_ms = window_ms
         self.first_seen: dict[str, int] = first_seen if first_seen is not None else {}
         self.stream_start: int | None = None

@@ -133,7 +133,9 @@ class AccountStage:
         """Accounts this stage has touched since start and not evicted."""
         return len(self._recency)
 
-    def process(self, event: RequestEvent, position: tuple[int, int] | None = None) -> AccountObservation | None:
+    def process(
+        self, event: RequestEvent, position: tuple[int, int] | None = None
+    ) -> AccountObservation | None:
         """Observe one request; None when it is a redelivered duplicate.
 
         ``position`` is the event's (partition, offset) in the source topic, when it has one.
