@@ -201,7 +201,8 @@ def test_redelivery_after_crash_is_not_double_counted(crash_run: CrashRun) -> No
     a, b = crash_run.phases
     # Everything processed but uncommitted at the crash is redelivered: at least phase 2, plus any tail of
     # phase 1 whose offsets were not yet committed when the worker was killed (commit timing is Faust's).
-    assert b - a <= crash_run.duplicates_after_restart <= b, "redelivered requests not recognised as duplicates"
+    duplicates = crash_run.duplicates_after_restart
+    assert b - a <= duplicates <= b, "redelivered requests not recognised as duplicates"
     positions = crash_run.workload.positions()
     double = [
         (a["account_id"], a["events_seen"], positions[a["trigger_event_id"]])
