@@ -148,7 +148,7 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if p99 is not None and offered is not None:
         ok = p99 <= 250 and offered >= 5000
         if offered < 5000:
-            note = f"offered load only {offered:,.0f} ev/s (half the worker's measured throughput), not 5,000"
+            note = f"offered load only {offered:,.0f} ev/s, not 5,000 ({lat.get('rate_reason', '')})"
         if not lat.get("sustained"):
             note += "; the worker did NOT keep up with this load (backlog grew), so latency includes queueing"
     add(
@@ -338,7 +338,8 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"* **Scaling**: 2 workers (same app id, 2 of {cfg['partitions']} partitions each) over the same "
             f"{cfg.get('worker_events', 0):,} events: {_fmt(sc.get('two_workers_events_per_s'))} ev/s "
             f"(from both active to done; {_cpu_text(sc)}) vs 1 worker {_fmt(sc.get('one_worker_events_per_s'))} ev/s "
-            f"→ {_fmt(sc.get('factor'), '{:.2f}')}×; per-worker share of the events {sc.get('per_worker_share')}. "
+            f"→ {_fmt(sc.get('factor'), '{:.2f}')}×; per-worker share of the cluster-stage work {sc.get('per_worker_share')}, "
+            f"of the account-stage work {sc.get('per_worker_stage1_share')} (records per partition {sc.get('partition_records')}). "
             f"{sc.get('note', '')}."
         )
     lat = phases.get("latency", {})

@@ -74,7 +74,7 @@ QUICK = {
     "warmup_s": 5.0,
     "latency_seconds": 15.0,
     "latency_attempts": 2,
-    "latency_warmup_s": 5.0,
+    "latency_warmup_s": 3.0,
     "replay_events": 10_000,
     "profile_events": 5_000,
     "mem_accounts": 50_000,
@@ -186,6 +186,7 @@ class Bench:
         self.input_topic = f"{self.prefix}.requests"
         self.end_before_ms = int(time.time() * 1000) - 3_600_000
         self.failed = False
+        self.keep_logs = False
 
     # ------------------------------------------------------------------ plumbing
 
@@ -415,6 +416,8 @@ class Bench:
             metrics = proc.metrics()
         finally:
             proc.stop()
+        if not progress.completed:
+            self.keep_logs = True
         return {
             **progress.rate_first_to_last(),
             "completed": progress.completed,
@@ -427,7 +430,7 @@ class Bench:
         }
 
     def phase_scaling(self) -> dict[str, Any]:
-        from bench.kafka_tools import make_topics
+        from bench.kafka_tools import end_offsets, make_topics
         from bench.procs import events_completed, watch
 
         a = self.args
@@ -453,13 +456,26 @@ class Bench:
                 start_after_all_active=True,
                 broker_pid=self.broker_pid(),
             )
+            stage1 = [proc.metrics().get("distillguard_events_total", 0.0) for proc in procs]
         finally:
             for proc in procs:
                 proc.stop()
+        partitions = end_offsets(self.bootstrap, f"{app_id}.requests")
         rate = progress.rate_first_to_last(all_workers=True)
         shares = _window_shares(progress, 0.0)
+        stage1_shares = [round(c / (sum(stage1) or 1.0), 3) for c in stage1]
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         two = rate.get("events_per_s") or 0.0
+        note = f"{cores} cores shared by the broker, both workers and the bench process"
+        if (cores or 0) < 4:
+            note += ": two workers cannot get a core each, so the factor is CPU-bound"
+        if stage1_shares and max(stage1_shares) > 0.55:
+            limit = 1 / max(stage1_shares)
+            note += f"; keyed partitions split the account-stage work {stage1_shares} (cap {limit:.2f}x)"
+        if not progress.completed:
+            self.keep_logs = True
+            done = f"{progress.samples[-1][1]:,.0f} of {a.worker_events:,}"
+            note += f"; STALLED: {done} events done, then no progress for 60 s (logs kept in {self.workdir})"
         return {
             "two_workers_events_per_s": two,
             "one_worker_events_per_s": one,
@@ -468,12 +484,11 @@ class Bench:
             "steady": progress.rate_steady(a.warmup_s, all_workers=True),
             "completed": progress.completed,
             "per_worker_share": shares,
+            "per_worker_stage1_share": stage1_shares,
+            "partition_records": partitions,
             "peak_rss_mb": [round(p.peak_rss_kb / 1024, 1) for p in procs],
             "cores": cores,
-            "note": f"{cores} cores shared by the broker, both workers and the bench process"
-            + (
-                ": two workers cannot get a core each, so the factor is CPU-bound" if (cores or 0) < 4 else ""
-            ),
+            "note": note,
         }
 
     def phase_latency(self) -> dict[str, Any]:
@@ -510,9 +525,10 @@ class Bench:
                     a.latency_seconds,
                     completed=lambda: events_completed(proc), on_sample=proc.sample_rss,
                 )  # fmt: skip
+                warmup = a.latency_warmup_s if attempt == 1 else 0.0  # later attempts: the worker is warm
                 result = {
                     "attempt": attempt,
-                    **summarise(run, rate, a.latency_warmup_s),
+                    **summarise(run, rate, warmup),
                     "rate_reason": reason,
                 }
                 attempts.append(result)
@@ -618,8 +634,10 @@ class Bench:
             write_json(a.results, self.results)
             a.markdown.write_text(render_markdown(self.results), encoding="utf-8")
             say(f"wrote {a.results} and {a.markdown} (total {self.results['total_seconds']:,.0f} s)")
-            if not a.keep and not self.failed:
+            if not a.keep and not self.failed and not self.keep_logs:
                 shutil.rmtree(self.workdir, ignore_errors=True)
+            else:
+                say(f"logs and data kept in {self.workdir}")
         for row in self.results["targets"]:
             target = f"(target {row['target']})"
             say(f"  {row['status']:<4}  {row['metric']}: {row['measured']} {target} {row['note']}")

@@ -130,17 +130,18 @@ class LiveTraffic:
 
     ``next_record(now_ms)`` returns (event_id, key, value) with ``ts = now_ms``; account ages are kept,
     so young-account and tier signals behave as in the scenario while the event time is the wall time.
-    Campaign and normal events are two streams (each in scenario order, cycling with fresh ids per pass)
-    mixed so that ``campaign_share`` of the events come from campaign accounts: at a few hundred events/s
-    a latency run covers only part of the scenario, and this makes sure campaigns progress far enough
-    for alerts to fire during the run.
+    Campaign and normal events are two streams (cycling with fresh ids per pass) mixed so that
+    ``campaign_share`` of the events come from campaign accounts. Normal events keep scenario order;
+    campaign accounts come in small cohorts (round-robin inside a cohort, each account's first requests
+    in order), so new campaign accounts keep reaching the alerting threshold and alerts fire steadily
+    during a short run at a few hundred events/s (alerts have a per-account cooldown).
     """
 
     def __init__(self, base: BaseTraffic, run_tag: str, campaign_share: float = 0.5) -> None:
         self.base = base
         self.run_tag = run_tag
         self.share = campaign_share if base.campaign_ids else 0.0
-        campaign = [e for e in base.events if e["account_id"] in base.campaign_ids]
+        campaign = _cohorts([e for e in base.events if e["account_id"] in base.campaign_ids])
         normal = [e for e in base.events if e["account_id"] not in base.campaign_ids]
         self._streams = [(normal or campaign, "n"), (campaign or normal, "c")]
         self._index = [0, 0]
@@ -165,6 +166,21 @@ class LiveTraffic:
             self._index[which] = 0
             self._pass[which] += 1
         return e["event_id"], e["account_id"].encode(), orjson.dumps(e)
+
+
+def _cohorts(events: list[dict[str, Any]], size: int = 8, per_account: int = 30) -> list[dict[str, Any]]:
+    """Campaign events for steady alerting: accounts in cohorts of ``size``, round-robin inside a cohort,
+    at most ``per_account`` requests each (in their order), cohort after cohort."""
+    by_account: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_account.setdefault(event["account_id"], []).append(event)
+    queues = [q[:per_account] for q in by_account.values()]
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(queues), size):
+        cohort = queues[start : start + size]
+        for k in range(max(len(q) for q in cohort)):
+            out.extend(q[k] for q in cohort if k < len(q))
+    return out
 
 
 def iter_dense(base: BaseTraffic, count: int, *, run_tag: str, per_ms: int = 5) -> Iterator[dict[str, Any]]:
