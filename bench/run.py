@@ -67,20 +67,20 @@ FULL = {
 }
 QUICK = {
     "events": 60_000,
-    "passthrough_cap_s": 20.0,
+    "passthrough_cap_s": 15.0,
     "worker_events": 4_000,
     "worker_cap_s": 120.0,
     "scaling_cap_s": 120.0,
     "warmup_s": 5.0,
-    "latency_seconds": 15.0,
+    "latency_seconds": 12.0,
     "latency_attempts": 2,
     "latency_warmup_s": 3.0,
-    "replay_events": 10_000,
+    "replay_events": 8_000,
     "profile_events": 5_000,
-    "mem_accounts": 50_000,
-    "mem_trace_accounts": 5_000,
-    "evict_accounts": 20_000,
-    "evict_cap": 5_000,
+    "mem_accounts": 30_000,
+    "mem_trace_accounts": 3_000,
+    "evict_accounts": 12_000,
+    "evict_cap": 4_000,
 }
 
 
