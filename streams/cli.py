@@ -88,7 +88,15 @@ def topics(config_file: Path | None) -> None:
     from streams.broker.local import create_topics
 
     s = _settings(config_file)
-    names = [s.topics.requests, s.topics.alerts, s.topics.dead_letter]
+    # The worker's internal topics too: on a fresh cluster a consumer may otherwise ignore them until
+    # its next metadata refresh, leaving the cluster stage idle.
+    names = [
+        s.topics.requests,
+        s.topics.alerts,
+        s.topics.dead_letter,
+        s.topics.cluster_repartition,
+        f"{s.worker.app_id}-alert-candidates",
+    ]
     create_topics(s.bootstrap_servers, {n: s.topics.partitions for n in names}, s.topics.replication_factor)
     click.echo(f"topics ready on {s.bootstrap_servers}: {', '.join(names)}")
 
