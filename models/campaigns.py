@@ -46,6 +46,9 @@ class CampaignLinker:
 
     def __init__(self, config: CampaignConfig) -> None:
         self.config = config
+        self._reset()
+
+    def _reset(self) -> None:
         self._accounts: dict[str, _Account] = {}
         self._size: dict[str, int] = {}
         self._members: dict[str, list[str]] = {}
@@ -137,6 +140,6 @@ class CampaignLinker:
         keep = sorted(self._accounts.items(), key=lambda item: item[1].last_ts, reverse=True)
         keep = keep[: self.config.max_tracked_accounts // 2]
         survivors = [(account_id, entry.keys, entry.last_ts) for account_id, entry in keep]
-        self.__init__(self.config)  # type: ignore[misc]
+        self._reset()
         for account_id, keys, last_ts in reversed(survivors):
             self.link(account_id, keys, last_ts)

@@ -181,10 +181,7 @@ class AccountStage:
             "new_model_pivot": state.share("new_model"),
             "heavy_volume": heavy,
             "heavy_extraction": _clip(state.scalar("extraction_count") / fc.extraction_volume),
-            "population_anomaly": _clip(
-                (state.scalar("population_anomaly") - fc.population_anomaly_floor)
-                / (1.0 - fc.population_anomaly_floor)
-            ),
+            "population_anomaly": self._anomaly_signal(state.scalar("population_anomaly")),
             "established_account": 0.0
             if age_days < 0
             else _clip(age_days / fc.established_days) * (1 - young),
@@ -197,7 +194,12 @@ class AccountStage:
         vector = {name: signals[name] for name in BEHAVIOUR_SIGNALS}
         state.set_scalar("population_anomaly", self.population.score_one(vector))
         self.population.learn_one(vector, current_score=state.scalar("max_own_evidence"))
-        signals["population_anomaly"] = self.account_signals(state)["population_anomaly"]
+        signals["population_anomaly"] = self._anomaly_signal(state.scalar("population_anomaly"))
+
+    def _anomaly_signal(self, raw_score: float) -> float:
+        """The HalfSpaceTrees score rescaled so that unremarkable accounts give 0."""
+        floor = self.config.fusion.population_anomaly_floor
+        return _clip((raw_score - floor) / (1.0 - floor))
 
     def _touch(self, account_id: str, ts: int) -> None:
         """Track recency and evict accounts idle past the horizon or beyond the cap (bounded memory)."""

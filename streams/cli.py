@@ -160,7 +160,7 @@ def replay(
 ) -> None:
     """Run the detection core over history: a JSONL file or a topic range."""
     from models.detector import Detector
-    from streams.replay import dead_letter_line, replay_file, replay_records
+    from streams.replay import jsonl_writers, replay_file, replay_records
 
     s = _settings(config_file)
     show = sys.stderr.isatty() if progress is None else progress
@@ -195,35 +195,26 @@ def replay(
             start_offset=from_offset,
         )
         producer = make_producer(s) if alerts_topic else None
-        out = output_path.open("wb") if output_path else None
-        dlq = dlq_path.open("wb") if dlq_path else None
         try:
-
-            def write_alert(encoded: bytes, key: str) -> None:
+            with jsonl_writers(output_path, dlq_path) as (write_alert, write_dlq):
                 if producer is not None:
-                    producer.send(alerts_topic, key=key.encode(), value=encoded)
-                else:
-                    out.write(encoded + b"\n")  # type: ignore[union-attr]
 
-            def write_dlq(raw: bytes, reason: str, source: str) -> None:
-                if dlq is not None:
-                    dlq.write(dead_letter_line(raw, reason, source) + b"\n")
+                    def write_alert(encoded: bytes, key: str) -> None:
+                        producer.send(alerts_topic, key=key.encode(), value=encoded)
 
-            stats = replay_records(
-                records,
-                Detector(s.detection),
-                write_alert,
-                write_dlq,
-                max_record_bytes=s.worker.max_record_bytes,
-                progress=bar,
-            )
+                assert write_alert is not None
+                stats = replay_records(
+                    records,
+                    Detector(s.detection),
+                    write_alert,
+                    write_dlq,
+                    max_record_bytes=s.worker.max_record_bytes,
+                    progress=bar,
+                )
         finally:
             if producer is not None:
                 producer.flush()
                 producer.close()
-            for handle in (out, dlq):
-                if handle is not None:
-                    handle.close()
     bar.close()
     click.echo(orjson.dumps(stats.as_dict()).decode(), err=True)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -25,6 +26,8 @@ from models.detector import Detector
 from schemas.codec import DecodeError, decode_request, encode_alert
 
 ProgressCallback = Callable[[int], None]
+AlertSink = Callable[[bytes, str], None]  # (encoded alert, account key)
+DeadLetterSink = Callable[[bytes, str, str], None]  # (original bytes, reason, source)
 
 
 @dataclass
@@ -50,8 +53,8 @@ def dead_letter_line(raw: bytes, reason: str, source: str) -> bytes:
 def replay_records(
     records: Iterable[tuple[bytes, str]],
     detector: Detector,
-    alerts_out: Callable[[bytes, str], None],
-    dlq_out: Callable[[bytes, str, str], None] | None = None,
+    alerts_out: AlertSink,
+    dlq_out: DeadLetterSink | None = None,
     *,
     max_record_bytes: int | None = None,
     progress: ProgressCallback | None = None,
@@ -91,6 +94,35 @@ def iter_file_records(path: Path) -> Iterator[tuple[bytes, str]]:
                 yield stripped, f"{path.name}:{number}"
 
 
+@contextmanager
+def jsonl_writers(
+    output_path: Path | None, dlq_path: Path | None
+) -> Iterator[tuple[AlertSink | None, DeadLetterSink | None]]:
+    """Writers for alerts (one JSON line each) and dead letters; None for a path not given."""
+    with ExitStack() as files:
+
+        def opened(path: Path | None) -> IO[bytes] | None:
+            if path is None:
+                return None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return files.enter_context(path.open("wb"))
+
+        alerts, dead_letters = opened(output_path), opened(dlq_path)
+
+        def write_alert(encoded: bytes, _key: str) -> None:
+            alerts.write(encoded + b"\n")  # type: ignore[union-attr]
+
+        def write_dead_letter(raw: bytes, reason: str, source: str) -> None:
+            dead_letters.write(dead_letter_line(raw, reason, source) + b"\n")  # type: ignore[union-attr]
+
+        yield (write_alert if alerts else None), (write_dead_letter if dead_letters else None)
+
+
+def report_dead_letter(_raw: bytes, reason: str, source: str) -> None:
+    """Dead-letter sink when no file is given: the reason (never the record) on stderr."""
+    print(f"dead letter {source}: {reason}", file=sys.stderr)
+
+
 def replay_file(
     input_path: Path,
     output_path: Path,
@@ -101,32 +133,13 @@ def replay_file(
     progress: ProgressCallback | None = None,
 ) -> ReplayStats:
     """Replay a JSONL file of RequestEvents into a JSONL file of SuspicionEvents."""
-    detector = Detector(config)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    dlq_handle: IO[bytes] | None = None
-    try:
-        if dlq_path is not None:
-            dlq_path.parent.mkdir(parents=True, exist_ok=True)
-            dlq_handle = dlq_path.open("wb")
-        with output_path.open("wb") as out:
-
-            def write_alert(encoded: bytes, _key: str) -> None:
-                out.write(encoded + b"\n")
-
-            def write_dead_letter(raw: bytes, reason: str, source: str) -> None:
-                if dlq_handle is not None:
-                    dlq_handle.write(dead_letter_line(raw, reason, source) + b"\n")
-                else:
-                    print(f"dead letter {source}: {reason}", file=sys.stderr)
-
-            return replay_records(
-                iter_file_records(input_path),
-                detector,
-                write_alert,
-                write_dead_letter,
-                max_record_bytes=max_record_bytes,
-                progress=progress,
-            )
-    finally:
-        if dlq_handle is not None:
-            dlq_handle.close()
+    with jsonl_writers(output_path, dlq_path) as (write_alert, write_dead_letter):
+        assert write_alert is not None
+        return replay_records(
+            iter_file_records(input_path),
+            Detector(config),
+            write_alert,
+            write_dead_letter or report_dead_letter,
+            max_record_bytes=max_record_bytes,
+            progress=progress,
+        )
