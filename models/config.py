@@ -149,6 +149,12 @@ class CampaignConfig(_Section):
         default=("payment", "ip24_cluster"),
         description="which shared attributes link accounts (ip24_cluster: same /24 and same prompt cluster)",
     )
+    link_residential_networks: bool = Field(
+        default=False,
+        description="also link through ip24/ip24_cluster keys on residential (non-proxy) networks; off by "
+        "default because a residential /24 is shared by unrelated households, and by separate campaigns "
+        "renting the same residential proxy pool",
+    )
     max_key_accounts: int = Field(
         default=50,
         ge=2,

@@ -342,9 +342,10 @@ class ClusterStage:
             return keys
         if "payment" in camp.link_keys and obs.payment:
             keys.append(f"payment:{obs.payment}")
-        if "ip24" in camp.link_keys:
+        network_links = obs.proxy_network or camp.link_residential_networks
+        if "ip24" in camp.link_keys and network_links:
             keys.append(f"ip24:{obs.network}")
-        if "ip24_cluster" in camp.link_keys:
+        if "ip24_cluster" in camp.link_keys and network_links:
             keys.append(f"ip24_cluster:{obs.network}|{obs.cluster_id}")
         if "ua_cluster" in camp.link_keys:
             keys.append(f"ua_cluster:{obs.user_agent_family}|{obs.cluster_id}")
