@@ -6,6 +6,10 @@ pipeline), otherwise from the in-process detector. The threshold sweep always wa
 so with an alerts file the in-process detector still runs alongside the baselines unless
 ``sweep_with_detector=False``, in which case the sweep is approximated from the alerts' own scores. When
 both exist, the report states how far the file's flagged accounts agree with the in-process ones.
+
+Baselines are compared twice: at their own fixed thresholds (alert-based, like distillguard), and at a
+matched false-positive budget, re-thresholded on their own score traces over the same grid (see
+:func:`evaluation.sweep.match_baselines`).
 """
 
 from __future__ import annotations
@@ -78,7 +82,10 @@ def evaluate(
     chosen = _factories(factories, config, baselines, need_main)
     if alerts_path is None and MAIN_DETECTOR not in chosen:
         raise ValueError(f"no alerts_path and no {MAIN_DETECTOR!r} detector to produce alerts")
-    stats, runs = run_detectors({name: build() for name, build in chosen.items()}, events_path, grid)
+    min_events = config.account.min_events if hasattr(config, "account") else 1
+    stats, runs = run_detectors(
+        {name: build() for name, build in chosen.items()}, events_path, grid, min_events=min_events
+    )
     if alerts_path is not None:
         alerts, invalid_alerts = load_alerts(alerts_path)
         source = str(alerts_path)
@@ -100,6 +107,13 @@ def evaluate(
         current_threshold=fusion.get("medium"),
         fusion=fusion,
     )
+    # Fair second comparison: every baseline re-thresholded on its own score traces (same grid) to
+    # distillguard's false-positive budget; write_report picks the matched thresholds.
+    baseline_sweeps = {
+        name: threshold_sweep(run.traces, labels, grid, stats.first_ts, source=f"{name} score traces")
+        for name, run in runs.items()
+        if name != MAIN_DETECTOR
+    }
     run_info: dict[str, Any] = {
         "events": stats.to_dict(),
         "alerts_source": source,
@@ -110,7 +124,15 @@ def evaluate(
     }
     if alerts_path is not None and main_run is not None:
         run_info["agreement"] = flag_agreement(alerts, main_run.alerts)
-    return write_report(out_dir, metrics, sweep, others, target_fpr=target_fpr, run_info=run_info)
+    return write_report(
+        out_dir,
+        metrics,
+        sweep,
+        others,
+        target_fpr=target_fpr,
+        run_info=run_info,
+        baseline_sweeps=baseline_sweeps,
+    )
 
 
 def _load_config(path: str | None) -> Any:

@@ -457,3 +457,23 @@ def compare_to_baselines(
     }
     overall = {name: overall_verdict(ours["overall"], other["overall"]) for name, other in baselines.items()}
     return {"families": families, "overall": overall}
+
+
+def matched_verdict(
+    our_recall: float | None, our_fpr: float | None, their_recall: float | None, their_fpr: float | None
+) -> str:
+    """Does distillguard beat a baseline operated at a matched false-positive budget, on one recall figure?
+
+    ``better`` (beats): higher recall at a normal FPR no higher than the baseline's. Equal recall is a
+    ``tie`` whatever the FPRs (both at 100 % ties, TTD is not judged here). ``worse``: lower recall at a
+    normal FPR no lower than the baseline's. Otherwise (higher recall but also a higher FPR, or the reverse)
+    ``mixed``. A missing FPR (no normal accounts, or a baseline with no threshold inside the budget, whose
+    recall is then 0) does not count against either side.
+    """
+    recall = _cmp(our_recall, their_recall, higher_is_better=True)
+    fpr = _cmp(our_fpr, their_fpr, higher_is_better=False)
+    if recall == 0:
+        return "tie"
+    if recall > 0:
+        return "better" if fpr >= 0 else "mixed"
+    return "worse" if fpr <= 0 else "mixed"

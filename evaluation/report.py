@@ -5,6 +5,9 @@ twice: Markdown references the PNG files saved beside it, HTML embeds the same P
 the single file can be mailed or attached to a ticket. Figures use matplotlib's object API (no pyplot,
 no global backend state), which renders with Agg.
 
+Baselines appear twice: at their own fixed thresholds ("Results vs baselines") and re-thresholded to
+distillguard's false-positive budget ("Baselines at matched false-positive rate").
+
 Figures: precision/recall over the threshold sweep (baselines as operating points), max-score
 distribution per family, time-to-detect CDF per campaign family, and recall per family per detector.
 """
@@ -24,7 +27,7 @@ from typing import Any
 import orjson
 
 from evaluation.metrics import compare_to_baselines
-from evaluation.sweep import SweepResult
+from evaluation.sweep import SweepResult, match_baselines
 
 DOCUMENT_SCHEMA = "distillguard.evaluation.v1"
 MAIN = "distillguard"
@@ -300,6 +303,102 @@ def comparison_section(
     return [Heading("Results vs baselines"), Table(headers, rows), Paragraph(note)]
 
 
+MATCHED_HEADING = "Baselines at matched false-positive rate"
+
+
+def _matched_cell(recall: float | None, ttd: float | None, matched: bool) -> str:
+    if not matched:
+        return "R 0.0% (none)"
+    return f"R {fmt_pct(recall)}, TTD {fmt_num(ttd)}"
+
+
+def matched_fpr_section(
+    metrics: Mapping[str, Any], matched: Mapping[str, Any] | None, baseline_names: Sequence[str]
+) -> list[Block]:
+    """Each baseline re-thresholded to distillguard's false-positive budget, and who wins per family."""
+    heading = Heading(MATCHED_HEADING)
+    if not baseline_names:
+        return [heading, Paragraph("No baselines were run.")]
+    if not matched or not matched["baselines"]:
+        return [heading, Paragraph("Not computed: no baseline score traces were given.")]
+    budget, entries = matched["budget"], matched["baselines"]
+    names = list(entries)
+    overall = metrics["overall"]
+    rule = (
+        f"Rule: {budget['rule']}. Here the budget is **{fmt_pct(budget['fpr_budget'], 3)}** = max(target "
+        f"{fmt_pct(budget['target_fpr'], 3)}, distillguard {fmt_pct(budget['distillguard_normal_fpr'], 3)}). "
+        f"With {budget['normal_accounts']} normal accounts that allows at most "
+        f"{budget['max_normal_flagged']} flagged normal accounts. A baseline with no grid threshold inside "
+        "the budget is listed as 'none' and counted with recall 0; the grid stops at "
+        f"{fmt_num(budget['grid_max'], 2)}, so accounts whose baseline score saturates at 1.0 are flagged at "
+        "every grid threshold."
+    )
+    points = [
+        [
+            f"{MAIN} (configured, alerts)",
+            "configured",
+            fmt_pct(overall["normal_fpr"], 3),
+            fmt_pct(overall["campaign_recall"]),
+            fmt_pct(overall["precision"]),
+            fmt_num(overall["ttd_requests"]["p50"]),
+        ]
+    ]
+    for name, e in entries.items():
+        if e["threshold"] is None:
+            lowest = fmt_pct(e["lowest_normal_fpr"], 3)
+            points.append([name, "none", f"— (lowest reachable {lowest})", "0.0%", "—", "—"])
+            continue
+        points.append(
+            [
+                name,
+                f"{e['threshold']:.2f}",
+                f"{fmt_pct(e['normal_fpr'], 3)} ({e['normal_flagged']}/{e['normal_accounts']})",
+                fmt_pct(e["campaign_recall"]),
+                fmt_pct(e["precision"]),
+                fmt_num(e["median_ttd_requests"]),
+            ]
+        )
+    rows = []
+    for family, data in metrics["families"].items():
+        if data["kind"] != "campaign":
+            continue
+        cells = [
+            _matched_cell(e["recall"].get(family), e["median_ttd"].get(family), e["threshold"] is not None)
+            for e in entries.values()
+        ]
+        said = ", ".join(
+            f"{n}: {VERDICT_MARK[entries[n]['verdicts'][family]]}"
+            for n in names
+            if family in entries[n]["verdicts"]
+        )
+        rows.append([family, _cell(data), *cells, said or "—"])
+    totals = [
+        f"R {fmt_pct(e['campaign_recall'])}" + ("" if e["threshold"] is not None else " (none)")
+        for e in entries.values()
+    ]
+    said = ", ".join(f"{n}: {VERDICT_MARK[e['overall_verdict']]}" for n, e in entries.items())
+    rows.append(["**all campaign**", f"R {fmt_pct(overall['campaign_recall'])}", *totals, said])
+    note = (
+        "distillguard columns are its alert-based results at its configured threshold (as above); baseline "
+        "columns are the baseline's score-trace sweep at the matched threshold: an account counts as flagged "
+        "once its score reached the threshold, TTD is the own request index of that first crossing, and the "
+        "baseline's other gates (minimum events before alerting) are not re-simulated. Verdict: "
+        "distillguard beats a baseline on a family with higher recall at a normal FPR no higher than the "
+        "baseline's; equal recall (e.g. both 100%) ties, TTD is not judged; lower recall at an FPR no lower "
+        "loses; higher recall at a higher FPR (or lower recall at a lower FPR) is 'mixed'."
+    )
+    return [
+        heading,
+        Paragraph(rule),
+        Table(
+            ["detector", "matched threshold", "normal FPR", "campaign recall", "precision", "median TTD"],
+            points,
+        ),
+        Table(["campaign family", MAIN, *names, f"{MAIN} beats it"], rows),
+        Paragraph(note),
+    ]
+
+
 def family_section(metrics: Mapping[str, Any]) -> list[Block]:
     """distillguard per family: sizes, recall or FPR, TTD percentiles, campaign-level recall, leakage."""
     campaign_rows, normal_rows = [], []
@@ -570,24 +669,35 @@ def write_report(
     target_fpr: float = 0.001,
     run_info: Mapping[str, Any] | None = None,
     title: str = "distillguard evaluation",
+    baseline_sweeps: Mapping[str, SweepResult | Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Write ``metrics.json``, ``report.md``, ``report.html`` and the figure PNGs into ``out_dir``.
 
     ``metrics.json`` holds: ``schema``, ``distillguard`` (its metrics), ``baselines`` (name -> metrics),
-    ``comparison`` (verdicts per family and overall), ``sweep`` (every threshold), ``recommendation``
-    (for ``target_fpr``), ``run`` (``run_info``) and ``files``. Returns that document.
+    ``comparison`` (verdicts per family and overall, each baseline at its own fixed threshold),
+    ``baselines_matched_fpr`` (name -> the baseline at the matched false-positive budget, from
+    ``baseline_sweeps``; see :func:`evaluation.sweep.match_baselines`), ``matched_fpr_budget`` (the budget
+    and its rule), ``sweep`` (every threshold), ``recommendation`` (for ``target_fpr``), ``run``
+    (``run_info``) and ``files``. Returns that document.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sweep_result = _as_sweep(sweep)
     recommendation = sweep_result.recommend(target_fpr)
     comparison = compare_to_baselines(metrics, baselines_metrics)
+    sweeps = {
+        name: _as_sweep(baseline_sweeps[name])
+        for name in baselines_metrics
+        if baseline_sweeps and name in baseline_sweeps
+    }
+    matched = match_baselines(metrics, sweeps, target_fpr) if sweeps else None
     figs = figures(metrics, sweep_result, baselines_metrics, recommendation.get("threshold"))
     for fig in figs:
         (out / fig.filename).write_bytes(fig.png)
     blocks: list[Block] = [
         *_summary(metrics, recommendation),
         *comparison_section(metrics, baselines_metrics, comparison),
+        *matched_fpr_section(metrics, matched, list(baselines_metrics)),
         *family_section(metrics),
         *linking_section(metrics),
         *sweep_section(sweep_result, recommendation.get("threshold")),
@@ -601,6 +711,8 @@ def write_report(
         MAIN: metrics,
         "baselines": dict(baselines_metrics),
         "comparison": comparison,
+        "baselines_matched_fpr": matched["baselines"] if matched else {},
+        "matched_fpr_budget": matched["budget"] if matched else None,
         "sweep": sweep_result.to_dict(),
         "recommendation": recommendation,
         "run": dict(run_info or {}),

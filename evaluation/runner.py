@@ -164,7 +164,7 @@ def iter_events(events_path: str | Path, stats: EventStats) -> Iterator[RequestE
             yield event
 
 
-def _feed(result: RunResult, detector: DetectorLike, event: RequestEvent) -> None:
+def _feed(result: RunResult, detector: DetectorLike, event: RequestEvent, min_events: int) -> None:
     started = time.perf_counter()
     alerts = detector.process(event)
     result.elapsed_s += time.perf_counter() - started
@@ -177,15 +177,20 @@ def _feed(result: RunResult, detector: DetectorLike, event: RequestEvent) -> Non
     trace = result.traces.get(assessment.account_id)
     if trace is None:
         trace = result.traces[assessment.account_id] = AccountTrace()
-    trace.observe(float(assessment.score), int(seen), event.ts, result.grid)
+    # Scores before an account's min_events-th request cannot alert (every detector enforces the same
+    # gate), so the sweep must not count them either.
+    trace.observe(float(assessment.score) if seen >= min_events else 0.0, int(seen), event.ts, result.grid)
 
 
 def run_detectors(
     detectors: Mapping[str, DetectorLike],
     events_path: str | Path,
     grid: tuple[float, ...] = DEFAULT_GRID,
+    min_events: int = 1,
 ) -> tuple[EventStats, dict[str, RunResult]]:
     """Stream the file once through every detector; returns the file's stats and one result per detector.
+
+    ``min_events`` is the alerting gate (``account.min_events``): earlier scores are not traced.
 
     Detectors after the first get a shallow copy of each event, so one that reassigns a field cannot
     change what the others see.
@@ -195,7 +200,7 @@ def run_detectors(
     pairs = [(results[name], det) for name, det in detectors.items()]
     for event in iter_events(events_path, stats):
         for position, (result, detector) in enumerate(pairs):
-            _feed(result, detector, event if position == 0 else event.model_copy())
+            _feed(result, detector, event if position == 0 else event.model_copy(), min_events)
     return stats, results
 
 

@@ -15,6 +15,7 @@ Because crossing is monotone, flagged sets shrink as ``t`` rises, so normal FPR 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +23,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from evaluation.metrics import Label, family_kinds, nearest_rank, ratio, unique_alerts
+from evaluation.metrics import Label, family_kinds, matched_verdict, nearest_rank, ratio, unique_alerts
 from evaluation.runner import DEFAULT_GRID, AccountTrace
 from schemas.suspicion_event import SuspicionEvent
 
 HISTOGRAM_BINS = 20
 CONFIG_KEY = "detection.fusion.medium"
+MATCHED_FPR_RULE = (
+    "each baseline is operated at the lowest grid threshold whose pooled normal FPR, over the baseline's "
+    "own score traces, is at most the budget max(target FPR, distillguard's measured normal FPR at its "
+    "configured threshold); normal FPR only falls as the threshold rises, so this keeps the baseline's "
+    "most recall within the budget"
+)
 ENV_PREFIX = "DISTILLGUARD_"
 
 
@@ -239,6 +246,24 @@ def _env(values: Mapping[str, float]) -> dict[str, str]:
     return {ENV_PREFIX + key.upper().replace(".", "__"): repr(value) for key, value in values.items()}
 
 
+def lowest_within(sweep: SweepResult, max_fpr: float) -> dict[str, Any] | None:
+    """The point of the lowest grid threshold whose pooled normal FPR is <= ``max_fpr``; ``None`` if none is.
+
+    A point without normal accounts (FPR ``None``) qualifies. Since normal FPR is non-increasing in the
+    threshold, the lowest qualifying threshold flags the most campaign accounts within the budget.
+    """
+    for point in sweep.points:
+        fpr = point["normal_fpr"]
+        if fpr is None or fpr <= max_fpr:
+            return point
+    return None
+
+
+def lowest_normal_fpr(sweep: SweepResult) -> float | None:
+    """The smallest pooled normal FPR any grid threshold reaches (``None`` without normal accounts)."""
+    return min((p["normal_fpr"] for p in sweep.points if p["normal_fpr"] is not None), default=None)
+
+
 def recommend(sweep: SweepResult, target_fpr: float) -> dict[str, Any]:
     """The lowest grid threshold whose pooled normal FPR is <= ``target_fpr``, as config values.
 
@@ -255,23 +280,22 @@ def recommend(sweep: SweepResult, target_fpr: float) -> dict[str, Any]:
             f"{normal} normal accounts cannot resolve an FPR of {target_fpr}: the threshold only means no "
             "(or few enough) normal accounts crossed it here"
         )
-    for point in sweep.points:
-        fpr = point["normal_fpr"]
-        if fpr is None or fpr <= target_fpr:
-            values = suggested_config(point["threshold"], sweep.fusion)
-            return {
-                "warning": warning,
-                "target_fpr": target_fpr,
-                "threshold": point["threshold"],
-                "normal_fpr": fpr,
-                "campaign_recall": point["campaign_recall"],
-                "precision": point["precision"],
-                "median_ttd_requests": point["median_ttd_requests"],
-                "current_threshold": sweep.current_threshold,
-                "config": values,
-                "env": _env(values),
-            }
-    lowest = min((p["normal_fpr"] for p in sweep.points if p["normal_fpr"] is not None), default=None)
+    point = lowest_within(sweep, target_fpr)
+    if point is not None:
+        values = suggested_config(point["threshold"], sweep.fusion)
+        return {
+            "warning": warning,
+            "target_fpr": target_fpr,
+            "threshold": point["threshold"],
+            "normal_fpr": point["normal_fpr"],
+            "campaign_recall": point["campaign_recall"],
+            "precision": point["precision"],
+            "median_ttd_requests": point["median_ttd_requests"],
+            "current_threshold": sweep.current_threshold,
+            "config": values,
+            "env": _env(values),
+        }
+    lowest = lowest_normal_fpr(sweep)
     return {
         "warning": warning,
         "target_fpr": target_fpr,
@@ -280,4 +304,96 @@ def recommend(sweep: SweepResult, target_fpr: float) -> dict[str, Any]:
         "config": {},
         "env": {},
         "reason": f"no grid threshold keeps normal FPR <= {target_fpr}; the lowest reached is {lowest}",
+    }
+
+
+def matched_fpr_budget(metrics: Mapping[str, Any], target_fpr: float) -> float:
+    """``max(target_fpr, distillguard's measured pooled normal FPR)``; the target alone when unmeasured."""
+    ours = metrics["overall"]["normal_fpr"]
+    return target_fpr if ours is None else max(target_fpr, ours)
+
+
+def _matched_entry(
+    sweep: SweepResult, budget: float, ours: Mapping[str, Any], grid: tuple[float, ...]
+) -> dict[str, Any]:
+    """One baseline at the matched budget: its operating point and distillguard's verdicts against it."""
+    campaign = [f for f, kind in sweep.families.items() if kind == "campaign"]
+    normal = [f for f, kind in sweep.families.items() if kind == "normal"]
+    point = lowest_within(sweep, budget)
+    span = f" in [{grid[0]}, {grid[-1]}]" if grid else ""
+    entry: dict[str, Any] = {"fpr_budget": budget, "normal_accounts": sweep.normal_accounts}
+    if point is None:
+        entry |= {
+            "threshold": None,
+            "normal_fpr": None,
+            "normal_flagged": None,
+            "campaign_recall": 0.0 if campaign else None,
+            "precision": None,
+            "median_ttd_requests": None,
+            "median_ttd_minutes": None,
+            "recall": {f: 0.0 for f in campaign},
+            "median_ttd": {f: None for f in campaign},
+            "fpr": {f: None for f in normal},
+            "lowest_normal_fpr": lowest_normal_fpr(sweep),
+            "reason": (
+                f"no grid threshold{span} keeps normal FPR <= {budget}; the lowest "
+                f"reached is {lowest_normal_fpr(sweep)}, so the baseline flags nothing at this budget"
+            ),
+        }
+    else:
+        fpr = point["normal_fpr"]
+        entry |= {
+            "threshold": point["threshold"],
+            "normal_fpr": fpr,
+            "normal_flagged": None if fpr is None else round(fpr * sweep.normal_accounts),
+            "campaign_recall": point["campaign_recall"],
+            "precision": point["precision"],
+            "median_ttd_requests": point["median_ttd_requests"],
+            "median_ttd_minutes": point["median_ttd_minutes"],
+            "recall": dict(point["recall"]),
+            "median_ttd": dict(point["median_ttd"]),
+            "fpr": dict(point["fpr"]),
+        }
+    our_fpr = ours["overall"]["normal_fpr"]
+    families = ours["families"]
+    entry["verdicts"] = {
+        f: matched_verdict(families[f]["recall"], our_fpr, entry["recall"][f], entry["normal_fpr"])
+        for f in campaign
+        if f in families
+    }
+    entry["overall_verdict"] = matched_verdict(
+        ours["overall"]["campaign_recall"], our_fpr, entry["campaign_recall"], entry["normal_fpr"]
+    )
+    return entry
+
+
+def match_baselines(
+    metrics: Mapping[str, Any], sweeps: Mapping[str, SweepResult], target_fpr: float
+) -> dict[str, Any]:
+    """Every baseline at a false-positive budget matched to distillguard's (see ``MATCHED_FPR_RULE``).
+
+    ``metrics`` are distillguard's alert-based metrics (its configured threshold), ``sweeps`` one
+    :func:`threshold_sweep` per baseline over that baseline's score traces. Returns ``budget`` (with
+    ``target_fpr``, ``distillguard_normal_fpr`` and the ``rule``) and ``baselines``: name -> threshold,
+    normal FPR, pooled and per-family recall, median TTD per family, FPR per normal class, and
+    distillguard's ``verdicts`` per campaign family plus an ``overall_verdict`` (see
+    :func:`evaluation.metrics.matched_verdict`). A baseline with no grid threshold inside the budget gets
+    ``threshold`` ``None``, recall 0 and a ``reason``.
+    """
+    budget = matched_fpr_budget(metrics, target_fpr)
+    first = next(iter(sweeps.values()), None)
+    normal = first.normal_accounts if first is not None else 0
+    return {
+        "budget": {
+            "fpr_budget": budget,
+            "target_fpr": target_fpr,
+            "distillguard_normal_fpr": metrics["overall"]["normal_fpr"],
+            "normal_accounts": normal,
+            "max_normal_flagged": math.floor(budget * normal + 1e-9),
+            "grid_max": first.grid[-1] if first is not None and first.grid else None,
+            "rule": MATCHED_FPR_RULE,
+        },
+        "baselines": {
+            name: _matched_entry(sweep, budget, metrics, sweep.grid) for name, sweep in sweeps.items()
+        },
     }

@@ -15,7 +15,6 @@ True
 
 from __future__ import annotations
 
-from models.hashing import stable_hash64
 from models.sketches import CountMin
 
 
@@ -25,7 +24,7 @@ class MidasBurst:
     def __init__(self, width: int = 4096, depth: int = 4, decay: float = 0.5, idle_gap: int = 64) -> None:
         self.current = CountMin(width, depth)
         self.total = CountMin(width, depth)
-        self.members: set[int] = set()  # (key, member) pairs already counted in the current bucket
+        self.members: set[tuple[str, str]] = set()  # (key, member) pairs counted in the current bucket
         self.decay = decay
         self.idle_gap = idle_gap
         self.bucket = 0
@@ -59,7 +58,7 @@ class MidasBurst:
                 self.first_bucket += gap
             self.bucket = bucket
         if member is not None:
-            pair = stable_hash64(f"{key}\x1f{member}")
+            pair = (key, member)  # in-memory only and cleared every bucket, so no stable hash needed
             if pair in self.members:
                 return self._chi2(self.current.estimate(key), self.total.estimate(key))
             self.members.add(pair)

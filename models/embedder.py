@@ -40,13 +40,12 @@ class HashingEmbedder:
 
     def embed_text(self, text: str) -> np.ndarray:
         """Signed hashed bag of word unigrams and bigrams, L2-normalised (zeros for empty text)."""
-        values = [0.0] * self.dims
         words = text.split()
-        bucket = self._bucket
-        for gram in words + [f"{a} {b}" for a, b in pairwise(words)]:
-            index, sign = bucket(gram)
-            values[index] += sign
-        return _normalised(np.array(values))
+        if not words:
+            return np.zeros(self.dims)
+        grams = words + [f"{a} {b}" for a, b in pairwise(words)]
+        indices, signs = zip(*map(self._bucket, grams), strict=True)
+        return _normalised(np.bincount(indices, weights=signs, minlength=self.dims))
 
     def project(self, embedding: list[float]) -> np.ndarray:
         """Map a gateway embedding of any width into ``dims`` (seeded Gaussian random projection)."""

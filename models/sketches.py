@@ -12,8 +12,11 @@ True
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from models.hashing import stable_hash64
+
+_CELL_CACHE = 1 << 16
 
 
 class HyperLogLog:
@@ -63,11 +66,13 @@ class CountMin:
         self.depth = depth
         self.rows = [[0.0] * width for _ in range(depth)]
         self.scale_factor = 1.0
+        # Burst keys (cluster ids, cluster|ASN) are few and recur on every request: memoise their cells.
+        self._cells = lru_cache(maxsize=_CELL_CACHE)(self._hash_cells)
 
-    def _cells(self, key: str) -> list[int]:
+    def _hash_cells(self, key: str) -> tuple[int, ...]:
         h = stable_hash64(key)
         h1, h2 = h & 0xFFFFFFFF, (h >> 32) | 1
-        return [(h1 + i * h2) % self.width for i in range(self.depth)]
+        return tuple((h1 + i * h2) % self.width for i in range(self.depth))
 
     def add(self, key: str, amount: float = 1.0) -> float:
         """Add ``amount`` to the key; returns the new estimate."""

@@ -19,12 +19,14 @@ from evaluation.metrics import (
     family_verdict,
     load_alerts,
     load_labels,
+    matched_verdict,
     nearest_rank,
     overall_verdict,
 )
 from evaluation.report import write_report
-from evaluation.runner import AccountTrace, make_grid, run_all, run_detector, scan_events
-from evaluation.sweep import recommend, suggested_config, threshold_sweep
+from evaluation.runner import AccountTrace, make_grid, run_all, run_detector, run_detectors, scan_events
+from evaluation.sweep import match_baselines, recommend, suggested_config, threshold_sweep
+from models.config import DetectionConfig
 from schemas.request_event import RequestEvent
 from schemas.suspicion_event import SuspicionEvent
 
@@ -355,6 +357,80 @@ def test_suggested_config_keeps_severities_ordered() -> None:
     assert 0.95 < top["detection.fusion.high"] < top["detection.fusion.critical"] < 1
 
 
+def _matched_sweeps(grid: tuple[float, ...]) -> tuple[dict[str, Label], Any, Any]:
+    """10 normal accounts whose pooled FPR falls 0.5, 0.4, 0.3, 0.2, 0.1, 0 over thresholds 0.1 .. 0.6,
+    4 campaign accounts flagged 4, 4, 4, 3, 1 over 0.1 .. 0.5; plus a copy with one normal account above
+    every grid threshold (n9, untraced in the first)."""
+    labels = labels_of(
+        [label_row(f"n{i}", "casual") for i in range(10)]
+        + [label_row(f"c{i}", "fam_a", "C") for i in range(4)]
+    )
+    traces = {f"n{i}": _trace([(1, score)], grid) for i, score in enumerate((0.15, 0.25, 0.35, 0.45, 0.55))}
+    traces |= {
+        "c0": _trace([(1, 0.2), (4, 0.95)], grid),  # reaches 0.4 at request 4
+        "c1": _trace([(2, 0.45)], grid),
+        "c2": _trace([(3, 0.41)], grid),
+        "c3": _trace([(1, 0.35)], grid),
+    }
+    hopeless = {**traces, "n9": _trace([(1, 1.0)], grid)}
+    return labels, threshold_sweep(traces, labels, grid), threshold_sweep(hopeless, labels, grid)
+
+
+def _ours(normal_fpr: float | None, recall: float) -> dict[str, Any]:
+    return {
+        "overall": {"normal_fpr": normal_fpr, "campaign_recall": recall},
+        "families": {"fam_a": {"recall": recall}},
+    }
+
+
+def test_matched_fpr_threshold_is_lowest_within_max_of_target_and_ours() -> None:
+    grid = make_grid(0.1)
+    _, sweep, hopeless = _matched_sweeps(grid)
+    assert [p["normal_fpr"] for p in sweep.points[:6]] == pytest.approx([0.5, 0.4, 0.3, 0.2, 0.1, 0.0])
+
+    # distillguard's FPR (0.2) exceeds the target: budget 0.2, met exactly at 0.4 (not 0.5: <= not <,
+    # and not 0.6: the target alone would be too strict).
+    matched = match_baselines(_ours(0.2, 1.0), {"hst_only": sweep, "burst_only": hopeless}, target_fpr=0.001)
+    assert matched["budget"]["fpr_budget"] == 0.2
+    assert (matched["budget"]["normal_accounts"], matched["budget"]["max_normal_flagged"]) == (10, 2)
+    assert "max(target FPR" in matched["budget"]["rule"]
+    hst = matched["baselines"]["hst_only"]
+    assert hst["threshold"] == 0.4
+    assert (hst["normal_fpr"], hst["normal_flagged"], hst["normal_accounts"]) == (0.2, 2, 10)
+    assert hst["recall"] == {"fam_a": 0.75}
+    assert hst["median_ttd"] == {"fam_a": 3}  # crossings at 4, 2, 3
+    assert hst["verdicts"] == {"fam_a": "better"}  # 100% vs 75% at the same FPR
+    # n9 above every grid threshold adds 1/10 everywhere: 0.3 at 0.4, so 0.5 (0.2) is the lowest in budget
+    assert matched["baselines"]["burst_only"]["threshold"] == 0.5
+
+    # The target exceeds distillguard's FPR (0): budget 0.3 -> 0.3, where the baseline catches all 4.
+    loose = match_baselines(_ours(0.0, 1.0), {"hst_only": sweep}, target_fpr=0.3)["baselines"]["hst_only"]
+    assert (loose["fpr_budget"], loose["threshold"], loose["recall"]) == (0.3, 0.3, {"fam_a": 1.0})
+    assert loose["verdicts"] == {"fam_a": "tie"}  # both at 100%: a tie, not a win
+
+    # Without normal FPR from distillguard the target alone is the budget.
+    assert match_baselines(_ours(None, 1.0), {"b": sweep}, 0.1)["baselines"]["b"]["threshold"] == 0.5
+
+    # No grid threshold meets a budget of 0.05 for the hopeless baseline (lowest FPR 1/10): none, recall 0.
+    none = match_baselines(_ours(0.0, 0.5), {"burst_only": hopeless}, 0.05)["baselines"]["burst_only"]
+    assert none["threshold"] is None and none["normal_fpr"] is None
+    assert none["recall"] == {"fam_a": 0.0} and none["campaign_recall"] == 0.0
+    assert none["lowest_normal_fpr"] == 0.1
+    assert "no grid threshold" in none["reason"]
+    assert none["verdicts"] == {"fam_a": "better"} and none["overall_verdict"] == "better"
+
+
+def test_matched_verdict() -> None:
+    assert matched_verdict(1.0, 0.2, 0.75, 0.2) == "better"
+    assert matched_verdict(1.0, 0.1, 0.75, 0.2) == "better"
+    assert matched_verdict(1.0, 0.0, 1.0, 0.1) == "tie"  # equal recall ties even at a lower FPR
+    assert matched_verdict(0.5, 0.1, 0.8, 0.1) == "worse"
+    assert matched_verdict(0.9, 0.2, 0.5, 0.1) == "mixed"  # more recall, but at a higher FPR
+    assert matched_verdict(0.5, 0.0, 0.8, 0.1) == "mixed"
+    assert matched_verdict(0.5, 0.1, 0.0, None) == "better"  # baseline has no threshold in the budget
+    assert matched_verdict(0.0, 0.1, 0.0, None) == "tie"
+
+
 # ---------------------------------------------------------------------------------------------- report
 
 
@@ -372,6 +448,19 @@ def _check_report(out: Path, document: dict[str, Any]) -> None:
     assert orjson.loads((out / "metrics.json").read_bytes()) == orjson.loads(orjson.dumps(document))
 
 
+# The fakes score from an account's first request; the default alerting gate (5 requests) would hide that.
+NO_EVENT_GATE = DetectionConfig.model_validate({"account": {"min_events": 1}})
+
+
+def test_scores_before_the_alerting_gate_are_not_traced(dataset: dict[str, Path]) -> None:
+    scores = {"h1": [0.9, 0.1, 0.95], "s1": [0.99, 0.2]}
+    grid = make_grid(0.1)
+    _, ungated = run_detectors({"d": FakeDetector(scores)}, dataset["events"], grid)
+    _, gated = run_detectors({"d": FakeDetector(scores)}, dataset["events"], grid, min_events=3)
+    assert ungated["d"].traces["s1"].max_score == 0.99 and gated["d"].traces["s1"].max_score < 0.3
+    assert gated["d"].traces["h1"].max_score == 0.95 and gated["d"].traces["h1"].cross_n[-1] == 3
+
+
 def test_evaluate_with_alerts_file_and_fake_baseline(dataset: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "report"
     factories = {
@@ -380,7 +469,7 @@ def test_evaluate_with_alerts_file_and_fake_baseline(dataset: dict[str, Path], t
     }
     doc = evaluate(
         dataset["events"], dataset["labels"], out, alerts_path=dataset["alerts"], factories=factories,
-        grid=make_grid(0.05),
+        grid=make_grid(0.05), config=NO_EVENT_GATE,
     )  # fmt: skip
     _check_report(out, doc)
     assert doc["distillguard"]["overall"]["campaign_flagged"] == 4  # from the alerts file
@@ -402,7 +491,7 @@ def test_evaluate_runs_the_detector_without_alerts(dataset: dict[str, Path], tmp
     out = tmp_path / "inproc"
     scores = {"h1": [0.1, 0.2, 0.7], "h2": [0.8], "s1": [0.3] * 9 + [0.65], "n2": [0.4]}
     doc = evaluate(
-        dataset["events"], dataset["labels"], out, baselines=False, target_fpr=0.0,
+        dataset["events"], dataset["labels"], out, baselines=False, target_fpr=0.0, config=NO_EVENT_GATE,
         factories={"distillguard": lambda: FakeDetector(scores)}, grid=make_grid(0.05),
     )  # fmt: skip
     _check_report(out, doc)
@@ -423,3 +512,70 @@ def test_write_report_accepts_plain_sweep_dict(dataset: dict[str, Path], tmp_pat
     doc = write_report(tmp_path / "plain", metrics, sweep, {})
     _check_report(tmp_path / "plain", doc)
     assert doc["recommendation"]["threshold"] == 0.1
+
+
+def test_evaluate_compares_baselines_at_matched_fpr(dataset: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "matched"
+    ours = {a: [0.9] for a in ("h1", "h2", "h3", "h4", "s1", "n1")}  # normal FPR 1/6, hydra 4/4, slow 1/2
+    hst = {
+        # normal FPR over thresholds 0.1 .. 0.9: 5/6, 4/6, 4/6, 3/6, 3/6, 2/6, 2/6, 1/6, 1/6 -> 0.8 matches
+        "n1": [0.95], "n2": [0.75], "n3": [0.55], "n4": [0.35], "d1": [0.15],
+        "h1": [0.1, 0.3, 0.85], "h2": [0.2, 0.8], "h3": [0.7], "h4": [0.5],  # 2/4 at 0.8 (requests 3, 2)
+        "s1": [0.95], "s2": [0.5, 0.99],  # 2/2 at 0.8
+    }  # fmt: skip
+    burst = {a: [1.0] for a in ("n1", "n2", "h1", "h2", "h3", "h4", "s1", "s2")}  # FPR >= 2/6 everywhere
+    rate = {a: [0.9] for a in ("h1", "h2", "h3", "h4")}  # no normal account ever scores
+    factories = {
+        "distillguard": lambda: FakeDetector(ours),
+        "rate_limit": lambda: FakeDetector(rate),
+        "hst_only": lambda: FakeDetector(hst),
+        "burst_only": lambda: FakeDetector(burst),
+    }
+    doc = evaluate(
+        dataset["events"], dataset["labels"], out, factories=factories, grid=make_grid(0.1),
+        config=NO_EVENT_GATE,
+    )  # fmt: skip
+    _check_report(out, doc)
+    assert doc["distillguard"]["overall"]["normal_fpr"] == pytest.approx(1 / 6)
+    assert doc["matched_fpr_budget"]["fpr_budget"] == pytest.approx(1 / 6)
+    assert doc["matched_fpr_budget"]["max_normal_flagged"] == 1
+    matched = doc["baselines_matched_fpr"]
+    assert list(matched) == ["rate_limit", "hst_only", "burst_only"]
+
+    h = matched["hst_only"]
+    assert h["threshold"] == 0.8  # 0.7 is over the budget (2/6), 0.9 would lose recall
+    assert h["normal_fpr"] == pytest.approx(1 / 6) and h["normal_flagged"] == 1
+    assert h["recall"] == {"hydra_agentic": 0.5, "low_and_slow": 1.0}
+    assert h["median_ttd"] == {"hydra_agentic": 2, "low_and_slow": 1}
+    assert h["verdicts"] == {"hydra_agentic": "better", "low_and_slow": "worse"}
+    assert h["overall_verdict"] == "better"  # 5/6 vs 4/6 at the same FPR
+
+    r = matched["rate_limit"]
+    assert (r["threshold"], r["normal_fpr"]) == (0.1, 0.0)
+    assert r["verdicts"] == {
+        "hydra_agentic": "tie",
+        "low_and_slow": "mixed",
+    }  # 100% each; 50% vs 0 at 1/6 vs 0
+
+    b = matched["burst_only"]
+    assert b["threshold"] is None and b["recall"] == {"hydra_agentic": 0.0, "low_and_slow": 0.0}
+    assert b["lowest_normal_fpr"] == pytest.approx(2 / 6)
+    assert b["verdicts"] == {"hydra_agentic": "better", "low_and_slow": "better"}
+
+    # the fixed-threshold comparison is still there, unchanged
+    assert doc["comparison"]["families"]["hydra_agentic"]["burst_only"] == "tie"  # 4/4 each at 1 request
+
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "## Baselines at matched false-positive rate" in markdown
+    assert "<h2>Baselines at matched false-positive rate</h2>" in html
+    assert "max(target FPR, distillguard's measured normal FPR" in markdown
+    assert "| hst_only | 0.80 | 16.667% (1/6) |" in markdown
+    assert "| burst_only | none | — (lowest reachable 33.333%) | 0.0% |" in markdown
+    assert "distillguard beats it" in markdown and "distillguard beats it" in html
+    row = next(
+        line for line in markdown.splitlines() if line.startswith("| hydra_agentic | R 100.0%, TTD 1 | R 1")
+    )
+    assert row.endswith("| rate_limit: = ties, hst_only: ✔ beats, burst_only: ✔ beats |")
+    assert "R 50.0%, TTD 2" in row and "R 0.0% (none)" in row
+    assert markdown.index("## Results vs baselines") < markdown.index("## Baselines at matched")
