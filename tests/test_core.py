@@ -276,3 +276,30 @@ def test_one_outlier_timestamp_does_not_move_the_burst_clock() -> None:
     outlier.score("c", 10**6)
     outlier.score("c", 10**6)
     assert outlier.bucket == 10**6 and outlier.bucket - outlier.first_bucket < 64
+
+
+@pytest.mark.parametrize("residential_links", [False, True])
+def test_residential_networks_link_only_when_configured(residential_links: bool) -> None:
+    """Three suspicious accounts share a /24 and a prompt cluster: on a proxy network they form a
+    campaign; on a residential network only when residential links are switched on."""
+    from dataclasses import replace
+
+    from models.stages import ClusterStage
+
+    config = DetectionConfig.model_validate({"campaign": {"link_residential_networks": residential_links}})
+    signals = {name: 0.0 for name in ("capability", "elicitation", "grading", "heavy_volume")}
+    signals.update(capability=1.0, elicitation=1.0)
+    base = AccountObservation(
+        event_id="e", account_id="x", ts=T0, cluster_id="math.e.3", network="198.51.100", asn=64500,
+        proxy_network=False, young_account=True, elicitation=1.0, payment=None, user_agent_family="-",
+        events_seen=10, own_evidence=0.5, signals=signals,
+    )  # fmt: skip
+    sizes = {}
+    for proxy in (True, False):
+        stage = ClusterStage(config)
+        for i, account in enumerate(("a", "b", "c")):
+            obs = replace(base, event_id=f"{proxy}-{i}", account_id=account, proxy_network=proxy)
+            assessment = stage.process(obs)
+        sizes[proxy] = assessment.campaign_size
+    assert sizes[True] == 3
+    assert sizes[False] == (3 if residential_links else 1)
