@@ -381,8 +381,8 @@ def matched_fpr_section(
     note = (
         "distillguard columns are its alert-based results at its configured threshold (as above); baseline "
         "columns are the baseline's score-trace sweep at the matched threshold: an account counts as flagged "
-        "once its score reached the threshold, TTD is the own request index of that first crossing, and the "
-        "baseline's other gates (minimum events before alerting) are not re-simulated. Verdict: "
+        "once its score reached the threshold at or after its min_events-th request (the alerting gate every "
+        "detector shares), TTD is the own request index of that first crossing. Verdict: "
         "distillguard beats a baseline on a family with higher recall at a normal FPR no higher than the "
         "baseline's; equal recall (e.g. both 100%) ties, TTD is not judged; lower recall at an FPR no lower "
         "loses; higher recall at a higher FPR (or lower recall at a lower FPR) is 'mixed'."
@@ -503,7 +503,8 @@ def sweep_section(sweep: SweepResult, recommended: float | None) -> list[Block]:
         )
     text = (
         f"Source: {sweep.source}. An account counts as flagged at threshold t when its score ever reached t; "
-        "other gates of the live detector are not re-simulated."
+        "scores before the account's min_events-th request are not counted (they cannot alert); other gates "
+        "of the live detector (cooldowns) are not re-simulated."
     )
     return [
         Heading("Threshold sweep (fusion.medium)"),

@@ -4,7 +4,7 @@ The sweep replays nothing. It reads the per-account score traces of :mod:`evalua
 grid threshold, the own request index and ts at which the account's score first reached it) and, for
 every threshold ``t``, treats an account as flagged iff its score ever reached ``t``; its time to detect
 is the request index of that first crossing. This models the medium threshold alone: gates the live
-detector applies besides the score (cooldowns, minimum evidence) are not re-simulated, so the point at
+detector applies besides the score and the min_events gate (cooldowns) are not re-simulated, so the point at
 the configured threshold can differ slightly from the alert-based metrics.
 
 Per threshold it reports recall per campaign family, FPR per normal class, pooled campaign recall,
