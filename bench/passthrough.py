@@ -13,6 +13,7 @@ behaves like the detection worker's.
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from typing import Any
 
@@ -35,6 +36,7 @@ def create_passthrough(
         web_port=web_port,
         web_in_thread=True,
         producer_linger_ms=5,
+        producer_max_batch_size=512 * 1024,  # as streams.app.PRODUCER_MAX_BATCH_BYTES
         stream_wait_empty=False,
     )
 
@@ -86,6 +88,11 @@ def main() -> None:
     app = create_passthrough(
         args.app_id, args.bootstrap, args.source, args.sink, args.partitions, args.web_port, args.data_dir
     )
+    # As the detection worker does (streams.app.pin_library_log_levels, not imported: this process stays
+    # bare): at WARNING, faust.Worker sets the root logger to DEBUG for its spinner, which makes every
+    # aiokafka/Faust debug call build a LogRecord.
+    for name in ("aiokafka", "faust", "mode", "kafka"):
+        logging.getLogger(name).setLevel("WARNING")
     faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
 
 

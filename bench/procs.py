@@ -224,7 +224,7 @@ def events_completed(proc: WorkerProc) -> float:
     """
     m = proc.metrics()
     return (
-        m.get('distillguard_stage_seconds_count{stage="cluster"}', 0.0)
+        m.get('distillguard_stage_items_total{stage="cluster"}', 0.0)
         + m.get("distillguard_duplicate_events_total", 0.0)
         + m.get("distillguard_dead_letters_total", 0.0)
     )

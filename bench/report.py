@@ -326,9 +326,11 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{wk.get('seconds')} s ({extent}); {_cpu_text(wk)}; steady (after {cfg['warmup_s']:.0f} s warm-up) "
             f"{_fmt(_get(wk, 'steady', 'events_per_s'))} ev/s; peak RSS {_fmt(wk.get('peak_rss_mb'))} MB, tracked "
             f"accounts {_fmt(wk.get('tracked_accounts'))}, alerts {_fmt(wk.get('alerts'))}; mean in-agent time per "
-            "event: "
+            "record (batch busy time / records, without the wait for delivery): "
             + ", ".join(f"{k} {v:,.0f} µs" for k, v in st.items())
-            + ". Counted as done when the cluster "
+            + "; mean batch: "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in wk.get("mean_batch_items", {}).items())
+            + " records. Counted as done when the cluster "
             "stage has scored the event (the `score_clusters` stage count + duplicates + dead letters); the "
             "`distillguard_events_total` counter only counts stage-1 consumption, which runs ahead."
         )

@@ -551,6 +551,7 @@ class Bench:
             "attempts": [{k: v for k, v in r.items() if k not in ("alerts_by_severity",)} for r in attempts],
             "peak_rss_mb": round(proc.peak_rss_kb / 1024, 1),
             "stage_mean_us": _worker_metrics(metrics)["stage_mean_us"],
+            "mean_batch_items": _worker_metrics(metrics)["mean_batch_items"],
         }
 
     def phase_replay(self) -> dict[str, Any]:
@@ -661,12 +662,17 @@ def _rate(phase: dict[str, Any], which: str) -> float | None:
 
 
 def _worker_metrics(metrics: dict[str, float]) -> dict[str, Any]:
-    stage_mean = {}
-    for stage in ("account", "cluster"):
-        total = metrics.get(f'distillguard_stage_seconds_sum{{stage="{stage}"}}')
-        count = metrics.get(f'distillguard_stage_seconds_count{{stage="{stage}"}}')
-        if total is not None and count:
-            stage_mean[stage] = round(1e6 * total / count, 1)
+    # Per record of each stage: busy time in the agent (processing, handing records to the producer, table
+    # writes, acks; without the wait for delivery, when the other agents run), and the mean batch size.
+    stage_mean, batch_mean = {}, {}
+    for stage in ("account", "cluster", "alert"):
+        busy = metrics.get(f'distillguard_stage_busy_seconds_total{{stage="{stage}"}}')
+        records = metrics.get(f'distillguard_stage_items_total{{stage="{stage}"}}')
+        batches = metrics.get(f'distillguard_batch_items_count{{stage="{stage}"}}')
+        if busy is not None and records:
+            stage_mean[stage] = round(1e6 * busy / records, 1)
+        if records and batches:
+            batch_mean[stage] = round(records / batches, 1)
     alerts = {
         k.split('"')[1]: int(v) for k, v in metrics.items() if k.startswith("distillguard_alerts_total{")
     }
@@ -679,6 +685,7 @@ def _worker_metrics(metrics: dict[str, float]) -> dict[str, Any]:
         "tracked_accounts": int(metrics.get("distillguard_tracked_accounts", 0)),
         "tracked_clusters": int(metrics.get("distillguard_tracked_clusters", 0)),
         "stage_mean_us": stage_mean,
+        "mean_batch_items": batch_mean,
     }
 
 

@@ -1,10 +1,42 @@
-"""Prometheus metrics of one worker, on a registry of its own (no process-global collectors)."""
+"""Prometheus metrics of one worker, on a registry of its own (no process-global collectors).
+
+The agents process records in batches and update these once per batch, not once per record. A stage's
+*items* are the units it processes: requests (account stage), observations (cluster stage) and alert
+candidates (alert stage); internal records carry several items. Per-stage item counts and busy time are
+counters (mean time per item = busy seconds / items); the histograms describe batches.
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+STAGES = ("account", "cluster", "alert")
+BATCH_SECONDS_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+
+class StageMetrics:
+    """The label children of one stage, bound once (``labels()`` is a locked dict lookup)."""
+
+    def __init__(self, metrics: WorkerMetrics, stage: str) -> None:
+        self._items = metrics.stage_items.labels(stage)
+        self._busy = metrics.stage_busy.labels(stage)
+        self._delivery_wait = metrics.delivery_wait.labels(stage)
+        self._errors = metrics.processing_errors.labels(stage)
+        self._batch_seconds = metrics.batch_seconds.labels(stage)
+        self._batch_size = metrics.batch_size.labels(stage)
+
+    def batch(self, items: int, busy: float, waited: float) -> None:
+        """One batch of ``items`` items: ``busy`` seconds in the agent (processing, handing records to the
+        producer, table writes, acks), ``waited`` seconds waiting for its output records' delivery."""
+        self._items.inc(items)
+        self._busy.inc(busy)
+        self._delivery_wait.inc(waited)
+        self._batch_seconds.observe(busy + waited)
+        self._batch_size.observe(items)
+
+    def error(self) -> None:
+        self._errors.inc()
 
 
 class WorkerMetrics:
@@ -19,11 +51,44 @@ class WorkerMetrics:
             "distillguard_dead_letters", "records sent to the dead-letter topic", registry=r
         )
         self.alerts = Counter("distillguard_alerts", "alerts emitted", ["severity"], registry=r)
-        self.stage_latency = Histogram(
-            "distillguard_stage_seconds",
-            "processing time per event and stage",
+        self.stage_items = Counter(
+            "distillguard_stage_items",
+            "items a stage has processed (account: request records incl. duplicates and dead letters; "
+            "cluster: observations; alert: alert candidates)",
             ["stage"],
-            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.stage_busy = Counter(
+            "distillguard_stage_busy_seconds",
+            "time a stage spent on its batches (processing, handing records to the producer, table "
+            "writes, acks), without the delivery wait; per item: divide by distillguard_stage_items",
+            ["stage"],
+            registry=r,
+        )
+        self.delivery_wait = Counter(
+            "distillguard_stage_delivery_wait_seconds",
+            "time a stage waited for its batches' output records to be delivered (other agents run then)",
+            ["stage"],
+            registry=r,
+        )
+        self.processing_errors = Counter(
+            "distillguard_processing_errors",
+            "records or items a stage failed on unexpectedly (requests are dead-lettered, others skipped)",
+            ["stage"],
+            registry=r,
+        )
+        self.batch_seconds = Histogram(
+            "distillguard_batch_seconds",
+            "time per batch and stage, from taking the batch to acking it (incl. the delivery wait)",
+            ["stage"],
+            buckets=BATCH_SECONDS_BUCKETS,
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "distillguard_batch_items",
+            "items per batch and stage",
+            ["stage"],
+            buckets=BATCH_SIZE_BUCKETS,
             registry=r,
         )
         self.tracked_accounts = Gauge("distillguard_tracked_accounts", "accounts held in memory", registry=r)
@@ -34,6 +99,9 @@ class WorkerMetrics:
         self.consumer_lag = Gauge(
             "distillguard_consumer_lag", "records behind the log end, summed", registry=r
         )
+
+    def stage(self, name: str) -> StageMetrics:
+        return StageMetrics(self, name)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

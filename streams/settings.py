@@ -80,6 +80,20 @@ class WorkerSettings(BaseModel):
         default=None, ge=0, description="reject events older than this in live mode (None: accept history)"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    batch_max_events: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="most records an agent processes per batch; a batch is what has been fetched, up to "
+        "this (state is written once per key and batch, offsets acked after the batch's effects)",
+    )
+    batch_max_wait_ms: float = Field(
+        default=0.0,
+        ge=0,
+        le=1_000,
+        description="how long an agent lingers for more records before processing a batch smaller than "
+        "batch_max_events (0: right away); each of the 3 stages can add this much latency",
+    )
 
 
 class Settings(BaseSettings):

@@ -1,39 +1,128 @@
 """Agent logic without a broker, through Faust's ``agent.test_context()``.
 
 Sends to downstream topics are captured by replacing each topic's ``send`` on the instance, so the
-three agents can be chained by hand: what stage 1 sends is put into stage 2, and so on.
+three agents can be chained by hand: what stage 1 sends is put into stage 2, and so on. Table writes
+are captured at ``Table.send_changelog`` (the changelog record Faust produces for each write), which
+shows which changelog partition each key's state goes to.
+
+The agents process batches (``stream.noack_take``): ``put()`` returns once a record is buffered, so the
+tests wait until the stage has counted the records as processed before leaving the context.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 import orjson
+import pytest
+from aiokafka.partitioner import DefaultPartitioner
+from faust.streams import _current_event, current_event
 
-from schemas import SuspicionEvent
-from streams.app import Topology, create_app
-from streams.settings import Settings
-from tests.test_core import coordinated_campaign, ordinary_users
+from models.stages import AccountStage
+from schemas import RequestEvent, SuspicionEvent
+from streams.app import (
+    MAX_ITEMS_PER_RECORD,
+    BatchedTable,
+    KeyPartitioner,
+    PartitionScope,
+    Topology,
+    create_app,
+    decode_stage_records,
+    encode_stage_records,
+    group_by_partition,
+)
+from streams.settings import Settings, WorkerSettings
+from tests.test_core import T0, coordinated_campaign, event, ordinary_users
 
 
 class Captured:
+    """Stands in for ``Topic.send``: records (key, value, headers) and the partition asked for, returns
+    the delivery future (resolved unless ``hold`` is set, then :meth:`release` resolves them)."""
+
     def __init__(self) -> None:
         self.records: list[tuple[Any, Any, dict | None]] = []
+        self.partitions: list[int | None] = []
+        self.hold = False
+        self.futures: list[asyncio.Future[None]] = []
 
     async def send(
-        self, *, key: Any = None, value: Any = None, headers: dict | None = None, **_: Any
-    ) -> None:
+        self,
+        *,
+        key: Any = None,
+        value: Any = None,
+        headers: dict | None = None,
+        partition: int | None = None,
+        **_: Any,
+    ) -> asyncio.Future[None]:
         self.records.append((key, value, headers))
+        self.partitions.append(partition)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.hold:
+            self.futures.append(future)
+        else:
+            future.set_result(None)
+        return future
+
+    def release(self) -> None:
+        for future in self.futures:
+            future.set_result(None)
+        self.futures.clear()
 
 
-def build(tmp_path: Any) -> tuple[Topology, dict[str, Captured]]:
-    settings = Settings(worker={"data_dir": tmp_path, "app_id": "dg-agent-test"})
+class Changelog:
+    """Captures ``send_changelog`` of each table: (table, partition, key, value), in order."""
+
+    def __init__(self, topology: Topology) -> None:
+        self.writes: list[tuple[str, int, Any, Any]] = []
+        for name, table in topology.tables.items():
+            original = table.send_changelog
+
+            def capture(
+                partition: Any, key: Any, value: Any, *a: Any, _n=name, _o=original, **kw: Any
+            ) -> Any:
+                self.writes.append((_n, partition, key, value))
+                return _o(partition, key, value, *a, **kw)
+
+            table.send_changelog = capture
+
+    def of(self, table: str) -> list[tuple[int, Any, Any]]:
+        return [(p, k, v) for name, p, k, v in self.writes if name == table]
+
+
+def build(
+    tmp_path: Any, detection: dict[str, Any] | None = None, **worker: Any
+) -> tuple[Topology, dict[str, Captured]]:
+    settings = Settings(
+        worker={"data_dir": tmp_path, "app_id": "dg-agent-test", **worker}, detection=detection or {}
+    )
     topology = create_app(settings)
     captured = {name: Captured() for name in ("observations", "candidates", "alerts", "dead_letter")}
     for name, sink in captured.items():
         getattr(topology, name).send = sink.send
     return topology, captured
+
+
+def stage_items(topology: Topology, stage: str) -> float:
+    value = topology.metrics.registry.get_sample_value("distillguard_stage_items_total", {"stage": stage})
+    return value or 0.0
+
+
+def items(sink: Captured) -> list[dict[str, Any]]:
+    """The stage outputs in captured internal records (each record holds a list of them)."""
+    return [item for _, value, _ in sink.records for item in decode_stage_records(value)]
+
+
+async def until(condition: Any, timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "agent did not finish its batches in time"
+        await asyncio.sleep(0.005)
+
+
+def encoded(e: RequestEvent) -> bytes:
+    return orjson.dumps(e.model_dump(exclude_none=True))
 
 
 def test_agents_turn_a_campaign_into_alerts_and_junk_into_dead_letters(tmp_path: Any) -> None:
@@ -44,17 +133,18 @@ def test_agents_turn_a_campaign_into_alerts_and_junk_into_dead_letters(tmp_path:
     async def run() -> None:
         async with agents["score_accounts"].test_context() as accounts:
             await accounts.put(b"{not json", key="junk")
-            for event in events:
-                await accounts.put(orjson.dumps(event.model_dump(exclude_none=True)), key=event.account_id)
-            await accounts.put(
-                orjson.dumps(events[0].model_dump(exclude_none=True)), key=events[0].account_id
-            )
+            for e in events:
+                await accounts.put(encoded(e), key=e.account_id)
+            await accounts.put(encoded(events[0]), key=events[0].account_id)
+            await until(lambda: stage_items(topology, "account") == len(events) + 2)
         async with agents["score_clusters"].test_context() as clusters:
             for key, value, _ in captured["observations"].records:
                 await clusters.put(value, key=key)
+            await until(lambda: stage_items(topology, "cluster") == len(items(captured["observations"])))
         async with agents["emit_alerts"].test_context() as alerter:
             for key, value, _ in captured["candidates"].records:
                 await alerter.put(value, key=key)
+            await until(lambda: stage_items(topology, "alert") == len(items(captured["candidates"])))
 
     asyncio.run(run())
 
@@ -62,7 +152,7 @@ def test_agents_turn_a_campaign_into_alerts_and_junk_into_dead_letters(tmp_path:
     _, original, headers = captured["dead_letter"].records[0]
     assert original == b"{not json" and headers and headers["dlq.reason"].startswith(b"malformed JSON")
     # the duplicate of events[0] was dropped by the account stage
-    assert len(captured["observations"].records) == len(events)
+    assert len(items(captured["observations"])) == len(events)
     alerts = [SuspicionEvent.model_validate_json(value) for _, value, _ in captured["alerts"].records]
     flagged = {a.account_id for a in alerts if a.severity.rank >= 2}
     assert {f"hydra-{i}" for i in range(10)} <= flagged
@@ -70,3 +160,342 @@ def test_agents_turn_a_campaign_into_alerts_and_junk_into_dead_letters(tmp_path:
     # the state tables hold compact bytes, never prompt text
     for value in topology.account_stage.accounts.values():
         assert isinstance(value, bytes) and b"Articulate" not in value
+
+
+def test_a_batch_across_partitions_writes_each_key_once_to_its_own_changelog_partition(tmp_path: Any) -> None:
+    """One batch holding several accounts from three partitions: each account's state is written once,
+    on its source partition, with the value per-event processing (a plain dict) ends up with."""
+    events = sorted(coordinated_campaign(6, 5) + ordinary_users(3, 5), key=lambda e: e.ts)
+    accounts = sorted({e.account_id for e in events})
+    partition_of = {account: i % 3 for i, account in enumerate(accounts)}
+    topology, captured = build(tmp_path, batch_max_events=len(events))
+    changelog = Changelog(topology)
+    agent = topology.app.agents["score_accounts"]
+
+    async def run() -> list[Any]:
+        async with agent.test_context() as accounts_ctx:
+            # wait=False: all records are queued before the agent runs, as after a fetch
+            put = [
+                await accounts_ctx.put(
+                    encoded(e), key=e.account_id, partition=partition_of[e.account_id], wait=False
+                )
+                for e in events
+            ]
+            await until(lambda: stage_items(topology, "account") == len(events))
+            assert (
+                topology.metrics.registry.get_sample_value(
+                    "distillguard_batch_items_count", {"stage": "account"}
+                )
+                == 1
+            ), "the events were expected to form a single batch"
+            return put
+
+    put = asyncio.run(run())
+
+    writes = changelog.of("account_state")
+    assert sorted(k for _, k, _ in writes) == accounts, "each account written exactly once per batch"
+    assert all(p == partition_of[k] for p, k, _ in writes), "a key's state went to another partition"
+    # Same bytes as the stage over a dict, event by event, with the same (partition, offset) positions.
+    reference = AccountStage(Settings().detection)
+    reference_cluster = {}
+    for e, evt in zip(events, put, strict=True):
+        observation = reference.process(e, (evt.message.partition, evt.message.offset))
+        assert observation is not None
+        reference_cluster[e.event_id] = observation.cluster_id
+        assert encode_stage_records([observation]) == orjson.dumps([observation.to_dict()])
+    assert {k: v for _, k, v in writes} == reference.accounts
+    assert dict(topology.tables["account_state"].items()) == reference.accounts
+    # model_first_seen: written once, on the partition of the event that saw the model first
+    first_model = [(p, k) for p, k, _ in changelog.of("model_first_seen")]
+    assert first_model == [(partition_of[events[0].account_id], events[0].model)]
+    # one internal record per cluster id, holding that cluster's observations in processing order
+    # one internal record per partition of the observations topic, holding the observations whose
+    # cluster id hashes there (as the producer would have sent them keyed), in processing order
+    partition_of = KeyPartitioner(None, Settings().topics.partitions)
+    sink = captured["observations"]
+    assert len(set(sink.partitions)) == len(sink.partitions)
+    for (_, value, _), partition in zip(sink.records, sink.partitions, strict=True):
+        got = [i["event_id"] for i in decode_stage_records(value)]
+        assert got == [e.event_id for e in events if partition_of(reference_cluster[e.event_id]) == partition]
+    assert len(items(sink)) == len(events)
+    assert all(evt.message.acked for evt in put)
+
+
+def test_state_is_written_and_offsets_acked_only_after_the_output_is_delivered(tmp_path: Any) -> None:
+    events = coordinated_campaign(3, 2)
+    topology, captured = build(tmp_path)
+    changelog = Changelog(topology)
+    captured["observations"].hold = True
+    agent = topology.app.agents["score_accounts"]
+
+    async def run() -> None:
+        async with agent.test_context() as ctx:
+            put = [await ctx.put(encoded(e), key=e.account_id, wait=False) for e in events]
+            await until(lambda: len(items(captured["observations"])) == len(events))
+            await asyncio.sleep(0.05)
+            # sent, not yet delivered: no state written, nothing acked (a crash now redelivers all)
+            assert changelog.of("account_state") == []
+            assert not any(evt.message.acked for evt in put)
+            captured["observations"].release()
+            await until(lambda: stage_items(topology, "account") == len(events))
+            assert len(changelog.of("account_state")) == 3
+            assert all(evt.message.acked for evt in put)
+
+    asyncio.run(run())
+
+
+def test_evicting_an_idle_account_writes_the_tombstone_to_its_own_partition(tmp_path: Any) -> None:
+    """An event on partition 1 evicts an account of partition 0: the delete belongs to partition 0."""
+    idle = event(0, "idle-account", "hello there")
+    later = [event(1 + i, "busy-account", "hello again", ts=T0 + (3 + i) * 3_600_000) for i in range(4)]
+    topology, _ = build(tmp_path, {"account": {"idle_evict_hours": 1.0}}, batch_max_events=1)
+    changelog = Changelog(topology)
+    agent = topology.app.agents["score_accounts"]
+
+    async def run() -> None:
+        async with agent.test_context() as ctx:
+            await ctx.put(encoded(idle), key=idle.account_id, partition=0)
+            for e in later:
+                await ctx.put(encoded(e), key=e.account_id, partition=1)
+            await until(lambda: stage_items(topology, "account") == 1 + len(later))
+
+    asyncio.run(run())
+
+    tombstones = [(p, k) for p, k, v in changelog.of("account_state") if v is None]
+    assert tombstones == [(0, "idle-account")]
+    assert "idle-account" not in topology.tables["account_state"]
+    assert all(p == 1 for p, k, v in changelog.of("account_state") if k == "busy-account")
+
+
+# ------------------------------------------------------------------------------------------------
+# BatchedTable on its own
+# ------------------------------------------------------------------------------------------------
+
+
+class FakeTable(dict):
+    """A dict that records the partition of Faust's current event at each write, like a Table."""
+
+    name = "fake"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.log: list[tuple[str, int, Any]] = []
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.log.append(("set", _partition(), key))
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.log.append(("del", _partition(), key))
+        super().__delitem__(key)
+
+
+def _partition() -> int:
+    event = current_event()
+    assert event is not None, "table written outside an event context"
+    return event.message.partition
+
+
+class FakeEvent:
+    def __init__(self, partition: int) -> None:
+        self.message = type("M", (), {"partition": partition})()
+
+
+def test_batched_table_reads_its_own_writes_and_flushes_once_per_key() -> None:
+    table = FakeTable({"old": b"0", "gone": b"x"})
+    scope = PartitionScope()
+    view = BatchedTable(table, scope, remember_partitions=True)
+    events = [FakeEvent(p) for p in (0, 1, 2)]
+
+    scope.enter(events[1])
+    view["a"] = b"1"
+    view["a"] = b"2"
+    assert view["a"] == b"2" and table.get("a") is None  # nothing written before flush
+    scope.enter(events[2])
+    view["b"] = b"1"
+    del view["b"]  # created and deleted in one batch: no write at all
+    assert "b" not in view and view.get("b") is None
+    scope.enter(events[0])
+    view.pop("gone")
+    assert "gone" not in view and "gone" in table
+    assert sorted(view) == ["a", "old"] and len(view) == 2
+    with pytest.raises(KeyError):
+        del view["never"]
+
+    assert view.flush() == 2
+    assert table == {"old": b"0", "a": b"2"}
+    assert sorted(table.log) == [("del", 0, "gone"), ("set", 1, "a")]
+    assert current_event() is None  # the event context is restored after the flush
+    assert view.flush() == 0
+
+    # a later batch on partition 2 deletes "a": the tombstone goes to "a"'s own partition (1)
+    scope.enter(events[2])
+    del view["a"]
+    view.flush()
+    assert table.log[-1] == ("del", 1, "a")
+
+
+def test_batched_table_refuses_writes_outside_a_batch() -> None:
+    view = BatchedTable(FakeTable(), PartitionScope())
+    with pytest.raises(RuntimeError):
+        view["k"] = b"v"
+    outer = FakeEvent(0)
+    token = _current_event.set(weakref.ref(outer))  # any outer context is left untouched
+    try:
+        scope = view.scope
+        scope.enter(FakeEvent(3))
+        view["k"] = b"v"
+        view.flush()
+        assert view.table.log == [("set", 3, "k")]
+        assert _partition() == 0
+    finally:
+        _current_event.reset(token)
+
+
+def test_batch_settings_are_validated() -> None:
+    assert WorkerSettings().batch_max_events == 500 and WorkerSettings().batch_max_wait_ms == 0
+    for bad in ({"batch_max_events": 0}, {"batch_max_wait_ms": -1}, {"batch_max_wait_ms": 5000}):
+        with pytest.raises(ValueError):
+            WorkerSettings(**bad)
+
+
+def test_batches_are_what_has_been_fetched_up_to_the_cap_and_can_linger(tmp_path: Any) -> None:
+    events = coordinated_campaign(5, 5)  # 25 records
+    topology, _ = build(tmp_path, batch_max_events=10)
+    lingering, _ = build(tmp_path, batch_max_wait_ms=300)
+
+    def batches(t: Topology) -> float:
+        count = t.metrics.registry.get_sample_value("distillguard_batch_items_count", {"stage": "account"})
+        return count or 0.0
+
+    async def run() -> None:
+        async with topology.app.agents["score_accounts"].test_context() as ctx:
+            for e in events:
+                await ctx.put(encoded(e), key=e.account_id, wait=False)
+            await until(lambda: stage_items(topology, "account") == len(events))
+        async with lingering.app.agents["score_accounts"].test_context() as ctx:
+            await ctx.put(encoded(events[0]), key=events[0].account_id)
+            await asyncio.sleep(0.05)  # arrives while the agent lingers: same batch
+            await ctx.put(encoded(events[1]), key=events[1].account_id, wait=False)
+            await until(lambda: stage_items(lingering, "account") == 2)
+
+    asyncio.run(run())
+    assert batches(topology) == 3  # 10 + 10 + 5
+    assert batches(lingering) == 1
+
+
+def test_internal_records_group_a_batchs_outputs_by_partition_in_order() -> None:
+    partition_of = {"b": 1, "a": 0, "c": 1}.__getitem__
+    groups = group_by_partition([("b", 1), ("a", 2), ("b", 3), ("a", 4), ("c", 5)], partition_of)
+    assert groups == {1: [1, 3, 5], 0: [2, 4]} and list(groups) == [1, 0]
+    # the producer's own choice for a keyed record: aiokafka's murmur2 partitioner
+    partitioner = KeyPartitioner(None, 4)
+    assert [partitioner(k) for k in ("cluster-a", "acct_1", "x")] == [
+        DefaultPartitioner()(k.encode(), [0, 1, 2, 3], [0, 1, 2, 3]) for k in ("cluster-a", "acct_1", "x")
+    ]
+    assert decode_stage_records(b'{"event_id": "e"}') == [{"event_id": "e"}]  # written before batching
+    assert decode_stage_records(b'[{"event_id": "e"}, {"event_id": "f"}]') == [
+        {"event_id": "e"},
+        {"event_id": "f"},
+    ]
+    assert MAX_ITEMS_PER_RECORD * 2_000 < 512 * 1024  # a full record fits a producer batch
+
+
+def test_a_big_group_is_split_into_records_of_bounded_size(tmp_path: Any) -> None:
+    events = [event(i, "one-account", "Tell me a joke about cats.") for i in range(MAX_ITEMS_PER_RECORD + 6)]
+    topology, captured = build(tmp_path)
+
+    async def run() -> None:
+        async with topology.app.agents["score_accounts"].test_context() as ctx:
+            for e in events:
+                await ctx.put(encoded(e), key=e.account_id, wait=False)
+            await until(lambda: stage_items(topology, "account") == len(events))
+
+    asyncio.run(run())
+    sizes = [len(decode_stage_records(v)) for _, v, _ in captured["observations"].records]
+    assert sizes == [MAX_ITEMS_PER_RECORD, 6]
+    assert [i["event_id"] for i in items(captured["observations"])] == [e.event_id for e in events]
+
+
+def test_a_failing_record_is_dead_lettered_or_skipped_and_the_batch_still_completes(tmp_path: Any) -> None:
+    """A bug on one record must not stall its batch: a request goes to the dead-letter topic with its
+    original bytes (the reason names the exception type, never its message), an internal record that
+    cannot be decoded is counted and skipped; everything is acked."""
+    events = coordinated_campaign(2, 3)
+    topology, captured = build(tmp_path)
+    original = topology.account_stage.process
+
+    def flaky(request: RequestEvent, position: Any = None) -> Any:
+        if request.event_id == events[2].event_id:
+            raise ValueError(f"secret prompt text {request.prompt}")
+        return original(request, position)
+
+    topology.account_stage.process = flaky  # type: ignore[method-assign]
+
+    async def run() -> tuple[list[Any], list[Any]]:
+        async with topology.app.agents["score_accounts"].test_context() as ctx:
+            put = [await ctx.put(encoded(e), key=e.account_id, wait=False) for e in events]
+            await until(lambda: stage_items(topology, "account") == len(events))
+        async with topology.app.agents["score_clusters"].test_context() as ctx:
+            bad = await ctx.put(b"[not json", key=None, wait=False)
+            good = [await ctx.put(v, key=k, wait=False) for k, v, _ in captured["observations"].records]
+            await until(lambda: stage_items(topology, "cluster") == len(events) - 1)
+            await asyncio.sleep(0.05)
+        return put, [bad, *good]
+
+    put, internal = asyncio.run(run())
+    (key, value, headers), *_ = captured["dead_letter"].records
+    assert (key, value) == (events[2].account_id, encoded(events[2]))
+    assert headers is not None and headers["dlq.reason"].startswith(b"processing failed: ValueError at ")
+    assert b"secret" not in headers["dlq.reason"]
+    assert len(items(captured["observations"])) == len(events) - 1
+    errors = topology.metrics.registry.get_sample_value
+    assert errors("distillguard_processing_errors_total", {"stage": "account"}) == 1
+    assert errors("distillguard_processing_errors_total", {"stage": "cluster"}) == 1
+    assert all(evt.message.acked for evt in put + internal)
+
+
+def test_an_internal_batch_is_capped_by_items_not_records(tmp_path: Any) -> None:
+    events = coordinated_campaign(4, 4)  # 16 observations
+    topology, captured = build(tmp_path)
+    capped, _ = build(tmp_path, batch_max_events=5)
+
+    async def run() -> None:
+        async with topology.app.agents["score_accounts"].test_context() as ctx:
+            for e in events:
+                await ctx.put(encoded(e), key=e.account_id, wait=False)
+            await until(lambda: stage_items(topology, "account") == len(events))
+        async with capped.app.agents["score_clusters"].test_context() as ctx:
+            for e in events:  # one observation per record, as a lightly loaded stage 1 sends them
+                for _, value, _ in captured["observations"].records:
+                    for item in decode_stage_records(value):
+                        if item["event_id"] == e.event_id:
+                            await ctx.put(orjson.dumps([item]), wait=False)
+            await until(lambda: stage_items(capped, "cluster") == len(events))
+
+    asyncio.run(run())
+    batches = capped.metrics.registry.get_sample_value("distillguard_batch_items_count", {"stage": "cluster"})
+    assert batches == 4  # 5 + 5 + 5 + 1
+
+
+def test_a_batch_whose_output_is_not_delivered_leaves_no_state_and_no_acks(tmp_path: Any) -> None:
+    events = coordinated_campaign(3, 2)
+    topology, captured = build(tmp_path)
+    changelog = Changelog(topology)
+    captured["observations"].hold = True
+    agent = topology.app.agents["score_accounts"]
+
+    async def run() -> list[Any]:
+        async with agent.test_context() as ctx:
+            put = [await ctx.put(encoded(e), key=e.account_id, wait=False) for e in events]
+            await until(lambda: len(items(captured["observations"])) == len(events))
+            for future in captured["observations"].futures:
+                future.set_exception(RuntimeError("broker said no"))
+            await asyncio.sleep(0.1)
+            return put
+
+    put = asyncio.run(run())
+    assert changelog.of("account_state") == [] and changelog.of("model_first_seen") == []
+    assert not any(evt.message.acked for evt in put)
+    assert stage_items(topology, "account") == 0
+    assert topology.account_stage.accounts.pending == 0  # type: ignore[attr-defined]

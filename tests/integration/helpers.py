@@ -30,6 +30,7 @@ from kafka.admin import KafkaAdminClient
 from evaluation.scenarios import get_scenario
 from evaluation.simulator import iter_events, labels
 from schemas.suspicion_event import Severity
+from streams.app import decode_stage_records
 from streams.broker.local import create_topics
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -349,6 +350,12 @@ def read_topic(bootstrap: str, topic: str, *, timeout: float = 60.0) -> list[Any
         return sorted(records, key=lambda r: (r.partition, r.offset))
     finally:
         consumer.close()
+
+
+def stage_items(bootstrap: str, topic: str) -> int:
+    """Stage outputs (observations, alert candidates) in an internal topic. The worker sends the outputs
+    of a batch that share a key as one record holding a list of them, so records != items."""
+    return sum(len(decode_stage_records(r.value)) for r in read_topic(bootstrap, topic))
 
 
 def read_topic_until_idle(

@@ -31,7 +31,6 @@ from tests.integration.helpers import (
     Workload,
     alert_keys,
     committed_offsets,
-    end_offsets,
     find_prompt_leaks,
     medium_plus,
     produce_events,
@@ -39,6 +38,7 @@ from tests.integration.helpers import (
     read_topic,
     running_worker,
     small_workload,
+    stage_items,
     wait_drained,
     worker_topics,
     write_jsonl,
@@ -221,7 +221,7 @@ def _check_dead_letters(config: WorkerConfig, workload: Workload, tmp_path: Path
         assert worker.healthz() == {"status": "ok"}
         metrics = worker.metrics()
         dead = read_topic(kafka_bootstrap, config.dead_letter)
-        observations = sum(end_offsets(kafka_bootstrap, [config.observations]).values())
+        observations = stage_items(kafka_bootstrap, config.observations)
 
     where = {(m.partition, m.offset): label for m, label in zip(metadata, labels, strict=True)}
     by_label = {}

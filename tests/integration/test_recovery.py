@@ -21,6 +21,7 @@ from kafka.admin import KafkaAdminClient
 
 from models.detector import Detector
 from schemas.codec import decode_request
+from streams.app import KeyPartitioner, decode_stage_records
 from streams.broker.local import ENV_BOOTSTRAP, LocalBroker
 from streams.settings import load_settings
 from tests.integration.helpers import (
@@ -36,6 +37,7 @@ from tests.integration.helpers import (
     read_topic,
     running_worker,
     small_workload,
+    stage_items,
     wait_drained,
     worker_topics,
 )
@@ -80,10 +82,10 @@ def wait_for_observations(
 ) -> None:
     """Until the account stage has applied ``count`` requests in total (one observation each)."""
     deadline = time.monotonic() + timeout
-    while sum(end_offsets(config.bootstrap, [config.observations]).values()) < count:
+    while stage_items(config.bootstrap, config.observations) < count:
         assert worker.alive(), f"worker died:\n{worker.log_tail()}"
         assert time.monotonic() < deadline, f"fewer than {count} observations after {timeout:.0f}s"
-        time.sleep(0.1)
+        time.sleep(0.2)
 
 
 @dataclass
@@ -228,6 +230,37 @@ def test_alert_ids_are_stable_across_the_crash(crash_run: CrashRun) -> None:
             assert values == {reference[key]}
 
 
+def test_changelogs_hold_each_key_on_its_source_partition(crash_run: CrashRun) -> None:
+    """The agents write state once per key and batch, for batches mixing partitions: every changelog
+    record must still sit on the partition its key is consumed from (what recovery restores per
+    partition), and there is at most one write per applied event."""
+    config = crash_run.config
+    requests = read_topic(config.bootstrap, config.requests)
+    account_partition: dict[str, set[int]] = defaultdict(set)
+    for record in requests:
+        account_partition[record.key.decode()].add(record.partition)
+    assert all(len(p) == 1 for p in account_partition.values())
+    accounts = read_topic(config.bootstrap, config.changelog("account_state"))
+    assert accounts
+    # table keys are str, which Faust's changelog serialises as JSON
+    misplaced = [
+        (orjson.loads(r.key), r.partition)
+        for r in accounts
+        if {r.partition} != account_partition[orjson.loads(r.key)]
+    ]
+    assert not misplaced, f"account state on another partition than its requests: {misplaced[:5]}"
+    # the phases apply every event at least once, phase 2 twice (crash), so: fewer writes than that
+    assert len(accounts) <= len(requests) + crash_run.phases[1] - crash_run.phases[0]
+    # cluster state: on the observations partition its cluster id is sent to
+    partition_of = KeyPartitioner(None, config.partitions)
+    clusters = read_topic(config.bootstrap, config.changelog("cluster_state"))
+    assert clusters and all(r.partition == partition_of(orjson.loads(r.key)) for r in clusters)
+    for record in read_topic(config.bootstrap, config.observations):
+        assert all(
+            partition_of(o["cluster_id"]) == record.partition for o in decode_stage_records(record.value)
+        )
+
+
 def test_no_prompt_text_in_changelogs_or_internal_topics(crash_run: CrashRun) -> None:
     config = crash_run.config
     admin = KafkaAdminClient(bootstrap_servers=config.bootstrap, client_id="dg-it-privacy")
@@ -278,7 +311,7 @@ def test_redelivered_event_is_counted_once(kafka_bootstrap: str, tmp_path: Path)
         wait_drained(config, worker)
         metrics = worker.metrics()
         alerts = [orjson.loads(r.value) for r in read_topic(kafka_bootstrap, config.alerts)]
-        observations = sum(end_offsets(kafka_bootstrap, [config.observations]).values())
+        observations = stage_items(kafka_bootstrap, config.observations)
 
     assert _counter(metrics, "distillguard_duplicate_events_total") == duplicates
     assert observations == len(workload.events)
@@ -340,7 +373,7 @@ def test_worker_reconnects_after_broker_restart(kafka_bootstrap: str, tmp_path: 
         assert worker.alive()
         assert worker.healthz() == {"status": "ok"}
         alerts = [orjson.loads(r.value) for r in read_topic(kafka_bootstrap, config.alerts)]
-        observations = sum(end_offsets(kafka_bootstrap, [config.observations]).values())
+        observations = stage_items(kafka_bootstrap, config.observations)
         committed = committed_offsets(kafka_bootstrap, config.app_id)
 
     assert observations >= len(events), "requests produced after the broker restart were not processed"
