@@ -8,11 +8,16 @@ loop, raw key/value serializers), but no decoding, state or detection. Run as a 
 
 ``/stats`` reports the consumed count and the wall times of the first and last record; ``/readyz``
 behaves like the detection worker's.
+
+``--batched`` is the ceiling for a batching worker (what ``streams/app.py`` does since the agents process
+batches): the records already fetched, up to ``--batch-max``, are copied one output record each, the
+batch's sends are awaited once for delivery, then the batch is acked (``noack()`` stream, manual acks).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import time
 from typing import Any
@@ -21,7 +26,16 @@ import faust
 
 
 def create_passthrough(
-    app_id: str, bootstrap: str, source: str, sink: str, partitions: int, web_port: int, data_dir: str
+    app_id: str,
+    bootstrap: str,
+    source: str,
+    sink: str,
+    partitions: int,
+    web_port: int,
+    data_dir: str,
+    *,
+    batched: bool = False,
+    batch_max: int = 500,
 ) -> faust.App:
     app = faust.App(
         app_id,
@@ -55,6 +69,9 @@ def create_passthrough(
 
     @app.agent(src, name="passthrough")
     async def passthrough(stream: Any) -> None:
+        if batched:
+            await copy_batches(stream)
+            return
         async for event in stream.events():
             now = time.time()
             if stats["first"] is None:
@@ -62,6 +79,25 @@ def create_passthrough(
             stats["count"] += 1
             stats["last"] = now
             await dst.send(key=event.key, value=event.value)
+
+    async def copy_batches(stream: Any) -> None:
+        noack = stream.noack()
+        queue = noack.channel.queue
+        batch: list[Any] = []
+        async for event in noack.events():
+            batch.append(event)
+            if len(batch) < batch_max and not queue.empty():
+                continue
+            now = time.time()
+            if stats["first"] is None:
+                stats["first"] = now
+            sent = [await dst.send(key=e.key, value=e.value) for e in batch]
+            await asyncio.gather(*sent)
+            for e in batch:
+                await noack.ack(e)
+            stats["count"] += len(batch)
+            stats["last"] = time.time()
+            batch = []
 
     @app.page("/stats")
     async def stats_page(web: Any, request: Any) -> Any:
@@ -84,9 +120,19 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--web-port", type=int, required=True)
     parser.add_argument("--data-dir", default=".distillguard/bench-passthrough")
+    parser.add_argument("--batched", action="store_true", help="copy in batches, ack after delivery")
+    parser.add_argument("--batch-max", type=int, default=500)
     args = parser.parse_args()
     app = create_passthrough(
-        args.app_id, args.bootstrap, args.source, args.sink, args.partitions, args.web_port, args.data_dir
+        args.app_id,
+        args.bootstrap,
+        args.source,
+        args.sink,
+        args.partitions,
+        args.web_port,
+        args.data_dir,
+        batched=args.batched,
+        batch_max=args.batch_max,
     )
     # As the detection worker does (streams.app.pin_library_log_levels, not imported: this process stays
     # bare): at WARNING, faust.Worker sets the root logger to DEBUG for its spinner, which makes every

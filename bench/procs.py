@@ -187,11 +187,13 @@ def start_passthrough(
     partitions: int,
     data_dir: Path,
     log_dir: Path,
+    batched: bool = False,
 ) -> WorkerProc:
     port = free_port()
     args = [
         "-m",
         "bench.passthrough",
+        *(["--batched"] if batched else []),
         "--app-id",
         app_id,
         "--bootstrap",

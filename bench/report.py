@@ -126,6 +126,15 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     add("Worker / passthrough", "≥ 50%", None if ratio is None else 100 * ratio, "{:.1f}%",
         None if ratio is None else ratio >= 0.5,
         "" if cpu_ratio is None else f"per CPU-second: {100 * cpu_ratio:.1f}%")  # fmt: skip
+    pb = _get(results, "phases", "passthrough_batched", "events_per_s")
+    pb_cpu = _get(results, "phases", "passthrough_batched", "events_per_cpu_s")
+    if pb is not None:
+        add("Faust passthrough, batched", "—", pb, "{:,.0f} ev/s", None,
+            f"batches of fetched records, acked after delivery; {_fmt(pb_cpu)} ev per CPU-second")  # fmt: skip
+        b_ratio = (w / pb) if (w is not None and pb) else None
+        b_cpu = (w_cpu / pb_cpu) if (w_cpu and pb_cpu) else None
+        add("Worker / batched passthrough", "—", None if b_ratio is None else 100 * b_ratio, "{:.1f}%", None,
+            "" if b_cpu is None else f"per CPU-second: {100 * b_cpu:.1f}%")  # fmt: skip
     rss = _get(results, "phases", "worker", "peak_rss_mb")
     add("Worker peak RSS (throughput run)", "—", rss, "{:,.0f} MB", None)
     rp = _get(results, "phases", "replay", "events_per_s")
@@ -310,6 +319,17 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"* **Passthrough**: {pt.get('events', 0):,} of {cfg['events']:,} records consumed in {pt.get('seconds')} s "
             f"({extent}; output topic holds {pt.get('output_records', 0):,}); agent-side first→last "
             f"{_fmt(pt.get('agent_events_per_s'))} ev/s; {_cpu_text(pt)}; peak RSS {_fmt(pt.get('peak_rss_mb'))} MB."
+        )
+    pb = phases.get("passthrough_batched", {})
+    if pb and not pb.get("error"):
+        extent = (
+            "the whole topic" if pb.get("completed") else f"time-capped at {cfg['passthrough_cap_s']:.0f} s"
+        )
+        w(
+            f"* **Passthrough, batched** (`bench.passthrough --batched`: the records already fetched, up to 500, "
+            f"copied one output record each, delivery awaited once per batch, then acked): "
+            f"{pb.get('events', 0):,} records in {pb.get('seconds')} s ({extent}; output topic holds "
+            f"{pb.get('output_records', 0):,}); {_cpu_text(pb)}; peak RSS {_fmt(pb.get('peak_rss_mb'))} MB."
         )
     wk = phases.get("worker", {})
     if wk and not wk.get("error"):

@@ -6,7 +6,9 @@ One run, in this order (each phase can be skipped with ``--phases``):
    broker on 19092 is never disturbed) unless ``--bootstrap`` names one;
 2. generate ``--events`` RequestEvents (replicated simulator traffic) and pre-produce them to a topic
    with ``--partitions`` partitions;
-3. ``passthrough``: a bare Faust agent copying the records (the ceiling);
+3. ``passthrough``: a bare Faust agent copying the records, one per iteration (the ceiling); and
+   ``passthrough_batched``: the same copying batches of fetched records, acked after their delivery
+   (the ceiling for the batching detection worker);
 4. ``worker``: the detection worker (``python -m streams.cli worker``) over the same records;
 5. ``scaling``: two detection workers sharing the load;
 6. ``latency``: event→alert latency at 5,000 ev/s, or the highest rate the worker sustains;
@@ -43,8 +45,8 @@ import orjson
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BROKER_HOME = REPO_ROOT / ".distillguard" / "bench-broker"
 DEFAULT_BROKER_PORT = 29092
-PHASES = ("passthrough", "worker", "scaling", "latency", "replay", "profile", "memory")
-KAFKA_PHASES = {"passthrough", "worker", "scaling", "latency"}
+PHASES = ("passthrough", "passthrough_batched", "worker", "scaling", "latency", "replay", "profile", "memory")
+KAFKA_PHASES = {"passthrough", "passthrough_batched", "worker", "scaling", "latency"}
 LATENCY_TARGET_RATE = 5_000
 SUSTAINABLE_SHARE = 0.5  # offered load as a share of the measured worker throughput when 5,000 is too much
 
@@ -350,22 +352,24 @@ class Bench:
             "kafka_python_probe_records": len(probe),
         }
 
-    def phase_passthrough(self) -> dict[str, Any]:
+    def phase_passthrough(self, batched: bool = False) -> dict[str, Any]:
         from bench.kafka_tools import end_offsets, make_topics
         from bench.procs import passthrough_count, start_passthrough, watch
 
         a = self.args
-        sink = f"{self.prefix}.passthrough-out"
+        name = "passthrough-batched" if batched else "passthrough"
+        sink = f"{self.prefix}.{name}-out"
         make_topics(self.bootstrap, [sink], a.partitions)
         proc = start_passthrough(
-            "passthrough",
+            name,
             bootstrap=self.bootstrap,
-            app_id=f"{self.prefix}-passthrough",
+            app_id=f"{self.prefix}-{name}",
             source=self.input_topic,
             sink=sink,
             partitions=a.partitions,
-            data_dir=self.workdir / "passthrough",
+            data_dir=self.workdir / name,
             log_dir=self.workdir,
+            batched=batched,
         )
         try:
             ready_s = proc.wait_ready()
@@ -393,6 +397,9 @@ class Bench:
             "ready_seconds": round(ready_s, 1),
             "peak_rss_mb": round(proc.peak_rss_kb / 1024, 1),
         }
+
+    def phase_passthrough_batched(self) -> dict[str, Any]:
+        return self.phase_passthrough(batched=True)
 
     def phase_worker(self) -> dict[str, Any]:
         from bench.kafka_tools import make_topics
@@ -611,11 +618,11 @@ class Bench:
             if a.phase_set & KAFKA_PHASES:
                 self.start_broker()
                 self.load_base()
-                if a.phase_set & {"passthrough", "worker", "scaling"}:
+                if a.phase_set & {"passthrough", "passthrough_batched", "worker", "scaling"}:
                     self.phase("workload", self.phase_workload)
                     if "error" in self.results["phases"]["workload"]:
                         raise RuntimeError("could not pre-produce the workload")
-                for name in ("passthrough", "worker", "scaling", "latency"):
+                for name in ("passthrough", "passthrough_batched", "worker", "scaling", "latency"):
                     if name in a.phase_set:
                         self.phase(name, getattr(self, f"phase_{name}"))
                 self.cleanup_topics()
