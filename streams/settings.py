@@ -72,8 +72,6 @@ class WorkerSettings(BaseModel):
     web_port: int = Field(default=6066, ge=0, le=65535)
     web_host: str = "127.0.0.1"
     data_dir: Path = Path(".distillguard/worker")
-    batch_size: int = Field(default=500, ge=1, le=100_000)
-    batch_timeout_s: float = Field(default=0.05, gt=0, le=10)
     max_record_bytes: int = Field(default=1_048_576, ge=1024)
     max_future_skew_ms: int = Field(default=3_600_000, ge=0, description="reject events further ahead of now")
     max_past_age_ms: int | None = Field(
