@@ -170,7 +170,8 @@ class CampaignConfig(_Section):
         default=0.8,
         ge=0,
         le=1,
-        description="how much a heavy-volume account's campaign evidence is discounted",
+        description="how much a heavy-volume account's campaign and cluster (crowd, lockstep) evidence is "
+        "discounted: hydra heads are low-and-slow, heavy accounts are judged on their own extraction",
     )
     full_size: int = Field(default=25, ge=2, description="campaign size at which the size signal saturates")
     min_size: int = Field(default=3, ge=2, description="smallest group that counts as a campaign")

@@ -288,7 +288,12 @@ class ClusterStage:
         # extraction material the account itself sends: campaigns mix in mundane prompts, so their
         # chat clusters are shared with ordinary users who must not inherit the campaign's evidence.
         content = content_evidence(obs.signals)
-        composition = cluster.suspicious_share * content
+        # Campaign members are low-and-slow by design; a heavy account sharing a campaign's cluster or
+        # infrastructure is more likely a bystander (a researcher's benchmark burst on the same maths
+        # prompts, a cloud customer on the same /24) than a hydra head: heavy accounts are judged on
+        # their own extraction volume instead.
+        bystander = camp.heavy_bystander_discount * obs.signals["heavy_volume"]
+        composition = cluster.suspicious_share * content * (1 - bystander)
         crowd = _clip(cluster.distinct_accounts() / cc.crowd_accounts) * composition
         saturation = math.log1p(self.config.burst.saturation)
         lockstep = _clip(math.log1p(chi2) / saturation) * composition
@@ -298,9 +303,6 @@ class ClusterStage:
         if campaign.campaign_id is not None:
             # A campaign raises its members in proportion to what they themselves send: infrastructure
             # shared with a campaign is not enough to condemn an account that sends nothing extractive.
-            # Campaign members are low-and-slow by design; a heavy account on shared infrastructure is
-            # more likely a bystander (a cloud customer on the same /24) than a hydra head.
-            bystander = camp.heavy_bystander_discount * obs.signals["heavy_volume"]
             campaign_signal = (
                 _clip(math.log(campaign.size) / math.log(camp.full_size)) * content * (1 - bystander)
             )

@@ -303,3 +303,33 @@ def test_residential_networks_link_only_when_configured(residential_links: bool)
         sizes[proxy] = assessment.campaign_size
     assert sizes[True] == 3
     assert sizes[False] == (3 if residential_links else 1)
+
+
+def test_heavy_accounts_inherit_less_cluster_evidence_than_hydra_heads() -> None:
+    """A crowd of suspicious accounts fills a cluster; a light account joining it inherits the crowd's
+    evidence, a heavy account (a researcher's benchmark burst on the same prompts) mostly does not."""
+    from dataclasses import replace
+
+    from models.stages import ClusterStage
+
+    config = DetectionConfig()
+    signals = {name: 0.0 for name in ("capability", "elicitation", "grading", "heavy_volume")}
+    signals.update(capability=1.0, elicitation=1.0)
+    crowd = AccountObservation(
+        event_id="e", account_id="x", ts=T0, cluster_id="math.e.3", network="198.51.100", asn=64500,
+        proxy_network=False, young_account=True, elicitation=1.0, payment=None, user_agent_family="-",
+        events_seen=10, own_evidence=0.5, signals=signals,
+    )  # fmt: skip
+    stage = ClusterStage(config)
+    for i in range(2 * config.cluster_state.crowd_accounts):
+        stage.process(replace(crowd, event_id=f"c{i}", account_id=f"member-{i}", ts=T0 + i * 1000))
+    evidence = {}
+    for heavy_volume in (0.0, 1.0):
+        newcomer = replace(
+            crowd, event_id=f"n{heavy_volume}", account_id=f"newcomer-{heavy_volume}",
+            ts=T0 + 100_000, signals={**signals, "heavy_volume": heavy_volume},
+        )  # fmt: skip
+        evidence[heavy_volume] = stage.process(newcomer).signals["cluster_crowd"]
+    assert evidence[0.0] > 0.5
+    discount = config.campaign.heavy_bystander_discount
+    assert evidence[1.0] <= evidence[0.0] * (1 - discount) + 1e-9
