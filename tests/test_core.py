@@ -278,6 +278,18 @@ def test_one_outlier_timestamp_does_not_move_the_burst_clock() -> None:
     assert outlier.bucket == 10**6 and outlier.bucket - outlier.first_bucket < 64
 
 
+def _extracting_observation() -> AccountObservation:
+    """A young account sending extraction material (capability and elicitation), as the cluster stage
+    receives it."""
+    signals = {name: 0.0 for name in ("capability", "elicitation", "grading", "heavy_volume")}
+    signals.update(capability=1.0, elicitation=1.0)
+    return AccountObservation(
+        event_id="e", account_id="x", ts=T0, cluster_id="math.e.3", network="198.51.100", asn=64500,
+        proxy_network=False, young_account=True, elicitation=1.0, payment=None, user_agent_family="-",
+        events_seen=10, own_evidence=0.5, signals=signals,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("residential_links", [False, True])
 def test_residential_networks_link_only_when_configured(residential_links: bool) -> None:
     """Three suspicious accounts share a /24 and a prompt cluster: on a proxy network they form a
@@ -287,13 +299,7 @@ def test_residential_networks_link_only_when_configured(residential_links: bool)
     from models.stages import ClusterStage
 
     config = DetectionConfig.model_validate({"campaign": {"link_residential_networks": residential_links}})
-    signals = {name: 0.0 for name in ("capability", "elicitation", "grading", "heavy_volume")}
-    signals.update(capability=1.0, elicitation=1.0)
-    base = AccountObservation(
-        event_id="e", account_id="x", ts=T0, cluster_id="math.e.3", network="198.51.100", asn=64500,
-        proxy_network=False, young_account=True, elicitation=1.0, payment=None, user_agent_family="-",
-        events_seen=10, own_evidence=0.5, signals=signals,
-    )  # fmt: skip
+    base = _extracting_observation()
     sizes = {}
     for proxy in (True, False):
         stage = ClusterStage(config)
@@ -313,13 +319,8 @@ def test_heavy_accounts_inherit_less_cluster_evidence_than_hydra_heads() -> None
     from models.stages import ClusterStage
 
     config = DetectionConfig()
-    signals = {name: 0.0 for name in ("capability", "elicitation", "grading", "heavy_volume")}
-    signals.update(capability=1.0, elicitation=1.0)
-    crowd = AccountObservation(
-        event_id="e", account_id="x", ts=T0, cluster_id="math.e.3", network="198.51.100", asn=64500,
-        proxy_network=False, young_account=True, elicitation=1.0, payment=None, user_agent_family="-",
-        events_seen=10, own_evidence=0.5, signals=signals,
-    )  # fmt: skip
+    crowd = _extracting_observation()
+    signals = crowd.signals
     stage = ClusterStage(config)
     for i in range(2 * config.cluster_state.crowd_accounts):
         stage.process(replace(crowd, event_id=f"c{i}", account_id=f"member-{i}", ts=T0 + i * 1000))
