@@ -92,6 +92,9 @@ _MATH_WORDS = frozenset(
 )
 _MATH_PHRASES = ("how many", "how much", "\\frac", "$", "multiple choice", "answer choices", "(a)", "a) ")
 _WORDS = re.compile(r"[a-z+#]+")
+# An exam question: lettered options on their own lines ("\nA. 4\nB. 8", "\n(a) ...\n(b) ..."). Knowledge
+# tests are harvested like maths, so they count as the same capability-bearing task.
+_MULTIPLE_CHOICE = re.compile(r"\n\(?a[.)] .*\n\(?b[.)] ")
 
 # Literal anchors: a regex runs only when one of these substrings is present (most prompts skip it).
 _ELICITATION_ANCHORS = (
@@ -217,9 +220,15 @@ def is_grading(text: str) -> bool:
 
 
 def task_kind(text: str, has_tools: bool) -> str:
-    """Coarse task of a lower-cased prompt: ``tool``, ``code``, ``math`` or ``chat``.
+    r"""Coarse task of a lower-cased prompt: ``tool``, ``code``, ``math`` (maths and exam questions) or
+    ``chat``.
 
     All but ``chat`` are capability-bearing (what distillers harvest).
+
+    >>> task_kind("the capital of peru?\na. lima\nb. quito\nc. bogota", has_tools=False)
+    'math'
+    >>> task_kind("a. go shopping\nthen walk the dog", has_tools=False)
+    'chat'
     """
     if has_tools:
         return "tool"
@@ -227,5 +236,7 @@ def task_kind(text: str, has_tools: bool) -> str:
     if not words.isdisjoint(_CODE_WORDS) or _any(text, _CODE_PHRASES):
         return "code"
     if not words.isdisjoint(_MATH_WORDS) or _any(text, _MATH_PHRASES):
+        return "math"
+    if "\nb" in text and _MULTIPLE_CHOICE.search(text):
         return "math"
     return "chat"
