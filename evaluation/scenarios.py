@@ -897,11 +897,25 @@ def _holdout(seed: int) -> Scenario:
     )  # fmt: skip
 
 
-PRESETS = {"small": (_small, 7), "full": (_full, 2026), "holdout": (_holdout, 9001)}
+def _dev(seed: int) -> Scenario:
+    """A validation set for tuning without touching the holdout: the full mix and tune templates with
+    another seed, and low-and-slow campaigns at the holdout's lower request rates and paraphrase noise
+    (the family the full scenario makes easiest)."""
+    full = _full(seed)
+    campaigns = tuple(
+        replace(spec, accounts=(150, 220), requests_per_account_per_day=(3.0, 12.0), noise_prob=0.5)
+        if spec.family == "low_and_slow"
+        else spec
+        for spec in full.campaigns
+    )
+    return replace(full, name="dev", campaigns=campaigns)
+
+
+PRESETS = {"small": (_small, 7), "full": (_full, 2026), "dev": (_dev, 4242), "holdout": (_holdout, 9001)}
 
 
 def get_scenario(name: str, seed: int | None = None) -> Scenario:
-    """A preset scenario (``small``, ``full``, ``holdout``), optionally with another seed."""
+    """A preset scenario (``small``, ``full``, ``dev``, ``holdout``), optionally with another seed."""
     try:
         build, default_seed = PRESETS[name]
     except KeyError:

@@ -50,6 +50,7 @@ from evaluation.scenarios import (
     HOSTING_COUNTRIES,
     HOUR_MS,
     NOISE_SEPARATORS,
+    PRESETS,
     AccountTraits,
     AgentProfile,
     BenchmarkProfile,
@@ -965,9 +966,9 @@ def write_scenario(scenario: Scenario, out_dir: Path) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: ``python -m evaluation.simulator {small,full,holdout} OUT_DIR [--seed N]``."""
+    """CLI: ``python -m evaluation.simulator {small,full,dev,holdout} OUT_DIR [--seed N]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=["small", "full", "holdout"])
+    parser.add_argument("scenario", choices=list(PRESETS))
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)

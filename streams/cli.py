@@ -221,7 +221,7 @@ def replay(
 
 @main.command()
 @CONFIG_OPTION
-@click.option("--scenario", default="small", show_default=True, help="small | full | holdout")
+@click.option("--scenario", default="small", show_default=True, help="small | full | dev | holdout")
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
 @click.option(
     "--out",

@@ -217,5 +217,11 @@ def test_presets_and_seed_override() -> None:
     for spec in full.campaigns:
         specs[spec.family] += spec.campaigns
     assert all(specs[f] >= 2 for f in CAMPAIGN_FAMILIES)
+    dev = get_scenario("dev")
+    assert dev.split == "tune" and dev.seed != full.seed, "dev validates on tune prompts, another seed"
+    slow = {spec.family: spec for spec in dev.campaigns}["low_and_slow"]
+    holdout_slow = {spec.family: spec for spec in get_scenario("holdout").campaigns}["low_and_slow"]
+    assert slow.requests_per_account_per_day == holdout_slow.requests_per_account_per_day
+    assert slow.templates != holdout_slow.templates, "dev must not see the holdout templates"
     with pytest.raises(ValueError, match="unknown scenario"):
         get_scenario("nope")
