@@ -189,6 +189,8 @@ class FusionWeights(_Section):
     single_turn: float = 0.7
     new_model_pivot: float = 2.0
     heavy_extraction: float = 3.5
+    # plain heavy extraction without explicit markers: heavy volume x capability x one-shot x young
+    heavy_capability: float = 2.0
     # how they operate: fresh accounts on easy tiers, rotating proxies, round-the-clock
     young_account: float = 1.5
     easy_entry_tier: float = 0.7

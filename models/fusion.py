@@ -49,6 +49,8 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "new_model_pivot": "{pct} of recent requests target a model released within the new-model window",
     "heavy_volume": "peak hourly volume is {pct} of the heavy-volume rate",
     "heavy_extraction": "many requests systematically extracting reasoning traces or grades (signal {num})",
+    "heavy_capability": "a young account sending one-shot maths, code or tool tasks at heavy volume "
+    "(signal {num})",
     "population_anomaly": "account behaviour is unlike the population (anomaly signal {num})",
     "cluster_crowd": "its prompt cluster is shared by a crowd of suspicious accounts (signal {num})",
     "cluster_lockstep": "its prompt cluster shows a synchronized burst across accounts (signal {num})",

@@ -166,14 +166,15 @@ class AccountStage:
         flatness = state.hour_flatness()
         heavy = _clip(state.peak_hour / fc.heavy_volume_per_hour)
         elicitation, grading = state.share("elicitation"), state.share("grading")
+        capability, single_turn = state.share("capability"), state.share("single_turn")
         return {
             "elicitation": elicitation,
             "grading": grading,
-            "capability": state.share("capability"),
+            "capability": capability,
             "thinking": state.share("thinking"),
             "tool_use": state.share("tool_use"),
             "template_repetition": state.share("template_repeat"),
-            "single_turn": state.share("single_turn"),
+            "single_turn": single_turn,
             "young_account": young,
             "easy_entry_tier": state.share("easy_entry_tier"),
             "proxy_network": state.share("proxy_network"),
@@ -183,6 +184,10 @@ class AccountStage:
             "heavy_volume": heavy,
             "heavy_extraction": _clip(state.scalar("extraction_count") / fc.extraction_volume)
             * _clip(max(elicitation, grading) / fc.extraction_share),
+            # Extraction needs no marker: a days-old account sending thousands of one-shot maths and
+            # code tasks is harvesting whatever its prompts say. Researchers' benchmark bursts come from
+            # established accounts, coding agents hold multi-turn sessions.
+            "heavy_capability": heavy * capability * single_turn * young,
             "population_anomaly": self._anomaly_signal(state.scalar("population_anomaly")),
             "established_account": 0.0
             if age_days < 0

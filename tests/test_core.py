@@ -334,3 +334,29 @@ def test_heavy_accounts_inherit_less_cluster_evidence_than_hydra_heads() -> None
     assert evidence[0.0] > 0.5
     discount = config.campaign.heavy_bystander_discount
     assert evidence[1.0] <= evidence[0.0] * (1 - discount) + 1e-9
+
+
+@pytest.mark.parametrize("age_days", [5, 800])
+def test_heavy_one_shot_capability_traffic_counts_only_from_young_accounts(age_days: int) -> None:
+    """Hundreds of unmarked one-shot maths questions an hour: plain extraction from a days-old account,
+    a benchmark run from an established one."""
+    from models.stages import AccountStage
+
+    config = DetectionConfig()
+    stage = AccountStage(config)
+    signals: dict[str, float] = {}
+    for i in range(2 * int(config.fusion.heavy_volume_per_hour)):
+        question = QUESTIONS[i % len(QUESTIONS)].replace("48", str(i))
+        observation = stage.process(
+            event(
+                i, "acct", question, ts=T0 + i * 10_000, conversation_turns=1,
+                account_created_ts=T0 - age_days * 86_400_000,
+            )
+        )  # fmt: skip
+        assert observation is not None
+        signals = observation.signals
+    assert signals["heavy_volume"] == 1.0 and signals["capability"] > 0.7 and signals["single_turn"] > 0.9
+    if age_days < config.features.young_account_days:
+        assert signals["heavy_capability"] > 0.7
+    else:
+        assert signals["heavy_capability"] == 0.0
