@@ -304,20 +304,23 @@ class ClusterStage:
         lockstep = _clip(math.log1p(chi2) / saturation) * composition
 
         campaign = self.linker.link(obs.account_id, self._link_keys(obs, content), obs.ts)
-        campaign_signal = 0.0
+        campaign_signal = shared_payment = 0.0
         if campaign.campaign_id is not None:
             # A campaign raises its members in proportion to what they themselves send: infrastructure
             # shared with a campaign is not enough to condemn an account that sends nothing extractive.
             campaign_signal = (
                 _clip(math.log(campaign.size) / math.log(camp.full_size)) * content * (1 - bystander)
             )
+            # The payment is the campaign's, not necessarily this account's (it may have joined through
+            # a shared /24), so a heavy bystander is discounted here too.
+            shared_payment = float(campaign.shared_payment) * (1 - bystander)
 
         signals = dict(obs.signals)
         signals.update(
             cluster_crowd=crowd,
             cluster_lockstep=lockstep,
             campaign=campaign_signal,
-            shared_payment=float(campaign.shared_payment and campaign.campaign_id is not None),
+            shared_payment=shared_payment,
         )
         score = fuse(signals, self.config.fusion.weights)
         extra = {

@@ -312,28 +312,31 @@ def test_residential_networks_link_only_when_configured(residential_links: bool)
 
 
 def test_heavy_accounts_inherit_less_cluster_evidence_than_hydra_heads() -> None:
-    """A crowd of suspicious accounts fills a cluster; a light account joining it inherits the crowd's
+    """A campaign fills a cluster; a light account joining it inherits the crowd's and the campaign's
     evidence, a heavy account (a researcher's benchmark burst on the same prompts) mostly does not."""
     from dataclasses import replace
 
     from models.stages import ClusterStage
 
     config = DetectionConfig()
-    crowd = _extracting_observation()
+    # The crowd is one paid-for campaign on a proxy /24; newcomers join it through the /24, not the payment.
+    crowd = replace(_extracting_observation(), proxy_network=True, payment="card-1")
     signals = crowd.signals
-    stage = ClusterStage(config)
-    for i in range(2 * config.cluster_state.crowd_accounts):
-        stage.process(replace(crowd, event_id=f"c{i}", account_id=f"member-{i}", ts=T0 + i * 1000))
     evidence = {}
     for heavy_volume in (0.0, 1.0):
+        stage = ClusterStage(config)
+        for i in range(config.cluster_state.crowd_accounts):
+            stage.process(replace(crowd, event_id=f"c{i}", account_id=f"member-{i}", ts=T0 + i * 1000))
         newcomer = replace(
-            crowd, event_id=f"n{heavy_volume}", account_id=f"newcomer-{heavy_volume}",
+            crowd, event_id=f"n{heavy_volume}", account_id=f"newcomer-{heavy_volume}", payment=None,
             ts=T0 + 100_000, signals={**signals, "heavy_volume": heavy_volume},
         )  # fmt: skip
-        evidence[heavy_volume] = stage.process(newcomer).signals["cluster_crowd"]
-    assert evidence[0.0] > 0.5
-    discount = config.campaign.heavy_bystander_discount
-    assert evidence[1.0] <= evidence[0.0] * (1 - discount) + 1e-9
+        evidence[heavy_volume] = stage.process(newcomer).signals
+    light, heavy = evidence[0.0], evidence[1.0]
+    assert light["cluster_crowd"] > 0.5 and light["campaign"] > 0.5 and light["shared_payment"] == 1.0
+    kept = 1 - config.campaign.heavy_bystander_discount
+    for name in ("cluster_crowd", "cluster_lockstep", "campaign", "shared_payment"):
+        assert heavy[name] <= light[name] * kept + 1e-9, name
 
 
 @pytest.mark.parametrize("age_days", [5, 800])
