@@ -19,7 +19,19 @@ from dataclasses import dataclass
 _QUOTED = re.compile(r"\"[^\"]{0,2000}\"|'[^'\n]{3,2000}'|`{3}.*?`{3}|`[^`\n]{1,500}`", re.DOTALL)
 _URL = re.compile(r"https?://\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[a-z0]+")
+
+
+def _ascii_word_table(word_chars: bytes) -> bytes:
+    """A ``bytes.translate`` table keeping ``word_chars`` and turning every other byte into a space."""
+    return bytes(c if c in word_chars else ord(" ") for c in range(256))
+
+
+# Words are maximal runs of ASCII word characters: ``[a-z0]+`` in masked text (digits are masked to 0),
+# ``[a-z+#]+`` for the task vocabularies. They are found by encoding with ``errors="replace"`` (one '?'
+# per non-ASCII character, never a word character), translating every other byte to a space and
+# splitting: the same words as ``re.findall``, without a match object per word.
+_WORD_TABLE = _ascii_word_table(b"abcdefghijklmnopqrstuvwxyz0")
+_VOCABULARY_TABLE = _ascii_word_table(b"abcdefghijklmnopqrstuvwxyz+#")
 
 # Markers of systematic chain-of-thought extraction (strong) and everyday requests for reasoning (weak).
 _STRONG_ELICITATION = re.compile(
@@ -91,7 +103,8 @@ _MATH_WORDS = frozenset(
     }
 )
 _MATH_PHRASES = ("how many", "how much", "\\frac", "$", "multiple choice", "answer choices", "(a)", "a) ")
-_WORDS = re.compile(r"[a-z+#]+")
+_CODE_WORD_BYTES = frozenset(w.encode("ascii") for w in _CODE_WORDS)
+_MATH_WORD_BYTES = frozenset(w.encode("ascii") for w in _MATH_WORDS)
 
 # Literal anchors: a regex runs only when one of these substrings is present (most prompts skip it).
 _ELICITATION_ANCHORS = (
@@ -142,12 +155,20 @@ class TemplateView:
 
 def mask(text: str, long_token_chars: int = 24) -> str:
     """Lower-case and replace slot-like spans (quotes, code, URLs, numbers, long tokens) by placeholders."""
-    if any(quote in text for quote in "\"'`"):
+    if '"' in text or "'" in text or "`" in text:
         text = _QUOTED.sub(" q ", text)
     if "http" in text or "@" in text:
         text = _URL.sub(" u ", text)
-    text = _NUMBER.sub("0", text.lower())
-    return " ".join(w if len(w) < long_token_chars else "l" for w in text.split())
+    words = _NUMBER.sub("0", text.lower()).split()
+    # Most prompts have no long token: one C-level length scan spares a Python loop over every word.
+    if words and max(map(len, words)) >= long_token_chars:
+        words = [w if len(w) < long_token_chars else "l" for w in words]
+    return " ".join(words)
+
+
+def _ascii_words(text: str, table: bytes) -> list[bytes]:
+    """The words of ``text`` under a word table, as ASCII bytes (see ``_WORD_TABLE``)."""
+    return text.encode("ascii", "replace").translate(table).split()
 
 
 def marker_window(text: str, chars: int) -> str:
@@ -164,11 +185,11 @@ def template_view(text: str, words: int = 10, long_token_chars: int = 24) -> Tem
     """
     span = 12 * words
     if len(text) > 2 * span:
-        head = _WORD.findall(mask(text[:span], long_token_chars))
-        tail = _WORD.findall(mask(text[-span:], long_token_chars))
-        return TemplateView(" ".join(head[:words]), " ".join(tail[-words:]))
-    tokens = _WORD.findall(mask(text, long_token_chars))
-    return TemplateView(" ".join(tokens[:words]), " ".join(tokens[-words:]))
+        head = _ascii_words(mask(text[:span], long_token_chars), _WORD_TABLE)
+        tail = _ascii_words(mask(text[-span:], long_token_chars), _WORD_TABLE)
+    else:
+        head = tail = _ascii_words(mask(text, long_token_chars), _WORD_TABLE)
+    return TemplateView(b" ".join(head[:words]).decode("ascii"), b" ".join(tail[-words:]).decode("ascii"))
 
 
 def _any(text: str, anchors: tuple[str, ...]) -> bool:
@@ -194,7 +215,9 @@ def instruction_view(text: str, words: int = 24, long_token_chars: int = 24) -> 
         )
         or (_any(sentence, _GRADING_ANCHORS) and _GRADING.search(sentence))
     ]
-    return " ".join(_WORD.findall(mask(" ".join(kept), long_token_chars))[:words])
+    return b" ".join(_ascii_words(mask(" ".join(kept), long_token_chars), _WORD_TABLE)[:words]).decode(
+        "ascii"
+    )
 
 
 def elicitation_strength(text: str) -> float:
@@ -223,9 +246,9 @@ def task_kind(text: str, has_tools: bool) -> str:
     """
     if has_tools:
         return "tool"
-    words = set(_WORDS.findall(text))
-    if not words.isdisjoint(_CODE_WORDS) or _any(text, _CODE_PHRASES):
+    words = _ascii_words(text, _VOCABULARY_TABLE)
+    if not _CODE_WORD_BYTES.isdisjoint(words) or _any(text, _CODE_PHRASES):
         return "code"
-    if not words.isdisjoint(_MATH_WORDS) or _any(text, _MATH_PHRASES):
+    if not _MATH_WORD_BYTES.isdisjoint(words) or _any(text, _MATH_PHRASES):
         return "math"
     return "chat"
