@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from models.clustering import SimHashClusterer
 from models.config import DetectionConfig
@@ -36,6 +37,10 @@ from schemas.request_event import RequestEvent
 _MS_PER_DAY = 86_400_000
 _MS_PER_HOUR = 3_600_000
 _UA_FAMILY = re.compile(r"^[A-Za-z][\w.-]*")
+# Simhashes of embedded texts (template views, marked instructions) memoised: one template recurs with
+# every slot filler, so most views have been seen (4/5 of the reference stream). Keys are at most
+# 2 x template_view_words masked words, so the cache holds a few MB at most.
+_SIMHASH_CACHE = 1 << 14
 
 
 @dataclass(slots=True)
@@ -130,6 +135,10 @@ class FeatureExtractor:
         self.models = models or ModelRegistry(int(fc.new_model_window_hours * _MS_PER_HOUR))
         self._easy_tiers = frozenset(t.lower() for t in fc.easy_entry_tiers)
         self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
+        self._text_simhash = lru_cache(maxsize=_SIMHASH_CACHE)(self._simhash_of_text)
+
+    def _simhash_of_text(self, text: str) -> int:
+        return self.clusterer.simhash(self.embedder.embed_text(text))
 
     def extract(self, event: RequestEvent) -> RequestFeatures:
         fc = self.config.features
@@ -145,9 +154,9 @@ class FeatureExtractor:
             instruction_view(window, 2 * fc.template_view_words, fc.long_token_chars) if markers else ""
         )
         if event.prompt_embedding is not None:
-            embedding = self.embedder.project(event.prompt_embedding)
+            simhash = self.clusterer.simhash(self.embedder.project(event.prompt_embedding))
         else:
-            embedding = self.embedder.embed_text(instruction or view.text)
+            simhash = self._text_simhash(instruction or view.text)
         # A marked instruction defines the cluster on its own; the task kind depends on the filler.
         cluster_task = "instr" if instruction else task
         age_days = None
@@ -179,7 +188,7 @@ class FeatureExtractor:
             suffix_hash=stable_hash32(view.suffix, seed) if view.suffix else 0,
             head_hash=_frame_hash("h", view.prefix.split()[: fc.frame_words], seed),
             tail_hash=_frame_hash("t", view.suffix.split()[-fc.frame_words :], seed),
-            cluster_id=self.clusterer.cluster_id(cluster_task, markers, embedding),
+            cluster_id=self.clusterer.format_id(cluster_task, markers, simhash),
             new_model=self.models.observe(event.model, event.ts),
         )
 
