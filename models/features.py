@@ -1,7 +1,9 @@
 """Per-request features: cheap, prompt-text-free facts about one request.
 
 :class:`FeatureExtractor` turns a :class:`~schemas.RequestEvent` into :class:`RequestFeatures`. The raw
-prompt is read here and nowhere else; what leaves is markers, hashes, a cluster id and numbers.
+prompt is read here and nowhere else; what leaves is markers, hashes, a cluster id and numbers. The
+text-derived part (:class:`PromptAnalysis`) is a pure function of the prompt, memoised in process memory
+for recent short prompts (never stored or sent anywhere).
 
 >>> from schemas import RequestEvent
 >>> fx = FeatureExtractor(DetectionConfig())
@@ -41,6 +43,28 @@ _UA_FAMILY = re.compile(r"^[A-Za-z][\w.-]*")
 # every slot filler, so most views have been seen (4/5 of the reference stream). Keys are at most
 # 2 x template_view_words masked words, so the cache holds a few MB at most.
 _SIMHASH_CACHE = 1 << 14
+# Prompt analyses memoised: short prompts recur verbatim ("ok continue", fixed extraction prompts; 2/5 of
+# the reference stream at this size). Only prompts read whole (at most 2 x marker_window_chars) are
+# cached, which bounds the cache's memory.
+_PROMPT_CACHE = 1 << 12
+# User agents come from a few clients and recur on nearly every request.
+_USER_AGENT_CACHE = 1 << 10
+
+
+@dataclass(frozen=True, slots=True)
+class PromptAnalysis:
+    """What the features take from a prompt's text (and whether tools are declared): a pure function."""
+
+    task: str
+    elicitation: float
+    grading: bool
+    markers: str  # "e" (elicitation) and/or "g" (grading), or ""
+    cluster_task: str
+    embedded_text: str  # the marked instruction, else the template view: what the cluster id embeds
+    prefix_hash: int
+    suffix_hash: int
+    head_hash: int
+    tail_hash: int
 
 
 @dataclass(slots=True)
@@ -136,15 +160,16 @@ class FeatureExtractor:
         self._easy_tiers = frozenset(t.lower() for t in fc.easy_entry_tiers)
         self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
         self._text_simhash = lru_cache(maxsize=_SIMHASH_CACHE)(self._simhash_of_text)
+        self._cached_analysis = lru_cache(maxsize=_PROMPT_CACHE)(self.analyse)
+        self._cacheable_chars = 2 * fc.marker_window_chars
 
     def _simhash_of_text(self, text: str) -> int:
         return self.clusterer.simhash(self.embedder.embed_text(text))
 
-    def extract(self, event: RequestEvent) -> RequestFeatures:
+    def analyse(self, text: str, has_tools: bool) -> PromptAnalysis:
+        """Markers, task, template hashes and the text to embed, from the prompt text alone."""
         fc = self.config.features
-        text = event.prompt or ""
         window = marker_window(text, fc.marker_window_chars)
-        has_tools = bool(event.tools)
         task = task_kind(window, has_tools)
         elicitation = elicitation_strength(window)
         grading = is_grading(window)
@@ -153,16 +178,36 @@ class FeatureExtractor:
         instruction = (
             instruction_view(window, 2 * fc.template_view_words, fc.long_token_chars) if markers else ""
         )
+        seed = self.config.embedding.seed
+        return PromptAnalysis(
+            task=task,
+            elicitation=elicitation,
+            grading=grading,
+            markers=markers,
+            # A marked instruction defines the cluster on its own; the task kind depends on the filler.
+            cluster_task="instr" if instruction else task,
+            embedded_text=instruction or view.text,
+            prefix_hash=stable_hash32(view.prefix, seed) if view.prefix else 0,
+            suffix_hash=stable_hash32(view.suffix, seed) if view.suffix else 0,
+            head_hash=_frame_hash("h", view.prefix.split()[: fc.frame_words], seed),
+            tail_hash=_frame_hash("t", view.suffix.split()[-fc.frame_words :], seed),
+        )
+
+    def extract(self, event: RequestEvent) -> RequestFeatures:
+        fc = self.config.features
+        text = event.prompt or ""
+        has_tools = bool(event.tools)
+        if len(text) <= self._cacheable_chars:
+            prompt = self._cached_analysis(text, has_tools)
+        else:
+            prompt = self.analyse(text, has_tools)
         if event.prompt_embedding is not None:
             simhash = self.clusterer.simhash(self.embedder.project(event.prompt_embedding))
         else:
-            simhash = self._text_simhash(instruction or view.text)
-        # A marked instruction defines the cluster on its own; the task kind depends on the filler.
-        cluster_task = "instr" if instruction else task
+            simhash = self._text_simhash(prompt.embedded_text)
         age_days = None
         if event.account_created_ts is not None:
             age_days = max(0.0, (event.ts - event.account_created_ts) / _MS_PER_DAY)
-        seed = self.config.embedding.seed
         return RequestFeatures(
             event_id=event.event_id,
             account_id=event.account_id,
@@ -178,17 +223,17 @@ class FeatureExtractor:
             easy_entry_tier=(event.account_tier or "").lower() in self._easy_tiers,
             payment=event.payment_fingerprint,
             user_agent_family=user_agent_family(event.user_agent),
-            task=task,
-            elicitation=elicitation,
-            grading=grading,
+            task=prompt.task,
+            elicitation=prompt.elicitation,
+            grading=prompt.grading,
             tool_use=has_tools,
             thinking=bool(event.thinking),
             conversation_turns=event.conversation_turns,
-            prefix_hash=stable_hash32(view.prefix, seed) if view.prefix else 0,
-            suffix_hash=stable_hash32(view.suffix, seed) if view.suffix else 0,
-            head_hash=_frame_hash("h", view.prefix.split()[: fc.frame_words], seed),
-            tail_hash=_frame_hash("t", view.suffix.split()[-fc.frame_words :], seed),
-            cluster_id=self.clusterer.format_id(cluster_task, markers, simhash),
+            prefix_hash=prompt.prefix_hash,
+            suffix_hash=prompt.suffix_hash,
+            head_hash=prompt.head_hash,
+            tail_hash=prompt.tail_hash,
+            cluster_id=self.clusterer.format_id(prompt.cluster_task, prompt.markers, simhash),
             new_model=self.models.observe(event.model, event.ts),
         )
 
@@ -204,6 +249,7 @@ def network_of(ip: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/48", strict=False).network_address)
 
 
+@lru_cache(maxsize=_USER_AGENT_CACHE)
 def user_agent_family(user_agent: str | None) -> str:
     """Product token of the user agent ('python-requests', 'Mozilla', ...), or '-'."""
     if not user_agent:
