@@ -69,19 +69,24 @@ class CountMin:
         self.cells = [0.0] * (width * depth)
         self.scale_factor = 1.0
         # Burst keys (cluster ids, cluster|ASN) are few and recur on every request: memoise their cells.
-        self._cells = lru_cache(maxsize=_CELL_CACHE)(self._hash_cells)
+        self.cells_of = lru_cache(maxsize=_CELL_CACHE)(self._hash_cells)
 
     def _hash_cells(self, key: str) -> tuple[int, ...]:
+        """The key's cell in every row, as indices into ``cells`` (the same in every sketch of this shape)."""
         h = stable_hash64(key)
         h1, h2 = h & 0xFFFFFFFF, (h >> 32) | 1
         return tuple(row * self.width + (h1 + row * h2) % self.width for row in range(self.depth))
 
     def add(self, key: str, amount: float = 1.0) -> float:
         """Add ``amount`` to the key; returns the new estimate."""
+        return self.add_at(self.cells_of(key), amount)
+
+    def add_at(self, key_cells: tuple[int, ...], amount: float = 1.0) -> float:
+        """:meth:`add` for a key whose cells were looked up already (see ``cells_of``)."""
         cells = self.cells
         stored = amount / self.scale_factor
         smallest = math.inf
-        for index in self._cells(key):
+        for index in key_cells:
             value = cells[index] + stored
             cells[index] = value
             if value < smallest:
@@ -89,9 +94,13 @@ class CountMin:
         return smallest * self.scale_factor
 
     def estimate(self, key: str) -> float:
+        return self.estimate_at(self.cells_of(key))
+
+    def estimate_at(self, key_cells: tuple[int, ...]) -> float:
+        """:meth:`estimate` for a key whose cells were looked up already (see ``cells_of``)."""
         cells = self.cells
         smallest = math.inf
-        for index in self._cells(key):
+        for index in key_cells:
             if cells[index] < smallest:
                 smallest = cells[index]
         return smallest * self.scale_factor
