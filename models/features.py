@@ -33,6 +33,7 @@ from models.text import (
     marker_window,
     task_kind,
     template_view,
+    whole_view_chars,
 )
 from schemas.request_event import RequestEvent
 
@@ -43,10 +44,11 @@ _UA_FAMILY = re.compile(r"^[A-Za-z][\w.-]*")
 # every slot filler, so most views have been seen (4/5 of the reference stream). Keys are at most
 # 2 x template_view_words masked words, so the cache holds a few MB at most.
 _SIMHASH_CACHE = 1 << 14
-# Prompt analyses memoised: short prompts recur verbatim ("ok continue", fixed extraction prompts; 2/5 of
-# the reference stream at this size). Only prompts read whole (at most 2 x marker_window_chars) are
-# cached, which bounds the cache's memory.
-_PROMPT_CACHE = 1 << 12
+# Analyses of short prompts memoised: those recur verbatim ("ok continue", fixed extraction prompts;
+# 45% of the reference stream hits at this size). Only prompts short enough for the template view to
+# mask them whole are cached (240 characters by default): longer ones rarely recur verbatim, and the
+# bound keeps the cache to a few MB (at most ~25 MB whatever the prompts).
+_PROMPT_CACHE = 1 << 14
 # User agents come from a few clients and recur on nearly every request.
 _USER_AGENT_CACHE = 1 << 10
 
@@ -161,7 +163,7 @@ class FeatureExtractor:
         self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
         self._text_simhash = lru_cache(maxsize=_SIMHASH_CACHE)(self._simhash_of_text)
         self._cached_analysis = lru_cache(maxsize=_PROMPT_CACHE)(self.analyse)
-        self._cacheable_chars = 2 * fc.marker_window_chars
+        self._cacheable_chars = whole_view_chars(fc.template_view_words)
 
     def _simhash_of_text(self, text: str) -> int:
         return self.clusterer.simhash(self.embedder.embed_text(text))

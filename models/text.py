@@ -178,13 +178,21 @@ def marker_window(text: str, chars: int) -> str:
     return text.lower()
 
 
+_VIEW_CHARS_PER_WORD = 12  # characters read per view word from each end of a long prompt
+
+
+def whole_view_chars(words: int) -> int:
+    """The longest prompt that :func:`template_view` masks whole (longer: only its head and tail)."""
+    return 2 * _VIEW_CHARS_PER_WORD * words
+
+
 def template_view(text: str, words: int = 10, long_token_chars: int = 24) -> TemplateView:
     """First and last ``words`` words of the masked prompt (overlap allowed for short prompts).
 
     Only the head and tail of long prompts are masked, as only they can reach the view.
     """
-    span = 12 * words
-    if len(text) > 2 * span:
+    span = _VIEW_CHARS_PER_WORD * words
+    if len(text) > whole_view_chars(words):
         head = _ascii_words(mask(text[:span], long_token_chars), _WORD_TABLE)
         tail = _ascii_words(mask(text[-span:], long_token_chars), _WORD_TABLE)
     else:
