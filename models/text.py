@@ -33,22 +33,65 @@ def _ascii_word_table(word_chars: bytes) -> bytes:
 _WORD_TABLE = _ascii_word_table(b"abcdefghijklmnopqrstuvwxyz0")
 _VOCABULARY_TABLE = _ascii_word_table(b"abcdefghijklmnopqrstuvwxyz+#")
 
-# Markers of systematic chain-of-thought extraction (strong) and everyday requests for reasoning (weak).
-_STRONG_ELICITATION = re.compile(
-    r"chain[- ]of[- ]thought|internal reasoning|reasoning (?:trace|process|steps|behind)|articulat|"
-    r"thought process|show (?:all |every )?(?:of )?(?:your|the) (?:work|reasoning|thinking|steps)|"
-    r"(?:full|complete|detailed|entire) (?:reasoning|derivation|rationale)|explain (?:each|every) step|"
-    r"justify (?:each|every)|before (?:giving|stating) (?:the|your) (?:final )?answer|rationale",
+
+class _Phrases:
+    """Regex alternatives, each searched for only when one of its literal anchors is in the text.
+
+    Every match of an alternative contains one of its anchors, so :meth:`search` says exactly whether
+    the alternation of all of them matches anywhere; but a substring scan per anchor costs far less than
+    ``re`` trying every alternative at every position of a long prompt, and most prompts hold no anchor.
+    """
+
+    def __init__(self, *alternatives: tuple[tuple[str, ...], str]) -> None:
+        self.alternatives = tuple((anchors, re.compile(pattern)) for anchors, pattern in alternatives)
+
+    def search(self, text: str) -> bool:
+        for anchors, pattern in self.alternatives:
+            for anchor in anchors:
+                if anchor in text:
+                    if pattern.search(text):
+                        return True
+                    break
+        return False
+
+
+# Markers of systematic chain-of-thought extraction (strong) and everyday requests for reasoning (weak),
+# and of the model used as a grader; as (anchors, regex) pairs, in lower case.
+_STRONG_ELICITATION = _Phrases(
+    (("chain",), r"chain[- ]of[- ]thought"),
+    (
+        ("reasoning",),
+        r"internal reasoning|reasoning (?:trace|process|steps|behind)|"
+        r"(?:full|complete|detailed|entire) reasoning",
+    ),
+    (("articulat", "rationale"), r"articulat|rationale"),
+    (("derivation",), r"(?:full|complete|detailed|entire) derivation"),
+    (("thought process",), r"thought process"),
+    (("show ",), r"show (?:all |every )?(?:of )?(?:your|the) (?:work|reasoning|thinking|steps)"),
+    (("explain ",), r"explain (?:each|every) step"),
+    (("justify ",), r"justify (?:each|every)"),
+    (("before ",), r"before (?:giving|stating) (?:the|your) (?:final )?answer"),
 )
-_WEAK_ELICITATION = re.compile(
-    r"step[- ]by[- ]step|think (?:carefully|through|aloud|out loud)|walk (?:me )?through|"
-    r"explain (?:your|the|how|why)|reason(?:ing)? about",
+_WEAK_ELICITATION = _Phrases(
+    (("step",), r"step[- ]by[- ]step"),
+    (("think ",), r"think (?:carefully|through|aloud|out loud)"),
+    (("walk ",), r"walk (?:me )?through"),
+    (("explain ",), r"explain (?:your|the|how|why)"),
+    (("reason",), r"reason(?:ing)? about"),
 )
-_GRADING = re.compile(
-    r"\brubric\b|\bgrade (?:the|this|each|following)|\bgrader\b|\bscore (?:the|this|each|following)|"
-    r"on a scale (?:of|from)|rate (?:the|this|each) (?:response|answer|output|completion)|"
-    r"(?:evaluate|judge|assess|critique) (?:the|this|following|each) (?:response|answer|completion|output)|"
-    r"\b(?:reward|preference) (?:model|score)|which (?:response|answer|completion) is better",
+_GRADING = _Phrases(
+    (("rubric",), r"\brubric\b"),
+    (("grade",), r"\bgrade (?:the|this|each|following)|\bgrader\b"),
+    (("score ",), r"\bscore (?:the|this|each|following)"),
+    (("on a scale ",), r"on a scale (?:of|from)"),
+    (("rate ",), r"rate (?:the|this|each) (?:response|answer|output|completion)"),
+    (
+        ("evaluate ", "judge ", "assess ", "critique "),
+        r"(?:evaluate|judge|assess|critique) (?:the|this|following|each) "
+        r"(?:response|answer|completion|output)",
+    ),
+    (("reward ", "preference "), r"\b(?:reward|preference) (?:model|score)"),
+    ((" is better",), r"which (?:response|answer|completion) is better"),
 )
 # Task vocabulary, matched as whole words (set lookups) or as literal phrases (substring checks).
 _CODE_WORDS = frozenset(
@@ -106,37 +149,6 @@ _MATH_PHRASES = ("how many", "how much", "\\frac", "$", "multiple choice", "answ
 _CODE_WORD_BYTES = frozenset(w.encode("ascii") for w in _CODE_WORDS)
 _MATH_WORD_BYTES = frozenset(w.encode("ascii") for w in _MATH_WORDS)
 
-# Literal anchors: a regex runs only when one of these substrings is present (most prompts skip it).
-_ELICITATION_ANCHORS = (
-    "step",
-    "reason",
-    "chain",
-    "articulat",
-    "thought",
-    "show",
-    "explain",
-    "justify",
-    "walk",
-    "think",
-    "before",
-    "rationale",
-    "derivation",
-)
-_GRADING_ANCHORS = (
-    "rubric",
-    "grade",
-    "grader",
-    "score",
-    "scale",
-    "rate ",
-    "evaluat",
-    "judge",
-    "assess",
-    "critique",
-    "reward",
-    "preference",
-    "better",
-)
 STRONG_ELICITATION = 1.0
 WEAK_ELICITATION = 0.4
 
@@ -217,11 +229,9 @@ def instruction_view(text: str, words: int = 24, long_token_chars: int = 24) -> 
     kept = [
         sentence
         for sentence in _SENTENCE.split(text)
-        if (
-            _any(sentence, _ELICITATION_ANCHORS)
-            and (_STRONG_ELICITATION.search(sentence) or _WEAK_ELICITATION.search(sentence))
-        )
-        or (_any(sentence, _GRADING_ANCHORS) and _GRADING.search(sentence))
+        if _STRONG_ELICITATION.search(sentence)
+        or _WEAK_ELICITATION.search(sentence)
+        or _GRADING.search(sentence)
     ]
     return b" ".join(_ascii_words(mask(" ".join(kept), long_token_chars), _WORD_TABLE)[:words]).decode(
         "ascii"
@@ -233,8 +243,6 @@ def elicitation_strength(text: str) -> float:
 
     ``text`` is expected lower-cased (see :func:`marker_window`).
     """
-    if not _any(text, _ELICITATION_ANCHORS):
-        return 0.0
     if _STRONG_ELICITATION.search(text):
         return STRONG_ELICITATION
     if _WEAK_ELICITATION.search(text):
@@ -244,7 +252,7 @@ def elicitation_strength(text: str) -> float:
 
 def is_grading(text: str) -> bool:
     """Does the (lower-cased) prompt use the model as a grader or reward model?"""
-    return _any(text, _GRADING_ANCHORS) and _GRADING.search(text) is not None
+    return _GRADING.search(text)
 
 
 def task_kind(text: str, has_tools: bool) -> str:

@@ -16,6 +16,32 @@ from models import text as T
 _WORD = re.compile(r"[a-z0]+")
 _WORDS = re.compile(r"[a-z+#]+")
 
+# The marker regexes as single alternations, each behind a tuple of literal anchors.
+_STRONG = re.compile(
+    r"chain[- ]of[- ]thought|internal reasoning|reasoning (?:trace|process|steps|behind)|articulat|"
+    r"thought process|show (?:all |every )?(?:of )?(?:your|the) (?:work|reasoning|thinking|steps)|"
+    r"(?:full|complete|detailed|entire) (?:reasoning|derivation|rationale)|explain (?:each|every) step|"
+    r"justify (?:each|every)|before (?:giving|stating) (?:the|your) (?:final )?answer|rationale",
+)
+_WEAK = re.compile(
+    r"step[- ]by[- ]step|think (?:carefully|through|aloud|out loud)|walk (?:me )?through|"
+    r"explain (?:your|the|how|why)|reason(?:ing)? about",
+)
+_GRADING = re.compile(
+    r"\brubric\b|\bgrade (?:the|this|each|following)|\bgrader\b|\bscore (?:the|this|each|following)|"
+    r"on a scale (?:of|from)|rate (?:the|this|each) (?:response|answer|output|completion)|"
+    r"(?:evaluate|judge|assess|critique) (?:the|this|following|each) (?:response|answer|completion|output)|"
+    r"\b(?:reward|preference) (?:model|score)|which (?:response|answer|completion) is better",
+)
+_ELICITATION_ANCHORS = (
+    *("step", "reason", "chain", "articulat", "thought", "show", "explain"),
+    *("justify", "walk", "think", "before", "rationale", "derivation"),
+)
+_GRADING_ANCHORS = (
+    *("rubric", "grade", "grader", "score", "scale", "rate ", "evaluat", "judge", "assess"),
+    *("critique", "reward", "preference", "better"),
+)
+
 # Characters that matter to the masks and word splitting: ASCII letters and digits, quotes, URL and
 # number punctuation, sentence ends, every kind of whitespace, non-ASCII digits and letters whose
 # lower case changes length or is ASCII ('İ', the Kelvin sign), and astral characters.
@@ -27,6 +53,25 @@ _ALPHABET = st.sampled_from(
     ]
 )
 _TEXT = st.lists(_ALPHABET, max_size=120).map("".join) | st.text(max_size=300)
+# Fragments of the marker phrases, so that generated prompts often match or nearly match them.
+_MARKER_PIECES = st.sampled_from(
+    [
+        *("chain", "-", " ", "of", "thought", "internal", "reasoning", "trace", "process", "steps"),
+        *("behind", "articulat", "show", "all", "every", "your", "the", "work", "thinking", "full"),
+        *("complete", "detailed", "entire", "derivation", "rationale", "explain", "each", "step"),
+        *("justify", "before", "giving", "stating", "final", "answer", "by", "think", "carefully"),
+        *("through", "aloud", "out loud", "walk", "me", "how", "why", "reason", "about", "rubric"),
+        *("grade", "grader", "this", "following", "score", "on a scale", "from", "rate", "response"),
+        *("output", "completion", "evaluate", "judge", "assess", "critique", "reward", "preference"),
+        *("model", "which", "is better", "_", "x", "0", ".", ". ", "\n", "\u00e9", "!", ":"),
+        *("step by step", "step-by-step", "think carefully", "walk me through", "explain how"),
+        *("reasoning about", "reason about", "chain of thought", "show all of your work", "grade the"),
+        *("score each", "on a scale of", "rate the response", "judge the output", "reward model"),
+        *("preference score", "which answer is better", "full derivation", "explain every step"),
+        *("before giving the final answer", "justify each", "internal reasoning", "reasoning trace"),
+    ]
+)
+_MARKED_TEXT = st.lists(_MARKER_PIECES, max_size=60).map("".join)
 
 
 def reference_mask(text: str, long_token_chars: int = 24) -> str:
@@ -59,15 +104,26 @@ def reference_task_kind(text: str, has_tools: bool) -> str:
     return "chat"
 
 
+def reference_elicitation_strength(text: str) -> float:
+    if not any(a in text for a in _ELICITATION_ANCHORS):
+        return 0.0
+    if _STRONG.search(text):
+        return T.STRONG_ELICITATION
+    if _WEAK.search(text):
+        return T.WEAK_ELICITATION
+    return 0.0
+
+
+def reference_is_grading(text: str) -> bool:
+    return any(a in text for a in _GRADING_ANCHORS) and _GRADING.search(text) is not None
+
+
 def reference_instruction_view(text: str, words: int = 24, long_token_chars: int = 24) -> str:
     kept = [
         s
         for s in T._SENTENCE.split(text)
-        if (
-            any(a in s for a in T._ELICITATION_ANCHORS)
-            and (T._STRONG_ELICITATION.search(s) or T._WEAK_ELICITATION.search(s))
-        )
-        or (any(a in s for a in T._GRADING_ANCHORS) and T._GRADING.search(s))
+        if (any(a in s for a in _ELICITATION_ANCHORS) and (_STRONG.search(s) or _WEAK.search(s)))
+        or (any(a in s for a in _GRADING_ANCHORS) and _GRADING.search(s))
     ]
     return " ".join(_WORD.findall(reference_mask(" ".join(kept), long_token_chars))[:words])
 
@@ -110,3 +166,12 @@ def test_examples_with_long_tokens_unicode_digits_and_quotes() -> None:
         assert T.template_view(text, 4) == reference_template_view(text, 4)
         window = T.marker_window(text, 100)
         assert T.task_kind(window, False) == reference_task_kind(window, False)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_MARKED_TEXT | _TEXT)
+def test_markers_match_the_single_alternations(text: str) -> None:
+    window = T.marker_window(text, 100)
+    assert T.elicitation_strength(window) == reference_elicitation_strength(window)
+    assert T.is_grading(window) is reference_is_grading(window)
+    assert T.instruction_view(window, 8) == reference_instruction_view(window, 8)
