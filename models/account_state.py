@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 from dataclasses import dataclass
@@ -54,6 +55,11 @@ _SCALARS = (
     "age_days",
     "extraction_count",
 )
+_SHARE_INDEX = {name: i for i, name in enumerate(SHARES)}
+_SCALAR_INDEX = {name: i for i, name in enumerate(_SCALARS)}
+_GAP_MEAN, _GAP_VAR = _SCALAR_INDEX["gap_log_mean"], _SCALAR_INDEX["gap_log_var"]
+_AGE_DAYS, _EXTRACTION_COUNT = _SCALAR_INDEX["age_days"], _SCALAR_INDEX["extraction_count"]
+_HEAD_FIELDS = 13  # events .. source_offset: the fixed-width fields before the arrays
 
 
 class AccountLayout:
@@ -73,6 +79,11 @@ class AccountLayout:
             + f"{self.templates}I{self.networks}I{self.dedupe}I{_HOURS}H"
         )
         self.size = self.struct.size
+        # Where each array starts and ends in the unpacked values.
+        bounds = [_HEAD_FIELDS]
+        for length in (len(SHARES), len(_SCALARS), self.templates, self.networks, self.dedupe, _HOURS):
+            bounds.append(bounds[-1] + length)
+        self.array_slices = tuple(slice(a, b) for a, b in itertools.pairwise(bounds))
 
 
 @dataclass(slots=True)
@@ -118,20 +129,18 @@ class AccountState:
 
     @classmethod
     def from_bytes(cls, layout: AccountLayout, raw: bytes) -> AccountState:
-        values = layout.struct.unpack(raw)
-        head, rest = values[:13], values[13:]
-        n_shares, n_scalars = len(SHARES), len(_SCALARS)
-        shares = list(rest[:n_shares])
-        scalars = list(rest[n_shares : n_shares + n_scalars])
-        cursor = n_shares + n_scalars
-        templates = list(rest[cursor : cursor + layout.templates])
-        cursor += layout.templates
-        networks = list(rest[cursor : cursor + layout.networks])
-        cursor += layout.networks
-        dedupe = list(rest[cursor : cursor + layout.dedupe])
-        cursor += layout.dedupe
-        hours = list(rest[cursor : cursor + _HOURS])
-        return cls(layout, *head, shares, scalars, templates, networks, dedupe, hours)
+        values = list(layout.struct.unpack(raw))
+        shares, scalars, templates, networks, dedupe, hours = layout.array_slices
+        return cls(
+            layout,
+            *values[:_HEAD_FIELDS],
+            values[shares],
+            values[scalars],
+            values[templates],
+            values[networks],
+            values[dedupe],
+            values[hours],
+        )
 
     def to_bytes(self) -> bytes:
         return self.layout.struct.pack(
@@ -188,9 +197,8 @@ class AccountState:
         self.events += 1
         self.last_ts = max(self.last_ts, f.ts)
         self._update_rate(f.ts)
-        self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] = min(
-            _MAX_COUNT16, self.hours[(f.ts // _MS_PER_HOUR) % _HOURS] + 1
-        )
+        hour = (f.ts // _MS_PER_HOUR) % _HOURS
+        self.hours[hour] = min(_MAX_COUNT16, self.hours[hour] + 1)
 
         repeated = self._remember_template((f.prefix_hash, f.suffix_hash, f.head_hash, f.tail_hash))
         rotated = self._remember_network(stable_hash32(f.network))
@@ -212,23 +220,21 @@ class AccountState:
         )
         # The first requests weigh more (running mean) until the EW horizon takes over.
         weight = max(alpha, 1.0 / self.events)
-        shares = self.shares
-        for i, x in enumerate(observed):
-            shares[i] += weight * (x - shares[i])
+        self.shares = [share + weight * (x - share) for share, x in zip(self.shares, observed, strict=True)]
         if f.elicitation >= 1.0 or f.grading:
-            self.scalars[_SCALARS.index("extraction_count")] += 1.0
+            self.scalars[_EXTRACTION_COUNT] += 1.0
         if f.account_age_days is not None:
-            self.scalars[_SCALARS.index("age_days")] = f.account_age_days
+            self.scalars[_AGE_DAYS] = f.account_age_days
         else:
-            self.scalars[_SCALARS.index("age_days")] = -1.0
+            self.scalars[_AGE_DAYS] = -1.0
 
     def _update_gap(self, x: float, alpha: float) -> None:
-        mean, var = self.scalars[0], self.scalars[1]
+        mean, var = self.scalars[_GAP_MEAN], self.scalars[_GAP_VAR]
         weight = max(alpha, 1.0 / self.events)
         diff = x - mean
         mean += weight * diff
         var = (1 - weight) * (var + weight * diff * diff)
-        self.scalars[0], self.scalars[1] = mean, var
+        self.scalars[_GAP_MEAN], self.scalars[_GAP_VAR] = mean, var
 
     def _update_rate(self, ts: int) -> None:
         bucket = ts // _MS_PER_HOUR
@@ -238,12 +244,19 @@ class AccountState:
         self.peak_hour = max(self.peak_hour, self.hour_count)
 
     def _remember_template(self, keys: tuple[int, ...]) -> bool:
-        repeated = any(key and key in self.templates for key in keys)
+        templates = self.templates
+        # 0 is "no hash" (and what an empty ring holds): it never repeats and is never stored.
+        stored = set(templates)
+        stored.discard(0)
+        repeated = not stored.isdisjoint(keys)
         for key in keys:
-            if key and key not in self.templates:
-                self.templates[self.template_cursor] = key
-                self.template_cursor = (self.template_cursor + 1) % len(self.templates)
-        return bool(repeated)
+            # The ring only gains keys stored here, so a key outside ``stored`` is not in it: the scan
+            # of the ring (which may have lost a key to an overwrite just now) is needed only otherwise.
+            if key and (key not in stored or key not in templates):
+                templates[self.template_cursor] = key
+                self.template_cursor = (self.template_cursor + 1) % len(templates)
+                stored.add(key)
+        return repeated
 
     def _remember_network(self, key: int) -> bool:
         key = key or 1
@@ -256,25 +269,25 @@ class AccountState:
 
     # --- reading ---------------------------------------------------------------------------------
     def share(self, name: str) -> float:
-        return self.shares[SHARES.index(name)]
+        return self.shares[_SHARE_INDEX[name]]
 
     def scalar(self, name: str) -> float:
-        return self.scalars[_SCALARS.index(name)]
+        return self.scalars[_SCALAR_INDEX[name]]
 
     def set_scalar(self, name: str, value: float) -> None:
-        self.scalars[_SCALARS.index(name)] = value
+        self.scalars[_SCALAR_INDEX[name]] = value
 
     def hour_flatness(self) -> float:
         """Normalised entropy of the hour-of-day histogram: 1 = active around the clock, 0 = one hour."""
         total = sum(self.hours)
         if total < _HOURS:
             return 0.0
-        entropy = -sum((c / total) * math.log(c / total) for c in self.hours if c)
+        entropy = -sum([p * math.log(p) for p in [c / total for c in self.hours if c]])
         return entropy / math.log(_HOURS)
 
     def timing_regularity(self) -> float:
         """1 when inter-arrival gaps are machine-regular, 0 when bursty like people (log-gap std)."""
         if self.events < 3:
             return 0.0
-        std = math.sqrt(max(0.0, self.scalar("gap_log_var")))
+        std = math.sqrt(max(0.0, self.scalars[_GAP_VAR]))
         return max(0.0, 1.0 - std)

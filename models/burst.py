@@ -57,12 +57,14 @@ class MidasBurst:
                 # later expectation s/t would be diluted by empty buckets.
                 self.first_bucket += gap
             self.bucket = bucket
+        # Both sketches have one shape, so the key's cells are looked up once for both.
+        cells = self.current.cells_of(key)
         if member is not None:
             pair = (key, member)  # in-memory only and cleared every bucket, so no stable hash needed
             if pair in self.members:
-                return self._chi2(self.current.estimate(key), self.total.estimate(key))
+                return self._chi2(self.current.estimate_at(cells), self.total.estimate_at(cells))
             self.members.add(pair)
-        return self._chi2(self.current.add(key), self.total.add(key))
+        return self._chi2(self.current.add_at(cells), self.total.add_at(cells))
 
     def _chi2(self, a: float, s: float) -> float:
         t = max(1, self.bucket - self.first_bucket + 1)

@@ -25,15 +25,22 @@ class SimHashClusterer:
         self.bits = bits
         rng = np.random.default_rng([seed, 0x5117])
         self._hyperplanes = rng.standard_normal((bits, dims)) if bits else None
-        self._weights = 1 << np.arange(bits, dtype=np.int64) if bits else None
+        self._width = max(1, (bits + 3) // 4)  # hex digits of the simhash in an id
 
     def simhash(self, embedding: np.ndarray) -> int:
-        """The sign pattern of the embedding against the seeded hyperplanes, as an int."""
+        """The sign pattern of the embedding against the seeded hyperplanes, as an int (bit i: plane i)."""
         if self._hyperplanes is None:
             return 0
-        signs = (self._hyperplanes @ embedding) > 0
-        return int(self._weights @ signs)
+        # A few projections: setting bits in Python beats a second NumPy product for the weights.
+        bits = 0
+        for i, projection in enumerate((self._hyperplanes @ embedding).tolist()):
+            if projection > 0:
+                bits |= 1 << i
+        return bits
 
     def cluster_id(self, task: str, markers: str, embedding: np.ndarray) -> str:
-        width = max(1, (self.bits + 3) // 4)
-        return f"{task}.{markers or 'none'}.{self.simhash(embedding):0{width}x}"
+        return self.format_id(task, markers, self.simhash(embedding))
+
+    def format_id(self, task: str, markers: str, simhash: int) -> str:
+        """The cluster id for a simhash already computed (see :meth:`simhash`)."""
+        return f"{task}.{markers or 'none'}.{simhash:0{self._width}x}"

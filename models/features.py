@@ -1,7 +1,9 @@
 """Per-request features: cheap, prompt-text-free facts about one request.
 
 :class:`FeatureExtractor` turns a :class:`~schemas.RequestEvent` into :class:`RequestFeatures`. The raw
-prompt is read here and nowhere else; what leaves is markers, hashes, a cluster id and numbers.
+prompt is read here and nowhere else; what leaves is markers, hashes, a cluster id and numbers. The
+text-derived part (:class:`PromptAnalysis`) is a pure function of the prompt, memoised in process memory
+for recent short prompts (never stored or sent anywhere).
 
 >>> from schemas import RequestEvent
 >>> fx = FeatureExtractor(DetectionConfig())
@@ -18,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from models.clustering import SimHashClusterer
 from models.config import DetectionConfig
@@ -30,12 +33,40 @@ from models.text import (
     marker_window,
     task_kind,
     template_view,
+    whole_view_chars,
 )
 from schemas.request_event import RequestEvent
 
 _MS_PER_DAY = 86_400_000
 _MS_PER_HOUR = 3_600_000
 _UA_FAMILY = re.compile(r"^[A-Za-z][\w.-]*")
+# Simhashes of embedded texts (template views, marked instructions) memoised: one template recurs with
+# every slot filler, so most views have been seen (4/5 of the reference stream). Keys are at most
+# 2 x template_view_words masked words, so the cache holds a few MB at most.
+_SIMHASH_CACHE = 1 << 14
+# Analyses of short prompts memoised: those recur verbatim ("ok continue", fixed extraction prompts;
+# 45% of the reference stream hits at this size). Only prompts short enough for the template view to
+# mask them whole are cached (240 characters by default): longer ones rarely recur verbatim, and the
+# bound keeps the cache to a few MB (at most ~25 MB whatever the prompts).
+_PROMPT_CACHE = 1 << 14
+# User agents come from a few clients and recur on nearly every request.
+_USER_AGENT_CACHE = 1 << 10
+
+
+@dataclass(frozen=True, slots=True)
+class PromptAnalysis:
+    """What the features take from a prompt's text (and whether tools are declared): a pure function."""
+
+    task: str
+    elicitation: float
+    grading: bool
+    markers: str  # "e" (elicitation) and/or "g" (grading), or ""
+    cluster_task: str
+    embedded_text: str  # the marked instruction, else the template view: what the cluster id embeds
+    prefix_hash: int
+    suffix_hash: int
+    head_hash: int
+    tail_hash: int
 
 
 @dataclass(slots=True)
@@ -130,12 +161,17 @@ class FeatureExtractor:
         self.models = models or ModelRegistry(int(fc.new_model_window_hours * _MS_PER_HOUR))
         self._easy_tiers = frozenset(t.lower() for t in fc.easy_entry_tiers)
         self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
+        self._text_simhash = lru_cache(maxsize=_SIMHASH_CACHE)(self._simhash_of_text)
+        self._cached_analysis = lru_cache(maxsize=_PROMPT_CACHE)(self.analyse)
+        self._cacheable_chars = whole_view_chars(fc.template_view_words)
 
-    def extract(self, event: RequestEvent) -> RequestFeatures:
+    def _simhash_of_text(self, text: str) -> int:
+        return self.clusterer.simhash(self.embedder.embed_text(text))
+
+    def analyse(self, text: str, has_tools: bool) -> PromptAnalysis:
+        """Markers, task, template hashes and the text to embed, from the prompt text alone."""
         fc = self.config.features
-        text = event.prompt or ""
         window = marker_window(text, fc.marker_window_chars)
-        has_tools = bool(event.tools)
         task = task_kind(window, has_tools)
         elicitation = elicitation_strength(window)
         grading = is_grading(window)
@@ -144,16 +180,36 @@ class FeatureExtractor:
         instruction = (
             instruction_view(window, 2 * fc.template_view_words, fc.long_token_chars) if markers else ""
         )
-        if event.prompt_embedding is not None:
-            embedding = self.embedder.project(event.prompt_embedding)
+        seed = self.config.embedding.seed
+        return PromptAnalysis(
+            task=task,
+            elicitation=elicitation,
+            grading=grading,
+            markers=markers,
+            # A marked instruction defines the cluster on its own; the task kind depends on the filler.
+            cluster_task="instr" if instruction else task,
+            embedded_text=instruction or view.text,
+            prefix_hash=stable_hash32(view.prefix, seed) if view.prefix else 0,
+            suffix_hash=stable_hash32(view.suffix, seed) if view.suffix else 0,
+            head_hash=_frame_hash("h", view.prefix.split()[: fc.frame_words], seed),
+            tail_hash=_frame_hash("t", view.suffix.split()[-fc.frame_words :], seed),
+        )
+
+    def extract(self, event: RequestEvent) -> RequestFeatures:
+        fc = self.config.features
+        text = event.prompt or ""
+        has_tools = bool(event.tools)
+        if len(text) <= self._cacheable_chars:
+            prompt = self._cached_analysis(text, has_tools)
         else:
-            embedding = self.embedder.embed_text(instruction or view.text)
-        # A marked instruction defines the cluster on its own; the task kind depends on the filler.
-        cluster_task = "instr" if instruction else task
+            prompt = self.analyse(text, has_tools)
+        if event.prompt_embedding is not None:
+            simhash = self.clusterer.simhash(self.embedder.project(event.prompt_embedding))
+        else:
+            simhash = self._text_simhash(prompt.embedded_text)
         age_days = None
         if event.account_created_ts is not None:
             age_days = max(0.0, (event.ts - event.account_created_ts) / _MS_PER_DAY)
-        seed = self.config.embedding.seed
         return RequestFeatures(
             event_id=event.event_id,
             account_id=event.account_id,
@@ -169,17 +225,17 @@ class FeatureExtractor:
             easy_entry_tier=(event.account_tier or "").lower() in self._easy_tiers,
             payment=event.payment_fingerprint,
             user_agent_family=user_agent_family(event.user_agent),
-            task=task,
-            elicitation=elicitation,
-            grading=grading,
+            task=prompt.task,
+            elicitation=prompt.elicitation,
+            grading=prompt.grading,
             tool_use=has_tools,
             thinking=bool(event.thinking),
             conversation_turns=event.conversation_turns,
-            prefix_hash=stable_hash32(view.prefix, seed) if view.prefix else 0,
-            suffix_hash=stable_hash32(view.suffix, seed) if view.suffix else 0,
-            head_hash=_frame_hash("h", view.prefix.split()[: fc.frame_words], seed),
-            tail_hash=_frame_hash("t", view.suffix.split()[-fc.frame_words :], seed),
-            cluster_id=self.clusterer.cluster_id(cluster_task, markers, embedding),
+            prefix_hash=prompt.prefix_hash,
+            suffix_hash=prompt.suffix_hash,
+            head_hash=prompt.head_hash,
+            tail_hash=prompt.tail_hash,
+            cluster_id=self.clusterer.format_id(prompt.cluster_task, prompt.markers, simhash),
             new_model=self.models.observe(event.model, event.ts),
         )
 
@@ -195,6 +251,7 @@ def network_of(ip: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/48", strict=False).network_address)
 
 
+@lru_cache(maxsize=_USER_AGENT_CACHE)
 def user_agent_family(user_agent: str | None) -> str:
     """Product token of the user agent ('python-requests', 'Mozilla', ...), or '-'."""
     if not user_agent:

@@ -56,7 +56,9 @@ class CountMin:
     """Count-min sketch of float counts with O(1) decay (used by the MIDAS-style burst score).
 
     Cells hold counts divided by a running ``scale``, so decaying every cell is one multiplication
-    of ``scale``; one 64-bit hash per key gives all rows (double hashing).
+    of ``scale``; one 64-bit hash per key gives all rows (double hashing). The ``depth`` rows of
+    ``width`` cells are stored one after the other in one flat list (row ``i`` starts at ``i * width``),
+    so a key's cells are plain indices into it.
     """
 
     _RENORMALISE_BELOW = 1e-150
@@ -64,37 +66,52 @@ class CountMin:
     def __init__(self, width: int = 4096, depth: int = 4) -> None:
         self.width = width
         self.depth = depth
-        self.rows = [[0.0] * width for _ in range(depth)]
+        self.cells = [0.0] * (width * depth)
         self.scale_factor = 1.0
         # Burst keys (cluster ids, cluster|ASN) are few and recur on every request: memoise their cells.
-        self._cells = lru_cache(maxsize=_CELL_CACHE)(self._hash_cells)
+        self.cells_of = lru_cache(maxsize=_CELL_CACHE)(self._hash_cells)
 
     def _hash_cells(self, key: str) -> tuple[int, ...]:
+        """The key's cell in every row, as indices into ``cells`` (the same in every sketch of this shape)."""
         h = stable_hash64(key)
         h1, h2 = h & 0xFFFFFFFF, (h >> 32) | 1
-        return tuple((h1 + i * h2) % self.width for i in range(self.depth))
+        return tuple(row * self.width + (h1 + row * h2) % self.width for row in range(self.depth))
 
     def add(self, key: str, amount: float = 1.0) -> float:
         """Add ``amount`` to the key; returns the new estimate."""
+        return self.add_at(self.cells_of(key), amount)
+
+    def add_at(self, key_cells: tuple[int, ...], amount: float = 1.0) -> float:
+        """:meth:`add` for a key whose cells were looked up already (see ``cells_of``)."""
+        cells = self.cells
         stored = amount / self.scale_factor
         smallest = math.inf
-        for row, cell in zip(self.rows, self._cells(key), strict=True):
-            row[cell] += stored
-            smallest = min(smallest, row[cell])
+        for index in key_cells:
+            value = cells[index] + stored
+            cells[index] = value
+            if value < smallest:
+                smallest = value
         return smallest * self.scale_factor
 
     def estimate(self, key: str) -> float:
-        return (
-            min(row[cell] for row, cell in zip(self.rows, self._cells(key), strict=True)) * self.scale_factor
-        )
+        return self.estimate_at(self.cells_of(key))
+
+    def estimate_at(self, key_cells: tuple[int, ...]) -> float:
+        """:meth:`estimate` for a key whose cells were looked up already (see ``cells_of``)."""
+        cells = self.cells
+        smallest = math.inf
+        for index in key_cells:
+            if cells[index] < smallest:
+                smallest = cells[index]
+        return smallest * self.scale_factor
 
     def scale(self, factor: float) -> None:
         """Multiply every count by ``factor`` (0 clears the sketch)."""
         if factor == 0.0:
-            self.rows = [[0.0] * self.width for _ in range(self.depth)]
+            self.cells = [0.0] * (self.width * self.depth)
             self.scale_factor = 1.0
             return
         self.scale_factor *= factor
         if self.scale_factor < self._RENORMALISE_BELOW:
-            self.rows = [[value * self.scale_factor for value in row] for row in self.rows]
+            self.cells = [value * self.scale_factor for value in self.cells]
             self.scale_factor = 1.0

@@ -19,24 +19,79 @@ from dataclasses import dataclass
 _QUOTED = re.compile(r"\"[^\"]{0,2000}\"|'[^'\n]{3,2000}'|`{3}.*?`{3}|`[^`\n]{1,500}`", re.DOTALL)
 _URL = re.compile(r"https?://\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[a-z0]+")
 
-# Markers of systematic chain-of-thought extraction (strong) and everyday requests for reasoning (weak).
-_STRONG_ELICITATION = re.compile(
-    r"chain[- ]of[- ]thought|internal reasoning|reasoning (?:trace|process|steps|behind)|articulat|"
-    r"thought process|show (?:all |every )?(?:of )?(?:your|the) (?:work|reasoning|thinking|steps)|"
-    r"(?:full|complete|detailed|entire) (?:reasoning|derivation|rationale)|explain (?:each|every) step|"
-    r"justify (?:each|every)|before (?:giving|stating) (?:the|your) (?:final )?answer|rationale",
+
+def _ascii_word_table(word_chars: bytes) -> bytes:
+    """A ``bytes.translate`` table keeping ``word_chars`` and turning every other byte into a space."""
+    return bytes(c if c in word_chars else ord(" ") for c in range(256))
+
+
+# Words are maximal runs of ASCII word characters: ``[a-z0]+`` in masked text (digits are masked to 0),
+# ``[a-z+#]+`` for the task vocabularies. They are found by encoding with ``errors="replace"`` (one '?'
+# per non-ASCII character, never a word character), translating every other byte to a space and
+# splitting: the same words as ``re.findall``, without a match object per word.
+_WORD_TABLE = _ascii_word_table(b"abcdefghijklmnopqrstuvwxyz0")
+_VOCABULARY_TABLE = _ascii_word_table(b"abcdefghijklmnopqrstuvwxyz+#")
+
+
+class _Phrases:
+    """Regex alternatives, each searched for only when one of its literal anchors is in the text.
+
+    Every match of an alternative contains one of its anchors, so :meth:`search` says exactly whether
+    the alternation of all of them matches anywhere; but a substring scan per anchor costs far less than
+    ``re`` trying every alternative at every position of a long prompt, and most prompts hold no anchor.
+    """
+
+    def __init__(self, *alternatives: tuple[tuple[str, ...], str]) -> None:
+        self.alternatives = tuple((anchors, re.compile(pattern)) for anchors, pattern in alternatives)
+
+    def search(self, text: str) -> bool:
+        for anchors, pattern in self.alternatives:
+            for anchor in anchors:
+                if anchor in text:
+                    if pattern.search(text):
+                        return True
+                    break
+        return False
+
+
+# Markers of systematic chain-of-thought extraction (strong) and everyday requests for reasoning (weak),
+# and of the model used as a grader; as (anchors, regex) pairs, in lower case.
+_STRONG_ELICITATION = _Phrases(
+    (("chain",), r"chain[- ]of[- ]thought"),
+    (
+        ("reasoning",),
+        r"internal reasoning|reasoning (?:trace|process|steps|behind)|"
+        r"(?:full|complete|detailed|entire) reasoning",
+    ),
+    (("articulat", "rationale"), r"articulat|rationale"),
+    (("derivation",), r"(?:full|complete|detailed|entire) derivation"),
+    (("thought process",), r"thought process"),
+    (("show ",), r"show (?:all |every )?(?:of )?(?:your|the) (?:work|reasoning|thinking|steps)"),
+    (("explain ",), r"explain (?:each|every) step"),
+    (("justify ",), r"justify (?:each|every)"),
+    (("before ",), r"before (?:giving|stating) (?:the|your) (?:final )?answer"),
 )
-_WEAK_ELICITATION = re.compile(
-    r"step[- ]by[- ]step|think (?:carefully|through|aloud|out loud)|walk (?:me )?through|"
-    r"explain (?:your|the|how|why)|reason(?:ing)? about",
+_WEAK_ELICITATION = _Phrases(
+    (("step",), r"step[- ]by[- ]step"),
+    (("think ",), r"think (?:carefully|through|aloud|out loud)"),
+    (("walk ",), r"walk (?:me )?through"),
+    (("explain ",), r"explain (?:your|the|how|why)"),
+    (("reason",), r"reason(?:ing)? about"),
 )
-_GRADING = re.compile(
-    r"\brubric\b|\bgrade (?:the|this|each|following)|\bgrader\b|\bscore (?:the|this|each|following)|"
-    r"on a scale (?:of|from)|rate (?:the|this|each) (?:response|answer|output|completion)|"
-    r"(?:evaluate|judge|assess|critique) (?:the|this|following|each) (?:response|answer|completion|output)|"
-    r"\b(?:reward|preference) (?:model|score)|which (?:response|answer|completion) is better",
+_GRADING = _Phrases(
+    (("rubric",), r"\brubric\b"),
+    (("grade",), r"\bgrade (?:the|this|each|following)|\bgrader\b"),
+    (("score ",), r"\bscore (?:the|this|each|following)"),
+    (("on a scale ",), r"on a scale (?:of|from)"),
+    (("rate ",), r"rate (?:the|this|each) (?:response|answer|output|completion)"),
+    (
+        ("evaluate ", "judge ", "assess ", "critique "),
+        r"(?:evaluate|judge|assess|critique) (?:the|this|following|each) "
+        r"(?:response|answer|completion|output)",
+    ),
+    (("reward ", "preference "), r"\b(?:reward|preference) (?:model|score)"),
+    ((" is better",), r"which (?:response|answer|completion) is better"),
 )
 # Task vocabulary, matched as whole words (set lookups) or as literal phrases (substring checks).
 _CODE_WORDS = frozenset(
@@ -91,42 +146,12 @@ _MATH_WORDS = frozenset(
     }
 )
 _MATH_PHRASES = ("how many", "how much", "\\frac", "$", "multiple choice", "answer choices", "(a)", "a) ")
-_WORDS = re.compile(r"[a-z+#]+")
+_CODE_WORD_BYTES = frozenset(w.encode("ascii") for w in _CODE_WORDS)
+_MATH_WORD_BYTES = frozenset(w.encode("ascii") for w in _MATH_WORDS)
 # An exam question: lettered options on their own lines ("\nA. 4\nB. 8", "\n(a) ...\n(b) ..."). Knowledge
 # tests are harvested like maths, so they count as the same capability-bearing task.
 _MULTIPLE_CHOICE = re.compile(r"\n\(?a[.)] .*\n\(?b[.)] ")
 
-# Literal anchors: a regex runs only when one of these substrings is present (most prompts skip it).
-_ELICITATION_ANCHORS = (
-    "step",
-    "reason",
-    "chain",
-    "articulat",
-    "thought",
-    "show",
-    "explain",
-    "justify",
-    "walk",
-    "think",
-    "before",
-    "rationale",
-    "derivation",
-)
-_GRADING_ANCHORS = (
-    "rubric",
-    "grade",
-    "grader",
-    "score",
-    "scale",
-    "rate ",
-    "evaluat",
-    "judge",
-    "assess",
-    "critique",
-    "reward",
-    "preference",
-    "better",
-)
 STRONG_ELICITATION = 1.0
 WEAK_ELICITATION = 0.4
 
@@ -145,12 +170,20 @@ class TemplateView:
 
 def mask(text: str, long_token_chars: int = 24) -> str:
     """Lower-case and replace slot-like spans (quotes, code, URLs, numbers, long tokens) by placeholders."""
-    if any(quote in text for quote in "\"'`"):
+    if '"' in text or "'" in text or "`" in text:
         text = _QUOTED.sub(" q ", text)
     if "http" in text or "@" in text:
         text = _URL.sub(" u ", text)
-    text = _NUMBER.sub("0", text.lower())
-    return " ".join(w if len(w) < long_token_chars else "l" for w in text.split())
+    words = _NUMBER.sub("0", text.lower()).split()
+    # Most prompts have no long token: one C-level length scan spares a Python loop over every word.
+    if words and max(map(len, words)) >= long_token_chars:
+        words = [w if len(w) < long_token_chars else "l" for w in words]
+    return " ".join(words)
+
+
+def _ascii_words(text: str, table: bytes) -> list[bytes]:
+    """The words of ``text`` under a word table, as ASCII bytes (see ``_WORD_TABLE``)."""
+    return text.encode("ascii", "replace").translate(table).split()
 
 
 def marker_window(text: str, chars: int) -> str:
@@ -160,18 +193,26 @@ def marker_window(text: str, chars: int) -> str:
     return text.lower()
 
 
+_VIEW_CHARS_PER_WORD = 12  # characters read per view word from each end of a long prompt
+
+
+def whole_view_chars(words: int) -> int:
+    """The longest prompt that :func:`template_view` masks whole (longer: only its head and tail)."""
+    return 2 * _VIEW_CHARS_PER_WORD * words
+
+
 def template_view(text: str, words: int = 10, long_token_chars: int = 24) -> TemplateView:
     """First and last ``words`` words of the masked prompt (overlap allowed for short prompts).
 
     Only the head and tail of long prompts are masked, as only they can reach the view.
     """
-    span = 12 * words
-    if len(text) > 2 * span:
-        head = _WORD.findall(mask(text[:span], long_token_chars))
-        tail = _WORD.findall(mask(text[-span:], long_token_chars))
-        return TemplateView(" ".join(head[:words]), " ".join(tail[-words:]))
-    tokens = _WORD.findall(mask(text, long_token_chars))
-    return TemplateView(" ".join(tokens[:words]), " ".join(tokens[-words:]))
+    span = _VIEW_CHARS_PER_WORD * words
+    if len(text) > whole_view_chars(words):
+        head = _ascii_words(mask(text[:span], long_token_chars), _WORD_TABLE)
+        tail = _ascii_words(mask(text[-span:], long_token_chars), _WORD_TABLE)
+    else:
+        head = tail = _ascii_words(mask(text, long_token_chars), _WORD_TABLE)
+    return TemplateView(b" ".join(head[:words]).decode("ascii"), b" ".join(tail[-words:]).decode("ascii"))
 
 
 def _any(text: str, anchors: tuple[str, ...]) -> bool:
@@ -191,13 +232,13 @@ def instruction_view(text: str, words: int = 24, long_token_chars: int = 24) -> 
     kept = [
         sentence
         for sentence in _SENTENCE.split(text)
-        if (
-            _any(sentence, _ELICITATION_ANCHORS)
-            and (_STRONG_ELICITATION.search(sentence) or _WEAK_ELICITATION.search(sentence))
-        )
-        or (_any(sentence, _GRADING_ANCHORS) and _GRADING.search(sentence))
+        if _STRONG_ELICITATION.search(sentence)
+        or _WEAK_ELICITATION.search(sentence)
+        or _GRADING.search(sentence)
     ]
-    return " ".join(_WORD.findall(mask(" ".join(kept), long_token_chars))[:words])
+    return b" ".join(_ascii_words(mask(" ".join(kept), long_token_chars), _WORD_TABLE)[:words]).decode(
+        "ascii"
+    )
 
 
 def elicitation_strength(text: str) -> float:
@@ -205,8 +246,6 @@ def elicitation_strength(text: str) -> float:
 
     ``text`` is expected lower-cased (see :func:`marker_window`).
     """
-    if not _any(text, _ELICITATION_ANCHORS):
-        return 0.0
     if _STRONG_ELICITATION.search(text):
         return STRONG_ELICITATION
     if _WEAK_ELICITATION.search(text):
@@ -216,7 +255,7 @@ def elicitation_strength(text: str) -> float:
 
 def is_grading(text: str) -> bool:
     """Does the (lower-cased) prompt use the model as a grader or reward model?"""
-    return _any(text, _GRADING_ANCHORS) and _GRADING.search(text) is not None
+    return _GRADING.search(text)
 
 
 def task_kind(text: str, has_tools: bool) -> str:
@@ -232,10 +271,10 @@ def task_kind(text: str, has_tools: bool) -> str:
     """
     if has_tools:
         return "tool"
-    words = set(_WORDS.findall(text))
-    if not words.isdisjoint(_CODE_WORDS) or _any(text, _CODE_PHRASES):
+    words = _ascii_words(text, _VOCABULARY_TABLE)
+    if not _CODE_WORD_BYTES.isdisjoint(words) or _any(text, _CODE_PHRASES):
         return "code"
-    if not words.isdisjoint(_MATH_WORDS) or _any(text, _MATH_PHRASES):
+    if not _MATH_WORD_BYTES.isdisjoint(words) or _any(text, _MATH_PHRASES):
         return "math"
     if "\nb" in text and _MULTIPLE_CHOICE.search(text):
         return "math"
