@@ -25,7 +25,7 @@ class SimHashClusterer:
         self.bits = bits
         rng = np.random.default_rng([seed, 0x5117])
         self._hyperplanes = rng.standard_normal((bits, dims)) if bits else None
-        self._width = max(1, (bits + 3) // 4)  # hex digits of the simhash in an id
+        self._hex_format = f"0{max(1, (bits + 3) // 4)}x"  # the simhash in an id: zero-padded hex digits
 
     def simhash(self, embedding: np.ndarray) -> int:
         """The sign pattern of the embedding against the seeded hyperplanes, as an int (bit i: plane i)."""
@@ -43,4 +43,4 @@ class SimHashClusterer:
 
     def format_id(self, task: str, markers: str, simhash: int) -> str:
         """The cluster id for a simhash already computed (see :meth:`simhash`)."""
-        return f"{task}.{markers or 'none'}.{simhash:0{self._width}x}"
+        return f"{task}.{markers or 'none'}.{format(simhash, self._hex_format)}"

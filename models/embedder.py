@@ -13,8 +13,9 @@ feed one clusterer.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -40,12 +41,17 @@ class HashingEmbedder:
 
     def embed_text(self, text: str) -> np.ndarray:
         """Signed hashed bag of word unigrams and bigrams, L2-normalised (zeros for empty text)."""
+        # Bucket sums of +-1 are small integers, exact in any order; so is the sum of their squares,
+        # whose square root is the norm. Accumulating in a list spares NumPy's per-call overheads.
+        counts = [0.0] * self.dims
+        bucket = self._bucket
         words = text.split()
-        if not words:
-            return np.zeros(self.dims)
-        grams = words + [f"{a} {b}" for a, b in pairwise(words)]
-        indices, signs = zip(*map(self._bucket, grams), strict=True)
-        return _normalised(np.bincount(indices, weights=signs, minlength=self.dims))
+        for gram in chain(words, map(" ".join, pairwise(words))):
+            index, sign = bucket(gram)
+            counts[index] += sign
+        vector = np.array(counts)
+        norm = math.sqrt(sum([count * count for count in counts]))
+        return vector / norm if norm > 0 else vector
 
     def project(self, embedding: list[float]) -> np.ndarray:
         """Map a gateway embedding of any width into ``dims`` (seeded Gaussian random projection)."""
