@@ -167,7 +167,8 @@ class TemplateView:
 
 def mask(text: str, long_token_chars: int = 24) -> str:
     """Lower-case and replace slot-like spans (quotes, code, URLs, numbers, long tokens) by placeholders."""
-    if '"' in text or "'" in text or "`" in text:
+    # Every quoted span opens and closes with the same character: a lone apostrophe ("don't") is none.
+    if text.count('"') > 1 or text.count("'") > 1 or text.count("`") > 1:
         text = _QUOTED.sub(" q ", text)
     if "http" in text or "@" in text:
         text = _URL.sub(" u ", text)
