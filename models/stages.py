@@ -323,14 +323,14 @@ class ClusterStage:
             shared_payment=shared_payment,
         )
         score = fuse(signals, self.config.fusion.weights)
-        extra = {
-            "cluster_crowd": f"~{cluster.distinct_accounts():.0f} accounts, {cluster.young_share:.0%} young, "
-            f"{cluster.proxy_share:.0%} proxy traffic, {cluster.elicitation_share:.0%} eliciting",
-            "campaign": f"{campaign.size} linked accounts",
-        }
-        reasons = (
-            explain(signals, self.config.fusion, extra) if severity_for(score, self.config.fusion) else []
-        )
+        reasons: list[Reason] = []
+        if severity_for(score, self.config.fusion):  # most requests score below every band: no text
+            extra = {
+                "cluster_crowd": f"~{cluster.distinct_accounts():.0f} accounts, {cluster.young_share:.0%} "
+                f"young, {cluster.proxy_share:.0%} proxy traffic, {cluster.elicitation_share:.0%} eliciting",
+                "campaign": f"{campaign.size} linked accounts",
+            }
+            reasons = explain(signals, self.config.fusion, extra)
         return Assessment(
             event_id=obs.event_id,
             account_id=obs.account_id,
