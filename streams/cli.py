@@ -144,6 +144,13 @@ def worker(config_file: Path | None, web_port: int | None) -> None:
     "--from-offset", type=int, default=None, help="Topic mode: start at this offset in every partition."
 )
 @click.option("--group-id", default=None, help="Topic mode: reader name (never commits; default: unique).")
+@click.option(
+    "--shards",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="File mode: run the account and cluster stages as K processes each, keyed like K partitions "
+    "(0: all in this process; 1: same output as 0, pipelined). Default: replay.shards.",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a TTY).")
 def replay(
     config_file: Path | None,
@@ -156,6 +163,7 @@ def replay(
     to_time: str | None,
     from_offset: int | None,
     group_id: str | None,
+    shards: int | None,
     progress: bool | None,
 ) -> None:
     """Run the detection core over history: a JSONL file or a topic range."""
@@ -170,16 +178,35 @@ def replay(
     if input_path is not None:
         if output_path is None:
             raise click.UsageError("--input needs --output FILE")
-        stats = replay_file(
-            input_path,
-            output_path,
-            s.detection,
-            dlq_path=dlq_path,
-            max_record_bytes=s.worker.max_record_bytes,
-            progress=bar,
-        )
+        shards = s.replay.shards if shards is None else shards
+        if shards:
+            from streams.sharded_replay import replay_file_sharded
+
+            stats = replay_file_sharded(
+                input_path,
+                output_path,
+                s.detection,
+                shards,
+                dlq_path=dlq_path,
+                max_record_bytes=s.worker.max_record_bytes,
+                progress=bar,
+                chunk_events=s.replay.chunk_events,
+                pipeline_depth=s.replay.pipeline_depth,
+            )
+        else:
+            stats = replay_file(
+                input_path,
+                output_path,
+                s.detection,
+                dlq_path=dlq_path,
+                max_record_bytes=s.worker.max_record_bytes,
+                progress=bar,
+            )
     else:
         from streams.kafka_io import iter_topic, make_producer
+
+        if shards:
+            raise click.UsageError("--shards applies to file replay (--input) only")
 
         if (output_path is None) == (alerts_topic is None):
             raise click.UsageError("topic replay needs exactly one of --output FILE or --alerts-topic NAME")

@@ -94,6 +94,22 @@ class WorkerSettings(BaseModel):
     )
 
 
+class ReplaySettings(BaseModel):
+    """Offline file replay: in one process, or with the stages sharded over processes."""
+
+    model_config = {"extra": "forbid"}
+
+    shards: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="0: the whole detector in this process; K >= 1: K account-stage and K cluster-stage "
+        "processes keyed like K partitions (1 gives the same output as 0, pipelined over 3 processes)",
+    )
+    chunk_events: int = Field(default=2_000, ge=1, le=1_000_000, description="records per pipelined chunk")
+    pipeline_depth: int = Field(default=3, ge=1, le=64, description="chunks in flight between the stages")
+
+
 class Settings(BaseSettings):
     """Everything distillguard can be told. See module docstring for sources."""
 
@@ -110,6 +126,7 @@ class Settings(BaseSettings):
     topics: TopicSettings = TopicSettings()
     security: KafkaSecurity = KafkaSecurity()
     worker: WorkerSettings = WorkerSettings()
+    replay: ReplaySettings = ReplaySettings()
     detection: DetectionConfig = DetectionConfig()
 
     config_file: ClassVar[Path | None] = None

@@ -1,0 +1,128 @@
+"""Sharded file replay: the stages in their own processes give the serial replay's results."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from evaluation.scenarios import get_scenario
+from evaluation.simulator import write_scenario
+from models.config import DetectionConfig
+from schemas import SuspicionEvent
+from streams.cli import main
+from streams.replay import ReplayStats, iter_file_records, replay_file
+from streams.sharded_replay import ShardedReplay, ShardFailed, replay_file_sharded, shard_of
+
+EVENTS = 6_000  # of the small scenario's ~12,400: enough alerts, half the time
+JUNK_EVERY, REDELIVER_EVERY = 997, 1_501
+JUNK = [b"{not json", b'{"schema_version": 1}', b"[1, 2, 3]", b'{"account_id": 7}']
+
+
+@pytest.fixture(scope="module")
+def events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small scenario with junk lines and redelivered duplicates interleaved."""
+    out = tmp_path_factory.mktemp("sharded")
+    write_scenario(get_scenario("small"), out)
+    lines = (out / "events.jsonl").read_bytes().splitlines()[:EVENTS]
+    mixed: list[bytes] = []
+    for number, line in enumerate(lines):
+        mixed.append(line)
+        if number % JUNK_EVERY == 0:
+            mixed.append(JUNK[(number // JUNK_EVERY) % len(JUNK)])
+        if number % REDELIVER_EVERY == 0:
+            mixed.append(line)  # a redelivery: counted once
+    path = out / "mixed.jsonl"
+    path.write_bytes(b"\n".join(mixed) + b"\n")
+    return path
+
+
+def replay(events: Path, out: Path, shards: int) -> tuple[ReplayStats, bytes, bytes]:
+    alerts, dead = out / f"alerts-{shards}.jsonl", out / f"dead-{shards}.jsonl"
+    if shards == 0:
+        stats = replay_file(events, alerts, DetectionConfig(), dlq_path=dead)
+    else:
+        stats = replay_file_sharded(  # small chunks so that many are in flight at once
+            events, alerts, DetectionConfig(), shards, dlq_path=dead, chunk_events=700
+        )
+    return stats, alerts.read_bytes(), dead.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def serial(events_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[ReplayStats, bytes, bytes]:
+    return replay(events_file, tmp_path_factory.mktemp("serial"), 0)
+
+
+def flagged_accounts(alerts: bytes) -> set[str]:
+    return {SuspicionEvent.model_validate(orjson.loads(line)).account_id for line in alerts.splitlines()}
+
+
+def test_one_shard_gives_the_serial_output_byte_for_byte(
+    events_file: Path, serial: tuple[ReplayStats, bytes, bytes], tmp_path: Path
+) -> None:
+    stats, alerts, dead = replay(events_file, tmp_path, 1)
+    serial_stats, serial_alerts, serial_dead = serial
+    # the junk and the redeliveries
+    assert serial_stats.dead_letters == -(-EVENTS // JUNK_EVERY)
+    assert serial_stats.duplicates == -(-EVENTS // REDELIVER_EVERY)
+    assert stats.as_dict() == serial_stats.as_dict()
+    assert alerts == serial_alerts and len(alerts.splitlines()) > 50
+    assert dead == serial_dead
+
+
+def test_two_shards_keep_exact_per_account_facts_and_are_deterministic(
+    events_file: Path, serial: tuple[ReplayStats, bytes, bytes], tmp_path: Path
+) -> None:
+    first = replay(events_file, tmp_path / "a", 2)
+    second = replay(events_file, tmp_path / "b", 2)
+    assert first[1:] == second[1:] and first[0].as_dict() == second[0].as_dict()
+    stats, alerts, dead = first
+    serial_stats, serial_alerts, serial_dead = serial
+    # dedupe, dead letters and counts do not depend on the sharding: each account lives in one shard
+    for name in ("records", "processed", "duplicates", "dead_letters"):
+        assert getattr(stats, name) == getattr(serial_stats, name), name
+    assert dead == serial_dead
+    # each account shard learns its own population model (as each worker does), so scores may differ
+    # a little; who gets flagged barely does
+    ours, theirs = flagged_accounts(alerts), flagged_accounts(serial_alerts)
+    assert len(ours & theirs) / len(ours | theirs) >= 0.9
+    ids = [orjson.loads(line)["alert_id"] for line in alerts.splitlines()]
+    assert len(ids) == len(set(ids))
+
+
+def test_shards_split_keys_stably() -> None:
+    keys = [f"acct-{i}" for i in range(2_000)]
+    assigned = [shard_of(key, 4) for key in keys]
+    assert assigned == [shard_of(key, 4) for key in keys]
+    assert all(400 <= assigned.count(shard) <= 600 for shard in range(4))
+    assert {shard_of(key, 1) for key in keys} == {0}
+
+
+def test_a_dead_shard_stops_the_replay_with_an_error(events_file: Path) -> None:
+    records = list(iter_file_records(events_file))[:3_000]
+    started = time.monotonic()
+    with (
+        pytest.raises(ShardFailed, match="account-shard-1 exited"),
+        ShardedReplay(DetectionConfig(), 2, chunk_events=500) as sharded,
+    ):
+        processes = list(sharded._processes)
+        victim = sharded._account_shards[1].process
+        victim.kill()
+        victim.join()
+        sharded.run(records, lambda _encoded, _key: None)
+    assert len(processes) == 4 and not any(process.is_alive() for process in processes)
+    assert time.monotonic() - started < 30  # the others are killed, not waited for
+
+
+def test_cli_replays_with_shards_and_refuses_them_for_topics(events_file: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    alerts = tmp_path / "alerts.jsonl"
+    args = ["replay", "--input", str(events_file), "--output", str(alerts), "--shards", "2", "--no-progress"]
+    result = runner.invoke(main, [*args, "--dlq", str(tmp_path / "dead.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert len(alerts.read_bytes().splitlines()) > 50
+    refused = runner.invoke(main, ["replay", "--topic", "t", "--output", str(alerts), "--shards", "2"])
+    assert refused.exit_code != 0 and "--shards applies to file replay" in refused.output
