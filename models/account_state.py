@@ -26,6 +26,7 @@ from models.features import RequestFeatures
 from models.hashing import stable_hash32
 
 _HOURS = 24
+_LOG_HOURS = math.log(_HOURS)
 _MS_PER_HOUR = 3_600_000
 _MAX_COUNT16 = 0xFFFF
 
@@ -282,8 +283,13 @@ class AccountState:
         total = sum(self.hours)
         if total < _HOURS:
             return 0.0
-        entropy = -sum([p * math.log(p) for p in [c / total for c in self.hours if c]])
-        return entropy / math.log(_HOURS)
+        # Subtracting term by term gives exactly -sum(terms): IEEE rounding is symmetric in sign.
+        entropy = 0.0
+        for count in self.hours:
+            if count:
+                p = count / total
+                entropy -= p * math.log(p)
+        return entropy / _LOG_HOURS
 
     def timing_regularity(self) -> float:
         """1 when inter-arrival gaps are machine-regular, 0 when bursty like people (log-gap std)."""
