@@ -1,30 +1,74 @@
-"""Offline core: ``replay_file`` throughput over a JSONL file, and a cProfile of the same code path."""
+"""Offline core: ``replay_file`` throughput over a JSONL file (in one process or sharded over processes),
+how the core scales over independent processes on this machine, and a cProfile of the same code path."""
 
 from __future__ import annotations
 
 import cProfile
+import itertools
+import multiprocessing
 import pstats
 import time
 from pathlib import Path
 from typing import Any
 
 from models.config import DetectionConfig
+from models.detector import Detector
+from schemas.codec import decode_request
 from streams.replay import replay_file
+from streams.sharded_replay import replay_file_sharded
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def replay_throughput(events_path: Path, alerts_path: Path) -> dict[str, Any]:
+def replay_throughput(events_path: Path, alerts_path: Path, shards: int = 0) -> dict[str, Any]:
+    """``distillguard replay`` over a file: in this process (``shards=0``) or sharded (process start-up
+    included)."""
     started = time.perf_counter()
-    stats = replay_file(events_path, alerts_path, DetectionConfig())
+    if shards:
+        stats = replay_file_sharded(events_path, alerts_path, DetectionConfig(), shards)
+    else:
+        stats = replay_file(events_path, alerts_path, DetectionConfig())
     elapsed = time.perf_counter() - started
     return {
+        "shards": shards,
         "records": stats.records,
         "processed": stats.processed,
         "alerts": stats.alerts,
         "dead_letters": stats.dead_letters,
         "seconds": round(elapsed, 2),
         "events_per_s": round(stats.records / elapsed, 1),
+    }
+
+
+def _core_us_per_event(events_path: str, events: int) -> float:
+    """Decode + detect the file's first ``events`` lines in a fresh Detector; µs per event."""
+    with open(events_path, "rb") as handle:
+        lines = list(itertools.islice(handle, events))
+    detector = Detector(DetectionConfig())
+    started = time.perf_counter()
+    for line in lines:
+        detector.process(decode_request(line))
+    return (time.perf_counter() - started) / len(lines) * 1e6
+
+
+def core_scaling(events_path: Path, events: int, processes: int = 2, rounds: int = 2) -> dict[str, Any]:
+    """How much work ``processes`` independent detector processes get done together on this machine,
+    relative to one alone: the ceiling for any scale-out (workers, shards) here. Alternating rounds."""
+    context = multiprocessing.get_context("spawn")
+    alone: list[float] = []
+    together: list[float] = []
+    for _ in range(rounds):
+        for count, sink in ((1, alone), (processes, together)):
+            with context.Pool(count) as pool:
+                costs = pool.starmap(_core_us_per_event, [(str(events_path), events)] * count)
+            sink.append(sum(1e6 / cost for cost in costs))
+    best_alone, best_together = max(alone), max(together)
+    return {
+        "processes": processes,
+        "events_per_process": events,
+        "alone_events_per_s": [round(x) for x in alone],
+        "together_events_per_s": [round(x) for x in together],
+        "speedup": round(best_together / best_alone, 2),
     }
 
 

@@ -61,6 +61,7 @@ FULL = {
     "latency_attempts": 3,
     "latency_warmup_s": 10.0,
     "replay_events": 200_000,
+    "scaling_core_events": 30_000,
     "profile_events": 50_000,
     "mem_accounts": 1_000_000,
     "mem_trace_accounts": 20_000,
@@ -78,6 +79,7 @@ QUICK = {
     "latency_attempts": 2,
     "latency_warmup_s": 3.0,
     "replay_events": 8_000,
+    "scaling_core_events": 3_000,
     "profile_events": 5_000,
     "mem_accounts": 30_000,
     "mem_trace_accounts": 3_000,
@@ -131,6 +133,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--latency-warmup-s", type=float, help="alerts of events sent earlier are excluded")
     p.add_argument("--replay-events", type=int, help="events in the offline replay JSONL")
     p.add_argument("--profile-events", type=int, help="events replayed under cProfile")
+    p.add_argument("--scaling-core-events", type=int, help="events per process in the core-scaling check")
     p.add_argument("--mem-accounts", type=int, help="distinct accounts for the RSS measurement")
     p.add_argument("--mem-trace-accounts", type=int, help="accounts measured with tracemalloc")
     p.add_argument("--evict-accounts", type=int, help="accounts fed with a small max_accounts cap")
@@ -562,7 +565,7 @@ class Bench:
         }
 
     def phase_replay(self) -> dict[str, Any]:
-        from bench.offline import replay_throughput
+        from bench.offline import core_scaling, replay_throughput
         from bench.workload import iter_dense, iter_replicated, write_jsonl
 
         path = self.workdir / "replay-events.jsonl"
@@ -576,6 +579,15 @@ class Bench:
         dense_n = min(self.args.replay_events, 50_000)
         write_jsonl(dense_path, iter_dense(self.base, dense_n, run_tag=f"d{self.run_id}p", per_ms=5))
         out["dense"] = replay_throughput(dense_path, self.workdir / "replay-dense-alerts.jsonl")
+        # The same file with the stages sharded over processes (start-up included), and what the machine
+        # gives two independent detector processes: the ceiling for any scale-out here.
+        out["sharded"] = {}
+        for shards in (1, 2):
+            say(f"  replay --shards {shards}")
+            alerts = self.workdir / f"replay-{shards}-alerts.jsonl"
+            out["sharded"][str(shards)] = replay_throughput(path, alerts, shards)
+        say("  core scaling: 1 vs 2 independent detector processes")
+        out["core_scaling"] = core_scaling(path, min(n, self.args.scaling_core_events))
         return out
 
     def phase_profile(self) -> dict[str, Any]:
