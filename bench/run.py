@@ -9,7 +9,8 @@ One run, in this order (each phase can be skipped with ``--phases``):
 3. ``passthrough``: a bare Faust agent copying the records, one per iteration (the ceiling); and
    ``passthrough_batched``: the same copying batches of fetched records, acked after their delivery
    (the ceiling for the batching detection worker);
-4. ``worker``: the detection worker (``python -m streams.cli worker``) over the same records;
+4. ``worker``: the detection worker (``python -m streams.cli worker``) over the same records, then
+   ``passthrough_after``: the passthrough again (the worker is compared with the mean of the two);
 5. ``scaling``: two detection workers sharing the load;
 6. ``latency``: event→alert latency at 5,000 ev/s, or the highest rate the worker sustains;
 7. stop the broker if this run started it; then ``replay`` (offline ``replay_file`` throughput),
@@ -45,8 +46,18 @@ import orjson
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BROKER_HOME = REPO_ROOT / ".distillguard" / "bench-broker"
 DEFAULT_BROKER_PORT = 29092
-PHASES = ("passthrough", "passthrough_batched", "worker", "scaling", "latency", "replay", "profile", "memory")
-KAFKA_PHASES = {"passthrough", "passthrough_batched", "worker", "scaling", "latency"}
+PHASES = (
+    "passthrough",
+    "passthrough_batched",
+    "worker",
+    "passthrough_after",
+    "scaling",
+    "latency",
+    "replay",
+    "profile",
+    "memory",
+)
+KAFKA_PHASES = {"passthrough", "passthrough_batched", "worker", "passthrough_after", "scaling", "latency"}
 LATENCY_TARGET_RATE = 5_000
 SUSTAINABLE_SHARE = 0.5  # offered load as a share of the measured worker throughput when 5,000 is too much
 
@@ -355,12 +366,12 @@ class Bench:
             "kafka_python_probe_records": len(probe),
         }
 
-    def phase_passthrough(self, batched: bool = False) -> dict[str, Any]:
+    def phase_passthrough(self, batched: bool = False, name: str | None = None) -> dict[str, Any]:
         from bench.kafka_tools import end_offsets, make_topics
         from bench.procs import passthrough_count, start_passthrough, watch
 
         a = self.args
-        name = "passthrough-batched" if batched else "passthrough"
+        name = name or ("passthrough-batched" if batched else "passthrough")
         sink = f"{self.prefix}.{name}-out"
         make_topics(self.bootstrap, [sink], a.partitions)
         proc = start_passthrough(
@@ -403,6 +414,11 @@ class Bench:
 
     def phase_passthrough_batched(self) -> dict[str, Any]:
         return self.phase_passthrough(batched=True)
+
+    def phase_passthrough_after(self) -> dict[str, Any]:
+        """The ceiling again, right after the worker: this machine's speed drifts by ±25 % within
+        minutes (measured), so the worker is compared with the mean of the passthroughs around it."""
+        return self.phase_passthrough(name="passthrough-after")
 
     def phase_worker(self) -> dict[str, Any]:
         from bench.kafka_tools import make_topics
@@ -630,11 +646,11 @@ class Bench:
             if a.phase_set & KAFKA_PHASES:
                 self.start_broker()
                 self.load_base()
-                if a.phase_set & {"passthrough", "passthrough_batched", "worker", "scaling"}:
+                if a.phase_set & (KAFKA_PHASES - {"latency"}):
                     self.phase("workload", self.phase_workload)
                     if "error" in self.results["phases"]["workload"]:
                         raise RuntimeError("could not pre-produce the workload")
-                for name in ("passthrough", "passthrough_batched", "worker", "scaling", "latency"):
+                for name in (p for p in PHASES if p in KAFKA_PHASES):
                     if name in a.phase_set:
                         self.phase(name, getattr(self, f"phase_{name}"))
                 self.cleanup_topics()
