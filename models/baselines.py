@@ -62,8 +62,7 @@ class _Baseline:
         severity = severity_for(score, self.config.fusion) or Severity.MEDIUM
         if severity.rank < Severity.MEDIUM.rank:
             severity = Severity.MEDIUM
-        self.last_assessment.reasons = [reason]
-        alert = build_alert(self.last_assessment, severity, f"{self.config.version}+{self.name}")
+        alert = build_alert(self.last_assessment, severity, f"{self.config.version}+{self.name}", [reason])
         return [alert.model_copy(update={"action": ACTIONS[severity]})]
 
     def _duplicate(self, event: RequestEvent) -> bool:

@@ -85,20 +85,21 @@ class Assessment:
     events_seen: int
     cluster_id: str
     signals: dict[str, float]
-    reasons: list[Reason] = field(default_factory=list)
+    # Cluster and campaign context for the alert's reason texts, set only when the score reaches a
+    # severity band. The reasons themselves are built by the alert stage, and only for the requests
+    # that do alert: most candidates are held back by the cooldown.
+    reason_context: dict[str, str] = field(default_factory=dict)
     campaign_id: str | None = None
     campaign_size: int = 1
     linked_accounts: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["reasons"] = [r.model_dump() for r in self.reasons]
-        return data
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Assessment:
-        data = dict(data)
-        data["reasons"] = [Reason.model_validate(r) for r in data.get("reasons", [])]
+        if "reasons" in data:  # written by a worker from before reason_context (a rolling upgrade)
+            data = {k: v for k, v in data.items() if k != "reasons"}
         return cls(**data)
 
 
@@ -323,14 +324,13 @@ class ClusterStage:
             shared_payment=shared_payment,
         )
         score = fuse(signals, self.config.fusion.weights)
-        reasons: list[Reason] = []
+        context: dict[str, str] = {}
         if severity_for(score, self.config.fusion):  # most requests score below every band: no text
-            extra = {
+            context = {
                 "cluster_crowd": f"~{cluster.distinct_accounts():.0f} accounts, {cluster.young_share:.0%} "
                 f"young, {cluster.proxy_share:.0%} proxy traffic, {cluster.elicitation_share:.0%} eliciting",
                 "campaign": f"{campaign.size} linked accounts",
             }
-            reasons = explain(signals, self.config.fusion, extra)
         return Assessment(
             event_id=obs.event_id,
             account_id=obs.account_id,
@@ -339,7 +339,7 @@ class ClusterStage:
             events_seen=obs.events_seen,
             cluster_id=obs.cluster_id,
             signals=signals,
-            reasons=reasons,
+            reason_context=context,
             campaign_id=campaign.campaign_id,
             campaign_size=campaign.size,
             linked_accounts=_linked(campaign, obs.account_id, camp.max_linked_listed),
@@ -399,10 +399,13 @@ class AlertStage:
         self.alert_state[assessment.account_id] = _ALERT_STATE.pack(
             severity.rank, assessment.ts, max(max_score, assessment.score)
         )
-        return build_alert(assessment, severity, self.config.version)
+        reasons = explain(assessment.signals, fc, assessment.reason_context)
+        return build_alert(assessment, severity, self.config.version, reasons)
 
 
-def build_alert(assessment: Assessment, severity: Severity, detector_version: str) -> SuspicionEvent:
+def build_alert(
+    assessment: Assessment, severity: Severity, detector_version: str, reasons: list[Reason]
+) -> SuspicionEvent:
     """The alert for an assessment; its id depends only on account, severity, trigger and version."""
     alert_id = "alr-" + short_id(assessment.account_id, severity.value, assessment.event_id, detector_version)
     return SuspicionEvent(
@@ -413,7 +416,7 @@ def build_alert(assessment: Assessment, severity: Severity, detector_version: st
         score=round(assessment.score, 6),
         severity=severity,
         action=ACTIONS[severity],
-        reasons=assessment.reasons,
+        reasons=reasons,
         cluster_id=assessment.cluster_id,
         campaign_id=assessment.campaign_id,
         campaign_size=assessment.campaign_size,

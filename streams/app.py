@@ -99,20 +99,14 @@ def pin_library_log_levels(level: str) -> None:
         logging.getLogger(name).setLevel(level)
 
 
-def _model_dump(value: Any) -> Any:
-    if hasattr(value, "model_dump"):
-        return value.model_dump()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def encode_stage_records(records: Sequence[AccountObservation | Assessment]) -> bytes:
     """Stage outputs as one internal record: a JSON list of ``to_dict()`` forms, in processing order.
 
-    orjson serialises the dataclasses directly (fields in order; pydantic reasons through
-    ``model_dump``): byte-identical to dumping ``to_dict()``, without ``dataclasses.asdict``, which
-    deep-copies every value and was the costliest step of a send.
+    orjson serialises the dataclasses directly (fields in order): byte-identical to dumping
+    ``to_dict()``, without ``dataclasses.asdict``, which deep-copies every value and was the costliest
+    step of a send.
     """
-    return orjson.dumps(records, default=_model_dump)
+    return orjson.dumps(records)
 
 
 def decode_stage_records(value: bytes) -> list[dict[str, Any]]:
