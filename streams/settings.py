@@ -85,6 +85,13 @@ class WorkerSettings(BaseModel):
         description="most records an agent processes per batch; a batch is what has been fetched, up to "
         "this (state is written once per key and batch, offsets acked after the batch's effects)",
     )
+    producer_linger_ms: int = Field(
+        default=5,
+        ge=0,
+        le=1_000,
+        description="how long the producer waits to fill a request; every batch waits for its outputs' "
+        "delivery before its state is written and its offsets acked, so this adds to each batch's turn",
+    )
     batch_max_wait_ms: float = Field(
         default=0.0,
         ge=0,
