@@ -44,6 +44,10 @@ class ReplayStats:
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def count_alert(self, severity: str) -> None:
+        self.alerts += 1
+        self.alerts_by_severity[severity] = self.alerts_by_severity.get(severity, 0) + 1
+
 
 def dead_letter_line(raw: bytes, reason: str, source: str) -> bytes:
     """One dead-letter JSONL line: the original bytes (base64, as they may not be UTF-8) and the reason."""
@@ -76,9 +80,7 @@ def replay_records(
         else:
             stats.processed += 1
         for alert in alerts:
-            stats.alerts += 1
-            severity = alert.severity.value
-            stats.alerts_by_severity[severity] = stats.alerts_by_severity.get(severity, 0) + 1
+            stats.count_alert(alert.severity.value)
             alerts_out(encode_alert(alert), alert.account_id)
         if progress is not None:
             progress(stats.records)

@@ -52,10 +52,12 @@ from streams.replay import (
     jsonl_writers,
     report_dead_letter,
 )
+from streams.settings import ReplaySettings
 
 # A shard's reply when it failed: the marker and the formatted traceback (no record content).
 _FAILED = "failed"
 _POLL_S = 1.0  # how often a waiting parent checks that the shard it waits for is still alive
+_DEFAULTS = ReplaySettings()  # chunking defaults live in the settings object
 _STOP_TIMEOUT_S = 10.0  # for all shards to finish after the end of input, before they are killed
 
 
@@ -198,8 +200,8 @@ class ShardedReplay:
         *,
         seed: int = 0,
         max_record_bytes: int | None = None,
-        chunk_events: int = 2_000,
-        pipeline_depth: int = 3,
+        chunk_events: int = _DEFAULTS.chunk_events,
+        pipeline_depth: int = _DEFAULTS.pipeline_depth,
     ) -> None:
         if shards < 1:
             raise ValueError(f"shards must be at least 1, got {shards}")
@@ -328,12 +330,9 @@ class ShardedReplay:
         candidates: list[list[tuple[int, Assessment]]] = [shard.receive() for shard in self._cluster_shards]
         for _seq, assessment in _merged(candidates):
             alert = self.alert_stage.process(assessment)
-            if alert is None:
-                continue
-            stats.alerts += 1
-            severity = alert.severity.value
-            stats.alerts_by_severity[severity] = stats.alerts_by_severity.get(severity, 0) + 1
-            alerts_out(encode_alert(alert), alert.account_id)
+            if alert is not None:
+                stats.count_alert(alert.severity.value)
+                alerts_out(encode_alert(alert), alert.account_id)
         if progress is not None:
             progress(chunk.first_seq + len(chunk.records))
 
@@ -347,8 +346,8 @@ def replay_file_sharded(
     dlq_path: Path | None = None,
     max_record_bytes: int | None = None,
     progress: ProgressCallback | None = None,
-    chunk_events: int = 2_000,
-    pipeline_depth: int = 3,
+    chunk_events: int = _DEFAULTS.chunk_events,
+    pipeline_depth: int = _DEFAULTS.pipeline_depth,
 ) -> ReplayStats:
     """:func:`streams.replay.replay_file` with the stages sharded over processes."""
     with (
