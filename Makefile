@@ -35,7 +35,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 schemas: $(STAMP)
-	$(BIN)/python -m schemas.generate
+	$(BIN)/python -m distillguard.schemas.generate
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from models.config import DetectionConfig
-from models.detector import Detector
-from schemas.codec import decode_request
-from streams.replay import replay_file
-from streams.sharded_replay import replay_file_sharded
+from distillguard.models.config import DetectionConfig
+from distillguard.models.detector import Detector
+from distillguard.schemas.codec import decode_request
+from distillguard.streams.replay import replay_file
+from distillguard.streams.sharded_replay import replay_file_sharded
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -173,7 +173,11 @@ def detection_env(
 
 def start_detection_worker(name: str, env: dict[str, str], log_dir: Path) -> WorkerProc:
     return _spawn(
-        name, ["-m", "streams.cli", "worker"], env, int(env["DISTILLGUARD_WORKER__WEB_PORT"]), log_dir
+        name,
+        ["-m", "distillguard.streams.cli", "worker"],
+        env,
+        int(env["DISTILLGUARD_WORKER__WEB_PORT"]),
+        log_dir,
     )
 
 

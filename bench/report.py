@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from streams.broker.local import KAFKA_VERSION
+from distillguard.streams.broker.local import KAFKA_VERSION
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KB = 1024

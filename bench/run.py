@@ -221,7 +221,7 @@ class Bench:
         say(f"phase {name} done in {out['phase_seconds']} s: " + orjson.dumps(_brief(out)).decode())
 
     def start_broker(self) -> None:
-        from streams.broker.local import ensure_broker
+        from distillguard.streams.broker.local import ensure_broker
 
         if self.args.bootstrap:
             self.bootstrap = self.args.bootstrap
@@ -249,7 +249,7 @@ class Bench:
         """Pid of the local bench broker (whether or not this run started it), for CPU accounting."""
         if self.args.bootstrap:
             return None
-        from streams.broker.local import LocalBroker
+        from distillguard.streams.broker.local import LocalBroker
 
         return LocalBroker().pid()
 

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from evaluation.scenarios import HOUR_MS, get_scenario
-from evaluation.simulator import iter_events, labels
+from distillguard.evaluation.scenarios import HOUR_MS, get_scenario
+from distillguard.evaluation.simulator import iter_events, labels
 
 _RENAMED = ("org_id", "api_key_id", "payment_fingerprint")
 

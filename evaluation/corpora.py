@@ -21,6 +21,7 @@ import functools
 import hashlib
 import os
 import random
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -31,8 +32,8 @@ Split = Literal["tune", "holdout", "all"]
 SPLITS: tuple[str, ...] = ("tune", "holdout", "all")
 
 ENV_VAR = "DISTILLGUARD_CORPORA"
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ROOT = REPO_ROOT.parent / "shared" / "corpora"
+# Relative to the current directory (the repository root under `make`), never to the installed package.
+DEFAULT_ROOT = Path("..") / "shared" / "corpora"
 BUILTIN_PATH = Path(__file__).resolve().parent / "data" / "builtin_prompts.jsonl"
 PROMPTS_FILE = "prompts.jsonl"
 
@@ -93,14 +94,27 @@ _OPENER_FIELD = "conversation_start"
 
 
 def corpora_root() -> Path | None:
-    """The corpora folder: ``$DISTILLGUARD_CORPORA`` if set, else ``<repo>/../shared/corpora``, or None.
+    """The corpora folder: ``$DISTILLGUARD_CORPORA`` if set, else ``../shared/corpora``, or None.
 
     An explicitly set variable that points nowhere means "no corpora" (it does not fall through to the
-    default), so tests can force the builtin fallback.
+    default), so tests can force the builtin fallback. A missing folder is said loudly, once per folder:
+    the builtin sample changes every result that depends on prompt text.
     """
     configured = os.environ.get(ENV_VAR)
     root = Path(configured) if configured else DEFAULT_ROOT
-    return root if root.is_dir() else None
+    if root.is_dir():
+        return root.resolve()
+    _warn_missing(str(root))
+    return None
+
+
+@functools.cache
+def _warn_missing(root: str) -> None:
+    print(
+        f"WARNING: corpora folder {root!r} not found; set {ENV_VAR} to the shared corpora folder. "
+        "Using the small builtin prompt sample instead: results are not comparable with corpora runs.",
+        file=sys.stderr,
+    )
 
 
 def normalise(text: str) -> str:

@@ -20,17 +20,23 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from evaluation.metrics import compute_metrics, first_flags, load_alerts, load_labels, ratio
-from evaluation.report import write_report
-from evaluation.runner import DEFAULT_GRID, MAIN_DETECTOR, DetectorLike, detector_factories, run_detectors
-from evaluation.sweep import fusion_thresholds, threshold_sweep, traces_from_alerts
-from schemas.suspicion_event import SuspicionEvent
+from distillguard.evaluation.metrics import compute_metrics, first_flags, load_alerts, load_labels, ratio
+from distillguard.evaluation.report import write_report
+from distillguard.evaluation.runner import (
+    DEFAULT_GRID,
+    MAIN_DETECTOR,
+    DetectorLike,
+    detector_factories,
+    run_detectors,
+)
+from distillguard.evaluation.sweep import fusion_thresholds, threshold_sweep, traces_from_alerts
+from distillguard.schemas.suspicion_event import SuspicionEvent
 
 
 def default_config() -> Any:
     """``DetectionConfig()``, or ``None`` when the detection core cannot be imported."""
     try:
-        from models.config import DetectionConfig
+        from distillguard.models.config import DetectionConfig
     except ImportError:
         return None
     return DetectionConfig()
@@ -138,7 +144,7 @@ def evaluate(
 def _load_config(path: str | None) -> Any:
     if path is None:
         return None
-    from models.config import DetectionConfig
+    from distillguard.models.config import DetectionConfig
 
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     return DetectionConfig.model_validate(data.get("detection", data))

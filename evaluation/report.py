@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from evaluation.metrics import compare_to_baselines
-from evaluation.sweep import SweepResult, match_baselines
+from distillguard.evaluation.metrics import compare_to_baselines
+from distillguard.evaluation.sweep import SweepResult, match_baselines
 
 DOCUMENT_SCHEMA = "distillguard.evaluation.v1"
 MAIN = "distillguard"

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from schemas.codec import DecodeError, decode_request
-from schemas.request_event import RequestEvent
-from schemas.suspicion_event import SuspicionEvent
+from distillguard.schemas.codec import DecodeError, decode_request
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.schemas.suspicion_event import SuspicionEvent
 
 MAIN_DETECTOR = "distillguard"
 
@@ -223,14 +223,16 @@ def scan_events(events_path: str | Path) -> EventStats:
 
 def detector_factories(config: Any = None, include_baselines: bool = True) -> dict[str, Callable[[], Any]]:
     """Factories for ``distillguard`` (``models.detector.Detector``) and, optionally, every baseline."""
-    from models.config import DetectionConfig
+    from distillguard.models.config import DetectionConfig
 
     cfg = config if config is not None else DetectionConfig()
-    from models.detector import Detector  # separate block: ruff's import grouping of models/ varies
+    from distillguard.models.detector import (
+        Detector,  # separate block: ruff's import grouping of models/ varies
+    )
 
     factories: dict[str, Callable[[], Any]] = {MAIN_DETECTOR: lambda: Detector(cfg)}
     if include_baselines:
-        from models.baselines import BASELINES
+        from distillguard.models.baselines import BASELINES
 
         for name, build in BASELINES.items():
             factories[name] = lambda build=build: build(cfg)

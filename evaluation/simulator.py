@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
-
-from evaluation.corpora import PromptLibrary
-from evaluation.scenarios import (
+from distillguard.evaluation.corpora import PromptLibrary
+from distillguard.evaluation.scenarios import (
     AGENT_STEP_COUNTS,
     AGENT_STEP_LINES,
     ANSWER_FORMATS,

@@ -22,10 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-
-from evaluation.metrics import Label, family_kinds, matched_verdict, nearest_rank, ratio, unique_alerts
-from evaluation.runner import DEFAULT_GRID, AccountTrace
-from schemas.suspicion_event import SuspicionEvent
+from distillguard.evaluation.metrics import (
+    Label,
+    family_kinds,
+    matched_verdict,
+    nearest_rank,
+    ratio,
+    unique_alerts,
+)
+from distillguard.evaluation.runner import DEFAULT_GRID, AccountTrace
+from distillguard.schemas.suspicion_event import SuspicionEvent
 
 HISTOGRAM_BINS = 20
 CONFIG_KEY = "detection.fusion.medium"

@@ -21,9 +21,9 @@ import math
 import struct
 from dataclasses import dataclass
 
-from models.config import AccountConfig
-from models.features import RequestFeatures
-from models.hashing import stable_hash32
+from distillguard.models.config import AccountConfig
+from distillguard.models.features import RequestFeatures
+from distillguard.models.hashing import stable_hash32
 
 _HOURS = 24
 _LOG_HOURS = math.log(_HOURS)

@@ -17,13 +17,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from models.burst import MidasBurst
-from models.config import DetectionConfig
-from models.features import FeatureExtractor
-from models.fusion import ACTIONS, severity_for
-from models.stages import BEHAVIOUR_SIGNALS, AccountStage, Assessment, build_alert
-from schemas.request_event import RequestEvent
-from schemas.suspicion_event import Reason, Severity, SuspicionEvent
+from distillguard.models.burst import MidasBurst
+from distillguard.models.config import DetectionConfig
+from distillguard.models.features import FeatureExtractor
+from distillguard.models.fusion import ACTIONS, severity_for
+from distillguard.models.stages import BEHAVIOUR_SIGNALS, AccountStage, Assessment, build_alert
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.schemas.suspicion_event import Reason, Severity, SuspicionEvent
 
 _MS_PER_HOUR = 3_600_000
 _MS_PER_DAY = 86_400_000

@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from models.sketches import CountMin
+from distillguard.models.sketches import CountMin
 
 
 class MidasBurst:

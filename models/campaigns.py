@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.config import CampaignConfig
-from models.hashing import short_id
+from distillguard.models.config import CampaignConfig
+from distillguard.models.hashing import short_id
 
 _MAX_KEYS_PER_ACCOUNT = 16
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from models.config import ClusterStateConfig
-from models.sketches import HyperLogLog
+from distillguard.models.config import ClusterStateConfig
+from distillguard.models.sketches import HyperLogLog
 
 _HEADER = struct.Struct("<Iq4f")
 

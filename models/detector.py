@@ -16,10 +16,10 @@ True
 
 from __future__ import annotations
 
-from models.config import DetectionConfig
-from models.stages import AccountStage, AlertStage, Assessment, ClusterStage
-from schemas.request_event import RequestEvent
-from schemas.suspicion_event import SuspicionEvent
+from distillguard.models.config import DetectionConfig
+from distillguard.models.stages import AccountStage, AlertStage, Assessment, ClusterStage
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.schemas.suspicion_event import SuspicionEvent
 
 
 class Detector:

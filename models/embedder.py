@@ -18,8 +18,7 @@ from functools import lru_cache
 from itertools import chain, pairwise
 
 import numpy as np
-
-from models.hashing import stable_hash32
+from distillguard.models.hashing import stable_hash32
 
 _SIGN_BIT = 1 << 31
 _GRAM_CACHE = 1 << 16

@@ -22,11 +22,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from models.clustering import SimHashClusterer
-from models.config import DetectionConfig
-from models.embedder import HashingEmbedder
-from models.hashing import stable_hash32
-from models.text import (
+from distillguard.models.clustering import SimHashClusterer
+from distillguard.models.config import DetectionConfig
+from distillguard.models.embedder import HashingEmbedder
+from distillguard.models.hashing import stable_hash32
+from distillguard.models.text import (
     elicitation_strength,
     instruction_view,
     is_grading,
@@ -35,7 +35,7 @@ from models.text import (
     template_view,
     whole_view_chars,
 )
-from schemas.request_event import RequestEvent
+from distillguard.schemas.request_event import RequestEvent
 
 _MS_PER_DAY = 86_400_000
 _MS_PER_HOUR = 3_600_000

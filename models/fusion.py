@@ -22,8 +22,8 @@ import math
 from collections.abc import Mapping
 from functools import lru_cache
 
-from models.config import FusionConfig, FusionWeights
-from schemas.suspicion_event import Action, Reason, Severity
+from distillguard.models.config import FusionConfig, FusionWeights
+from distillguard.schemas.suspicion_event import Action, Reason, Severity
 
 ACTIONS: dict[Severity, Action] = {
     Severity.LOW: Action.MONITOR,

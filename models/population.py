@@ -14,9 +14,8 @@ True
 
 from __future__ import annotations
 
+from distillguard.models.config import PopulationConfig
 from river import anomaly
-
-from models.config import PopulationConfig
 
 
 class PopulationModel:

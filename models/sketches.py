@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from models.hashing import stable_hash64
+from distillguard.models.hashing import stable_hash64
 
 _CELL_CACHE = 1 << 16
 # Distinct-count items (account ids) recur with each request of an account, in every cluster it uses.

@@ -15,17 +15,17 @@ from collections.abc import MutableMapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from models.account_state import AccountLayout, AccountState
-from models.burst import MidasBurst
-from models.campaigns import Campaign, CampaignLinker
-from models.cluster_state import ClusterState
-from models.config import DetectionConfig
-from models.features import FeatureExtractor, ModelRegistry, RequestFeatures
-from models.fusion import ACTIONS, explain, fuse, severity_for, should_alert
-from models.hashing import short_id
-from models.population import PopulationModel
-from schemas.request_event import RequestEvent
-from schemas.suspicion_event import Reason, Severity, SuspicionEvent
+from distillguard.models.account_state import AccountLayout, AccountState
+from distillguard.models.burst import MidasBurst
+from distillguard.models.campaigns import Campaign, CampaignLinker
+from distillguard.models.cluster_state import ClusterState
+from distillguard.models.config import DetectionConfig
+from distillguard.models.features import FeatureExtractor, ModelRegistry, RequestFeatures
+from distillguard.models.fusion import ACTIONS, explain, fuse, severity_for, should_alert
+from distillguard.models.hashing import short_id
+from distillguard.models.population import PopulationModel
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.schemas.suspicion_event import Reason, Severity, SuspicionEvent
 
 _MS_PER_HOUR = 3_600_000
 

@@ -5,9 +5,9 @@ Both are pydantic v2 models serialised with orjson. The committed JSON Schema fi
 ``python -m schemas.generate``; a test fails when they drift.
 """
 
-from schemas.codec import DecodeError, decode_request, encode_alert, encode_request
-from schemas.request_event import RequestEvent
-from schemas.suspicion_event import Action, Reason, Severity, SuspicionEvent
+from distillguard.schemas.codec import DecodeError, decode_request, encode_alert, encode_request
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.schemas.suspicion_event import Action, Reason, Severity, SuspicionEvent
 
 __all__ = [
     "Action",

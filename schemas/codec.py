@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.schemas.suspicion_event import SuspicionEvent
 from pydantic import ValidationError
-
-from schemas.request_event import RequestEvent
-from schemas.suspicion_event import SuspicionEvent
 
 
 class DecodeError(ValueError):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-
-from schemas.request_event import RequestEvent
-from schemas.suspicion_event import SuspicionEvent
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.schemas.suspicion_event import SuspicionEvent
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 SCHEMA_FILES = {

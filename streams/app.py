@@ -47,18 +47,17 @@ import faust
 import orjson
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 from aiokafka.partitioner import DefaultPartitioner
+from distillguard.models.fusion import severity_for
+from distillguard.models.stages import AccountObservation, AccountStage, AlertStage, Assessment, ClusterStage
+from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.streams.metrics import WorkerMetrics
+from distillguard.streams.settings import Settings
 from faust.exceptions import ProducerSendError
 
 # The task-local "event being processed" that Faust's tables read to pick a write's changelog partition
 # (faust.streams.current_event() is its public getter; Faust's own stream iterator sets it per event).
 from faust.streams import _current_event
-
-from models.fusion import severity_for
-from models.stages import AccountObservation, AccountStage, AlertStage, Assessment, ClusterStage
-from schemas.codec import DecodeError, decode_request, encode_alert
-from schemas.request_event import RequestEvent
-from streams.metrics import WorkerMetrics
-from streams.settings import Settings
 
 log = logging.getLogger("distillguard.worker")
 

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import click
 import orjson
-
-from streams.broker.cli import broker
-from streams.settings import ConfigError, Settings, load_settings
+from distillguard.streams.broker.cli import broker
+from distillguard.streams.settings import ConfigError, Settings, load_settings
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -85,7 +84,7 @@ def config(config_file: Path | None) -> None:
 @CONFIG_OPTION
 def topics(config_file: Path | None) -> None:
     """Create the request, alert and dead-letter topics (idempotent)."""
-    from streams.broker.local import create_topics
+    from distillguard.streams.broker.local import create_topics
 
     s = _settings(config_file)
     # The worker's internal topics too: on a fresh cluster a consumer may otherwise ignore them until
@@ -107,8 +106,7 @@ def topics(config_file: Path | None) -> None:
 def worker(config_file: Path | None, web_port: int | None) -> None:
     """Run the Faust detection worker until interrupted."""
     import faust
-
-    from streams.app import create_app
+    from distillguard.streams.app import create_app
 
     s = _settings(config_file)
     if web_port is not None:
@@ -167,8 +165,8 @@ def replay(
     progress: bool | None,
 ) -> None:
     """Run the detection core over history: a JSONL file or a topic range."""
-    from models.detector import Detector
-    from streams.replay import jsonl_writers, replay_file, replay_records
+    from distillguard.models.detector import Detector
+    from distillguard.streams.replay import jsonl_writers, replay_file, replay_records
 
     s = _settings(config_file)
     show = sys.stderr.isatty() if progress is None else progress
@@ -180,7 +178,7 @@ def replay(
             raise click.UsageError("--input needs --output FILE")
         shards = s.replay.shards if shards is None else shards
         if shards:
-            from streams.sharded_replay import replay_file_sharded
+            from distillguard.streams.sharded_replay import replay_file_sharded
 
             stats = replay_file_sharded(
                 input_path,
@@ -203,7 +201,7 @@ def replay(
                 progress=bar,
             )
     else:
-        from streams.kafka_io import iter_topic, make_producer
+        from distillguard.streams.kafka_io import iter_topic, make_producer
 
         if shards:
             raise click.UsageError("--shards applies to file replay (--input) only")
@@ -270,8 +268,8 @@ def simulate(
     rate: float | None,
 ) -> None:
     """Seeded, labelled traffic: normal populations plus campaign families."""
-    from evaluation.scenarios import get_scenario
-    from evaluation.simulator import iter_events, labels, write_scenario
+    from distillguard.evaluation.scenarios import get_scenario
+    from distillguard.evaluation.simulator import iter_events, labels, write_scenario
 
     spec = get_scenario(scenario, seed=seed)
     if out_dir is None and topic is None:
@@ -280,7 +278,7 @@ def simulate(
         summary = write_scenario(spec, out_dir)  # type: ignore[arg-type]
         click.echo(orjson.dumps(summary).decode())
         return
-    from streams.kafka_io import produce
+    from distillguard.streams.kafka_io import produce
 
     s = _settings(config_file)
     if out_dir is not None:
@@ -315,7 +313,7 @@ def evaluate(
     baselines: bool,
 ) -> None:
     """Join alerts with labels: recall, false positives, time to detect, linking purity, baselines, report."""
-    from evaluation.evaluate import evaluate as run_evaluation
+    from distillguard.evaluation.evaluate import evaluate as run_evaluation
 
     s = _settings(config_file)
     metrics = run_evaluation(
@@ -338,7 +336,7 @@ def evaluate(
 @click.option("--keep-broker", is_flag=True, help="Leave the broker running afterwards.")
 def demo(scenario: str, keep_broker: bool) -> None:
     """Broker + worker + a simulated workload with one campaign; prints alerts as they arrive."""
-    from streams.demo import run_demo
+    from distillguard.streams.demo import run_demo
 
     sys.exit(run_demo(scenario, keep_broker=keep_broker))
 

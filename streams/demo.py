@@ -17,13 +17,12 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
-
-from evaluation.scenarios import get_scenario
-from evaluation.simulator import iter_events, labels
-from schemas.suspicion_event import Severity
-from streams.broker.local import create_topics, ensure_broker
-from streams.kafka_io import produce, tail
-from streams.settings import load_settings
+from distillguard.evaluation.scenarios import get_scenario
+from distillguard.evaluation.simulator import iter_events, labels
+from distillguard.schemas.suspicion_event import Severity
+from distillguard.streams.broker.local import create_topics, ensure_broker
+from distillguard.streams.kafka_io import produce, tail
+from distillguard.streams.settings import load_settings
 
 ENFORCEMENT_RANK = Severity.MEDIUM.rank
 QUIET_SECONDS = 20.0
@@ -89,7 +88,7 @@ def run_demo(scenario_name: str = "small", *, keep_broker: bool = False) -> int:
     _say(f"broker at {bootstrap}; starting a worker (log: {worker_log}) ...")
     log_handle = worker_log.open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "worker"],
+        [sys.executable, "-m", "distillguard.streams.cli", "worker"],
         env=env,
         stdout=log_handle,
         stderr=subprocess.STDOUT,

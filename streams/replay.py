@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-
-from models.config import DetectionConfig
-from models.detector import Detector
-from schemas.codec import DecodeError, decode_request, encode_alert
+from distillguard.models.config import DetectionConfig
+from distillguard.models.detector import Detector
+from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
 
 ProgressCallback = Callable[[int], None]
 AlertSink = Callable[[bytes, str], None]  # (encoded alert, account key)

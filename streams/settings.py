@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from distillguard.models.config import DetectionConfig
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -19,8 +20,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-
-from models.config import DetectionConfig
 
 
 class TopicSettings(BaseModel):

@@ -37,13 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from models.config import DetectionConfig
-from models.fusion import severity_for
-from models.hashing import stable_hash32
-from models.stages import AccountObservation, AccountStage, AlertStage, Assessment, ClusterStage
-from schemas.codec import DecodeError, decode_request, encode_alert
-from streams.replay import (
+from distillguard.models.config import DetectionConfig
+from distillguard.models.fusion import severity_for
+from distillguard.models.hashing import stable_hash32
+from distillguard.models.stages import AccountObservation, AccountStage, AlertStage, Assessment, ClusterStage
+from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
+from distillguard.streams.replay import (
     AlertSink,
     DeadLetterSink,
     ProgressCallback,
@@ -52,7 +51,7 @@ from streams.replay import (
     jsonl_writers,
     report_dead_letter,
 )
-from streams.settings import ReplaySettings
+from distillguard.streams.settings import ReplaySettings
 
 # A shard's reply when it failed: the marker and the formatted traceback (no record content).
 _FAILED = "failed"

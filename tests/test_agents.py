@@ -18,11 +18,9 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
-from faust.streams import _current_event, current_event
-
-from models.stages import AccountStage
-from schemas import RequestEvent, SuspicionEvent
-from streams.app import (
+from distillguard.models.stages import AccountStage
+from distillguard.schemas import RequestEvent, SuspicionEvent
+from distillguard.streams.app import (
     MAX_ITEMS_PER_RECORD,
     BatchedTable,
     KeyPartitioner,
@@ -33,7 +31,9 @@ from streams.app import (
     encode_stage_records,
     group_by_partition,
 )
-from streams.settings import Settings, WorkerSettings
+from distillguard.streams.settings import Settings, WorkerSettings
+from faust.streams import _current_event, current_event
+
 from tests.test_core import T0, coordinated_campaign, event, ordinary_users
 
 

@@ -15,14 +15,11 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from evaluation.scenarios import get_scenario
-from evaluation.simulator import iter_events, labels
-from models.detector import Detector
-from schemas.codec import DecodeError, decode_request
-from schemas.request_event import (
+from distillguard.evaluation.scenarios import get_scenario
+from distillguard.evaluation.simulator import iter_events, labels
+from distillguard.models.detector import Detector
+from distillguard.schemas.codec import DecodeError, decode_request
+from distillguard.schemas.request_event import (
     MAX_EMBEDDING_ABS,
     MAX_EMBEDDING_DIMS,
     MAX_ID_CHARS,
@@ -31,8 +28,10 @@ from schemas.request_event import (
     MIN_TS_MS,
     RequestEvent,
 )
-from schemas.suspicion_event import SuspicionEvent
-from streams.replay import ReplayStats, replay_records
+from distillguard.schemas.suspicion_event import SuspicionEvent
+from distillguard.streams.replay import ReplayStats, replay_records
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 FIELDS = tuple(RequestEvent.model_fields)
 REQUIRED = tuple(name for name, field in RequestEvent.model_fields.items() if field.is_required())

@@ -7,19 +7,18 @@ import subprocess
 import sys
 
 import pytest
+from distillguard.models.account_state import AccountLayout, AccountState
+from distillguard.models.clustering import SimHashClusterer
+from distillguard.models.config import AccountConfig, DetectionConfig, FusionConfig
+from distillguard.models.detector import Detector
+from distillguard.models.embedder import HashingEmbedder
+from distillguard.models.features import FeatureExtractor
+from distillguard.models.fusion import should_alert
+from distillguard.models.stages import AccountObservation, Assessment
+from distillguard.models.text import template_view
+from distillguard.schemas import RequestEvent
+from distillguard.schemas.suspicion_event import Severity
 from pydantic import ValidationError
-
-from models.account_state import AccountLayout, AccountState
-from models.clustering import SimHashClusterer
-from models.config import AccountConfig, DetectionConfig, FusionConfig
-from models.detector import Detector
-from models.embedder import HashingEmbedder
-from models.features import FeatureExtractor
-from models.fusion import should_alert
-from models.stages import AccountObservation, Assessment
-from models.text import template_view
-from schemas import RequestEvent
-from schemas.suspicion_event import Severity
 
 T0 = 1_767_225_600_000
 TEMPLATE = "{q}\n\nArticulate the internal reasoning behind a completed response, step by step."
@@ -235,7 +234,7 @@ def test_config_errors_are_clear() -> None:
 
 def test_a_short_fixed_wrapper_counts_as_template_repetition() -> None:
     """'Please help with this: <question>' repeats its frame even though every question differs."""
-    from models.stages import AccountStage
+    from distillguard.models.stages import AccountStage
 
     questions = [f"{q} (variant {k})" for k in range(3) for q in QUESTIONS]
     wrapped = AccountStage(DetectionConfig())
@@ -262,7 +261,7 @@ def test_single_turn_needs_the_gateway_to_say_so() -> None:
 
 
 def test_one_outlier_timestamp_does_not_move_the_burst_clock() -> None:
-    from models.burst import MidasBurst
+    from distillguard.models.burst import MidasBurst
 
     steady, outlier = MidasBurst(256, 2, 0.5, idle_gap=8), MidasBurst(256, 2, 0.5, idle_gap=8)
     scores = []
@@ -296,7 +295,7 @@ def test_residential_networks_link_only_when_configured(residential_links: bool)
     campaign; on a residential network only when residential links are switched on."""
     from dataclasses import replace
 
-    from models.stages import ClusterStage
+    from distillguard.models.stages import ClusterStage
 
     config = DetectionConfig.model_validate({"campaign": {"link_residential_networks": residential_links}})
     base = _extracting_observation()
@@ -316,7 +315,7 @@ def test_heavy_accounts_inherit_less_cluster_evidence_than_hydra_heads() -> None
     evidence, a heavy account (a researcher's benchmark burst on the same prompts) mostly does not."""
     from dataclasses import replace
 
-    from models.stages import ClusterStage
+    from distillguard.models.stages import ClusterStage
 
     config = DetectionConfig()
     # The crowd is one paid-for campaign on a proxy /24; newcomers join it through the /24, not the payment.
@@ -343,7 +342,7 @@ def test_heavy_accounts_inherit_less_cluster_evidence_than_hydra_heads() -> None
 def test_heavy_one_shot_capability_traffic_counts_only_from_young_accounts(age_days: int) -> None:
     """Hundreds of unmarked one-shot maths questions an hour: plain extraction from a days-old account,
     a benchmark run from an established one."""
-    from models.stages import AccountStage
+    from distillguard.models.stages import AccountStage
 
     config = DetectionConfig()
     stage = AccountStage(config)

@@ -8,8 +8,7 @@ import pkgutil
 
 import pytest
 
-import models
-import schemas
+from distillguard import models, schemas
 
 MODULES = sorted(
     f"{package.__name__}.{info.name}"

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import orjson
 from click.testing import CliRunner
-
-from schemas import SuspicionEvent
-from streams.cli import main
+from distillguard.schemas import SuspicionEvent
+from distillguard.streams.cli import main
 
 
 def test_simulate_replay_evaluate_small_scenario(tmp_path: Path) -> None:

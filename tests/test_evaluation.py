@@ -11,9 +11,8 @@ from typing import Any
 
 import orjson
 import pytest
-
-from evaluation.evaluate import evaluate
-from evaluation.metrics import (
+from distillguard.evaluation.evaluate import evaluate
+from distillguard.evaluation.metrics import (
     Label,
     compute_metrics,
     family_verdict,
@@ -23,12 +22,19 @@ from evaluation.metrics import (
     nearest_rank,
     overall_verdict,
 )
-from evaluation.report import write_report
-from evaluation.runner import AccountTrace, make_grid, run_all, run_detector, run_detectors, scan_events
-from evaluation.sweep import match_baselines, recommend, suggested_config, threshold_sweep
-from models.config import DetectionConfig
-from schemas.request_event import RequestEvent
-from schemas.suspicion_event import SuspicionEvent
+from distillguard.evaluation.report import write_report
+from distillguard.evaluation.runner import (
+    AccountTrace,
+    make_grid,
+    run_all,
+    run_detector,
+    run_detectors,
+    scan_events,
+)
+from distillguard.evaluation.sweep import match_baselines, recommend, suggested_config, threshold_sweep
+from distillguard.models.config import DetectionConfig
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.schemas.suspicion_event import SuspicionEvent
 
 T0 = 1_767_225_600_000
 MINUTE = 60_000

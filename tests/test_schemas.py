@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import orjson
 import pytest
-
-from schemas import DecodeError, RequestEvent, SuspicionEvent, decode_request
-from schemas.generate import SCHEMA_DIR, SCHEMA_FILES, render
+from distillguard.schemas import DecodeError, RequestEvent, SuspicionEvent, decode_request
+from distillguard.schemas.generate import SCHEMA_DIR, SCHEMA_FILES, render
 
 VALID = {
     "schema_version": 1,
@@ -78,7 +77,7 @@ def test_ipv4_fast_path_accepts_exactly_what_ipaddress_returns_unchanged() -> No
     import ipaddress
     import random
 
-    from schemas.request_event import _CANONICAL_IPV4
+    from distillguard.schemas.request_event import _CANONICAL_IPV4
 
     rng = random.Random(5)
     candidates = ["1.2.3.4", "01.2.3.4", "256.1.1.1", "1.2.3", "0.0.0.0", "1.2.3.4\n", "1.2.3.04"]

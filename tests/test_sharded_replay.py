@@ -8,14 +8,13 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-
-from evaluation.scenarios import get_scenario
-from evaluation.simulator import write_scenario
-from models.config import DetectionConfig
-from schemas import SuspicionEvent
-from streams.cli import main
-from streams.replay import ReplayStats, iter_file_records, replay_file
-from streams.sharded_replay import ShardedReplay, ShardFailed, replay_file_sharded, shard_of
+from distillguard.evaluation.scenarios import get_scenario
+from distillguard.evaluation.simulator import write_scenario
+from distillguard.models.config import DetectionConfig
+from distillguard.schemas import SuspicionEvent
+from distillguard.streams.cli import main
+from distillguard.streams.replay import ReplayStats, iter_file_records, replay_file
+from distillguard.streams.sharded_replay import ShardedReplay, ShardFailed, replay_file_sharded, shard_of
 
 EVENTS = 6_000  # of the small scenario's ~12,400: enough alerts, half the time
 JUNK_EVERY, REDELIVER_EVERY = 997, 1_501

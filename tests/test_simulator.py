@@ -14,17 +14,16 @@ from typing import Any
 
 import orjson
 import pytest
-
-from evaluation.corpora import CORPUS_CLASS, ENV_VAR, PromptLibrary, normalise
-from evaluation.scenarios import (
+from distillguard.evaluation.corpora import CORPUS_CLASS, ENV_VAR, PromptLibrary, normalise
+from distillguard.evaluation.scenarios import (
     CAMPAIGN_FAMILIES,
     HOUR_MS,
     NORMAL_FAMILIES,
     Scenario,
     get_scenario,
 )
-from evaluation.simulator import iter_events, labels, write_scenario
-from schemas.request_event import RequestEvent
+from distillguard.evaluation.simulator import iter_events, labels, write_scenario
+from distillguard.schemas.request_event import RequestEvent
 
 RATE_QUANTILE = 0.99
 LOW_RATE_FAMILIES = ("hydra_agentic", "low_and_slow")
@@ -71,7 +70,7 @@ def test_output_independent_of_process_hash_seed(small_dir: Path, tmp_path: Path
     """A fresh interpreter with another PYTHONHASHSEED writes the same bytes (no set/dict-order leaks)."""
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     subprocess.run(
-        [sys.executable, "-m", "evaluation.simulator", "small", str(tmp_path)],
+        [sys.executable, "-m", "distillguard.evaluation.simulator", "small", str(tmp_path)],
         check=True,
         cwd=REPO_ROOT,
         env=env,

@@ -5,10 +5,9 @@ from __future__ import annotations
 import resource
 
 import pytest
-
-from models.config import AccountConfig, CampaignConfig, DetectionConfig
-from models.detector import Detector
-from schemas import RequestEvent
+from distillguard.models.config import AccountConfig, CampaignConfig, DetectionConfig
+from distillguard.models.detector import Detector
+from distillguard.schemas import RequestEvent
 
 T0 = 1_767_225_600_000
 ACCOUNTS = 1_000_000

@@ -3,7 +3,7 @@
 Kept free of Faust imports so it can be used by the CLI, tests and scripts without starting a worker.
 """
 
-from streams.broker.local import (
+from distillguard.streams.broker.local import (
     KAFKA_VERSION,
     BrokerError,
     LocalBroker,

@@ -12,8 +12,13 @@ import logging
 from pathlib import Path
 
 import click
-
-from streams.broker.local import KAFKA_VERSION, BrokerError, LocalBroker, default_home, default_port
+from distillguard.streams.broker.local import (
+    KAFKA_VERSION,
+    BrokerError,
+    LocalBroker,
+    default_home,
+    default_port,
+)
 
 _META_KEY = "distillguard.broker"
 

@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 KAFKA_VERSION = "3.9.1"
 """The pinned Kafka version; must match ``kafka.version`` in ``pom.xml``."""
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 POM_PATH = Path(__file__).resolve().with_name("pom.xml")
 
 DEFAULT_PORT = 19092
@@ -90,9 +89,12 @@ def _env_int(name: str, default: int) -> int:
 
 
 def default_home() -> Path:
-    """``$DISTILLGUARD_BROKER_HOME`` or ``<repo>/.distillguard/broker``."""
+    """``$DISTILLGUARD_BROKER_HOME`` or ``./.distillguard/broker`` under the current directory.
+
+    Never a path inside the installed package: site-packages is no place for a broker's data.
+    """
     raw = os.environ.get(ENV_HOME, "").strip()
-    return Path(raw) if raw else REPO_ROOT / ".distillguard" / "broker"
+    return Path(raw) if raw else Path.cwd() / ".distillguard" / "broker"
 
 
 def default_port() -> int:

@@ -24,14 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from distillguard.evaluation.scenarios import get_scenario
+from distillguard.evaluation.simulator import iter_events, labels
+from distillguard.schemas.suspicion_event import Severity
+from distillguard.streams.app import decode_stage_records
+from distillguard.streams.broker.local import create_topics
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
-
-from evaluation.scenarios import get_scenario
-from evaluation.simulator import iter_events, labels
-from schemas.suspicion_event import Severity
-from streams.app import decode_stage_records
-from streams.broker.local import create_topics
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MEDIUM_RANK = Severity.MEDIUM.rank
@@ -195,7 +194,7 @@ class WorkerProcess:
         self._log.write(f"\n===== worker start {time.strftime('%H:%M:%S')} =====\n".encode())
         self._log.flush()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"],
+            [sys.executable, "-m", "distillguard.streams.cli", "worker"],
             cwd=REPO_ROOT,
             env={
                 **os.environ,

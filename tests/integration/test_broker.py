@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from distillguard.streams.broker.cli import broker as broker_cli
+from distillguard.streams.broker.local import ENV_BOOTSTRAP, KAFKA_VERSION, LocalBroker
 from kafka import KafkaConsumer, KafkaProducer
-
-from streams.broker.cli import broker as broker_cli
-from streams.broker.local import ENV_BOOTSTRAP, KAFKA_VERSION, LocalBroker
 
 pytestmark = pytest.mark.integration
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import orjson
 import pytest
+from distillguard.models.detector import Detector
+from distillguard.schemas.codec import decode_request
+from distillguard.schemas.suspicion_event import SuspicionEvent
+from distillguard.streams.settings import load_settings
 from kafka.admin import KafkaAdminClient
 
-from models.detector import Detector
-from schemas.codec import decode_request
-from schemas.suspicion_event import SuspicionEvent
-from streams.settings import load_settings
 from tests.integration.helpers import (
     REPO_ROOT,
     WorkerConfig,
@@ -258,7 +258,7 @@ def _check_dead_letters(config: WorkerConfig, workload: Workload, tmp_path: Path
 
 def _cli(config: WorkerConfig, *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "streams.cli", *args],
+        [sys.executable, "-m", "distillguard.streams.cli", *args],
         cwd=REPO_ROOT, env={**os.environ, **config.env()}, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert result.returncode == 0, f"distillguard {' '.join(args)} failed:\n{result.stderr[-3000:]}"

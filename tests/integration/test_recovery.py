@@ -17,13 +17,13 @@ from typing import Any
 
 import orjson
 import pytest
+from distillguard.models.detector import Detector
+from distillguard.schemas.codec import decode_request
+from distillguard.streams.app import KeyPartitioner, decode_stage_records
+from distillguard.streams.broker.local import ENV_BOOTSTRAP, LocalBroker
+from distillguard.streams.settings import load_settings
 from kafka.admin import KafkaAdminClient
 
-from models.detector import Detector
-from schemas.codec import decode_request
-from streams.app import KeyPartitioner, decode_stage_records
-from streams.broker.local import ENV_BOOTSTRAP, LocalBroker
-from streams.settings import load_settings
 from tests.integration.helpers import (
     WorkerConfig,
     WorkerProcess,
