@@ -11,19 +11,17 @@ Every number comes from the :class:`~evaluation.scenarios.Scenario`; every rando
 ``random.Random`` seeded from the scenario seed and a stable name (network registry, population, campaign,
 account), so output is identical byte for byte for a seed and independent of iteration order.
 
-Run ``python -m evaluation.simulator small out/small`` to write a scenario folder.
+Run ``distillguard simulate --scenario small --out out/small`` to write a scenario folder.
 """
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import hashlib
 import heapq
 import itertools
 import math
 import random
-import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
+
 from distillguard.evaluation.corpora import PromptLibrary
 from distillguard.evaluation.scenarios import (
     AGENT_STEP_COUNTS,
@@ -49,7 +48,6 @@ from distillguard.evaluation.scenarios import (
     HOSTING_COUNTRIES,
     HOUR_MS,
     NOISE_SEPARATORS,
-    PRESETS,
     AccountTraits,
     AgentProfile,
     BenchmarkProfile,
@@ -59,7 +57,6 @@ from distillguard.evaluation.scenarios import (
     NetworkSpec,
     NormalProfile,
     Scenario,
-    get_scenario,
 )
 
 SCHEMA_VERSION = 1
@@ -962,19 +959,3 @@ def write_scenario(scenario: Scenario, out_dir: Path) -> dict[str, Any]:
         orjson.dumps({"parameters": parameters, "summary": summary}, option=orjson.OPT_INDENT_2)
     )
     return summary
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: ``python -m evaluation.simulator {small,full,dev,holdout} OUT_DIR [--seed N]``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=list(PRESETS))
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args(argv)
-    summary = write_scenario(get_scenario(args.scenario, args.seed), args.out_dir)
-    sys.stdout.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

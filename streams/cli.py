@@ -5,10 +5,11 @@ distillguard topics                        create the topics the worker uses
 distillguard worker                        run the Faust detection worker
 distillguard replay --input F --output F   offline replay from JSONL (stable contract)
 distillguard replay --topic T ...          replay a topic range with its own reader
-distillguard simulate --out DIR            labelled simulated traffic (or --topic to produce it)
-distillguard evaluate ...                  metrics, baselines, threshold sweep, report
-distillguard demo                          broker + worker + a simulated campaign, alerts live
 distillguard config                        print the effective settings (secrets hidden)
+
+The offline tools (``simulate``, ``evaluate``, ``demo``) are not part of the runtime: they live in
+``distillguard.evaluation.cli`` and join this group through the ``distillguard.commands`` entry point
+group, loaded only when one of them is invoked, so ``worker`` and ``replay`` never import the simulator.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from __future__ import annotations
 import sys
 import time
 from datetime import datetime
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import click
 import orjson
+
 from distillguard.streams.broker.cli import broker
 from distillguard.streams.settings import ConfigError, Settings, load_settings
 
@@ -32,14 +35,14 @@ CONFIG_OPTION = click.option(
 )
 
 
-def _settings(config_file: Path | None) -> Settings:
+def settings_or_exit(config_file: Path | None) -> Settings:
     try:
         return load_settings(config_file)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-class Progress:
+class ProgressLine:
     """A one-line progress report on stderr for long runs (records and rate)."""
 
     def __init__(self, label: str, every: int = 20_000, enabled: bool = True) -> None:
@@ -65,7 +68,27 @@ def _parse_time(value: str | None) -> int | None:
     return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-@click.group()
+class PluginGroup(click.Group):
+    """A click group that also offers the commands registered under the ``distillguard.commands``
+    entry point group, importing a plugin's module only when its command is invoked or listed."""
+
+    ENTRY_POINT_GROUP = "distillguard.commands"
+
+    def _plugins(self) -> dict[str, EntryPoint]:
+        return {ep.name: ep for ep in entry_points(group=self.ENTRY_POINT_GROUP)}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugins()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        plugin = self._plugins().get(cmd_name)
+        return plugin.load() if plugin is not None else None
+
+
+@click.group(cls=PluginGroup)
 def main() -> None:
     """distillguard: streaming detection of distillation attacks on LLM APIs."""
 
@@ -77,7 +100,7 @@ main.add_command(broker)
 @CONFIG_OPTION
 def config(config_file: Path | None) -> None:
     """Print the effective settings as JSON (secrets masked)."""
-    click.echo(_settings(config_file).model_dump_json(indent=2))
+    click.echo(settings_or_exit(config_file).model_dump_json(indent=2))
 
 
 @main.command()
@@ -86,7 +109,7 @@ def topics(config_file: Path | None) -> None:
     """Create the request, alert and dead-letter topics (idempotent)."""
     from distillguard.streams.broker.local import create_topics
 
-    s = _settings(config_file)
+    s = settings_or_exit(config_file)
     # The worker's internal topics too: on a fresh cluster a consumer may otherwise ignore them until
     # its next metadata refresh, leaving the cluster stage idle.
     names = [
@@ -106,9 +129,10 @@ def topics(config_file: Path | None) -> None:
 def worker(config_file: Path | None, web_port: int | None) -> None:
     """Run the Faust detection worker until interrupted."""
     import faust
+
     from distillguard.streams.app import create_app
 
-    s = _settings(config_file)
+    s = settings_or_exit(config_file)
     if web_port is not None:
         s = s.model_copy(update={"worker": s.worker.model_copy(update={"web_port": web_port})})
     topology = create_app(s)
@@ -168,9 +192,9 @@ def replay(
     from distillguard.models.detector import Detector
     from distillguard.streams.replay import jsonl_writers, replay_file, replay_records
 
-    s = _settings(config_file)
+    s = settings_or_exit(config_file)
     show = sys.stderr.isatty() if progress is None else progress
-    bar = Progress("replay", enabled=show)
+    bar = ProgressLine("replay", enabled=show)
     if (input_path is None) == (topic is None):
         raise click.UsageError("give exactly one of --input FILE or --topic NAME")
     if input_path is not None:
@@ -242,103 +266,6 @@ def replay(
                 producer.close()
     bar.close()
     click.echo(orjson.dumps(stats.as_dict()).decode(), err=True)
-
-
-@main.command()
-@CONFIG_OPTION
-@click.option("--scenario", default="small", show_default=True, help="small | full | dev | holdout")
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write events.jsonl, labels.jsonl and scenario.json here.",
-)
-@click.option("--topic", default=None, help="Produce the events to this topic instead (labels need --out).")
-@click.option(
-    "--rate", type=float, default=None, help="Target events/s when producing (default: as fast as possible)."
-)
-def simulate(
-    config_file: Path | None,
-    scenario: str,
-    seed: int | None,
-    out_dir: Path | None,
-    topic: str | None,
-    rate: float | None,
-) -> None:
-    """Seeded, labelled traffic: normal populations plus campaign families."""
-    from distillguard.evaluation.scenarios import get_scenario
-    from distillguard.evaluation.simulator import iter_events, labels, write_scenario
-
-    spec = get_scenario(scenario, seed=seed)
-    if out_dir is None and topic is None:
-        raise click.UsageError("give --out DIR and/or --topic NAME")
-    if topic is None:
-        summary = write_scenario(spec, out_dir)  # type: ignore[arg-type]
-        click.echo(orjson.dumps(summary).decode())
-        return
-    from distillguard.streams.kafka_io import produce
-
-    s = _settings(config_file)
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "labels.jsonl").write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in labels(spec)))
-    records = ((e["account_id"], orjson.dumps(e)) for e in iter_events(spec))
-    sent = produce(s, topic, records, rate=rate)
-    click.echo(f"produced {sent:,} events to {topic}")
-
-
-@main.command()
-@CONFIG_OPTION
-@click.option("--events", "events_path", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--labels", "labels_path", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--alerts",
-    "alerts_path",
-    type=click.Path(exists=True, path_type=Path),
-    default=None,
-    help="Alerts to score (default: run the detector on the events).",
-)
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--target-fpr", type=float, default=0.001, show_default=True)
-@click.option("--baselines/--no-baselines", default=True, show_default=True)
-def evaluate(
-    config_file: Path | None,
-    events_path: Path,
-    labels_path: Path,
-    alerts_path: Path | None,
-    out_dir: Path,
-    target_fpr: float,
-    baselines: bool,
-) -> None:
-    """Join alerts with labels: recall, false positives, time to detect, linking purity, baselines, report."""
-    from distillguard.evaluation.evaluate import evaluate as run_evaluation
-
-    s = _settings(config_file)
-    metrics = run_evaluation(
-        events_path,
-        labels_path,
-        out_dir,
-        alerts_path=alerts_path,
-        config=s.detection,
-        baselines=baselines,
-        target_fpr=target_fpr,
-    )
-    click.echo(f"wrote {out_dir}/metrics.json, report.md, report.html")
-    summary = metrics.get("summary") if isinstance(metrics, dict) else None
-    if summary:
-        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
-
-
-@main.command()
-@click.option("--scenario", default="demo", show_default=True)
-@click.option("--keep-broker", is_flag=True, help="Leave the broker running afterwards.")
-def demo(scenario: str, keep_broker: bool) -> None:
-    """Broker + worker + a simulated workload with one campaign; prints alerts as they arrive."""
-    from distillguard.streams.demo import run_demo
-
-    sys.exit(run_demo(scenario, keep_broker=keep_broker))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from distillguard.evaluation.corpora import CORPUS_CLASS, ENV_VAR, PromptLibrary, normalise
 from distillguard.evaluation.scenarios import (
     CAMPAIGN_FAMILIES,
@@ -70,7 +71,16 @@ def test_output_independent_of_process_hash_seed(small_dir: Path, tmp_path: Path
     """A fresh interpreter with another PYTHONHASHSEED writes the same bytes (no set/dict-order leaks)."""
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     subprocess.run(
-        [sys.executable, "-m", "distillguard.evaluation.simulator", "small", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "distillguard.streams.cli",
+            "simulate",
+            "--scenario",
+            "small",
+            "--out",
+            str(tmp_path),
+        ],
         check=True,
         cwd=REPO_ROOT,
         env=env,

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
+
 from distillguard.evaluation.scenarios import get_scenario
 from distillguard.evaluation.simulator import iter_events, labels
 from distillguard.schemas.suspicion_event import Severity

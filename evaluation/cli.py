@@ -1,0 +1,161 @@
+"""The offline commands of ``distillguard``: ``simulate``, ``evaluate`` and ``demo``.
+
+They join the runtime's command group through the ``distillguard.commands`` entry points (see
+``pyproject.toml``), so the worker never imports the simulator or its campaign templates.
+
+``--scenario`` names a preset of the tuned simulator (``small``, ``full``, ``dev``, ``holdout``, ``demo``) or
+one of the red-team sets written blind (``redteam`` for measurement, ``redteam-dev`` for tuning).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from distillguard.streams.cli import CONFIG_OPTION, settings_or_exit
+
+REDTEAM_SPLITS = {"redteam": "blind", "redteam-dev": "dev"}
+
+
+@click.command()
+@CONFIG_OPTION
+@click.option(
+    "--scenario",
+    default="small",
+    show_default=True,
+    help="small | full | dev | holdout | redteam | redteam-dev",
+)
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option(
+    "--scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Red-team scenarios only: scale the number of accounts.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write events.jsonl, labels.jsonl and scenario.json here.",
+)
+@click.option("--topic", default=None, help="Produce the events to this topic instead (labels need --out).")
+@click.option(
+    "--rate", type=float, default=None, help="Target events/s when producing (default: as fast as possible)."
+)
+def simulate(
+    config_file: Path | None,
+    scenario: str,
+    seed: int | None,
+    scale: float,
+    out_dir: Path | None,
+    topic: str | None,
+    rate: float | None,
+) -> None:
+    """Seeded, labelled traffic: normal populations plus campaign families."""
+    if out_dir is None and topic is None:
+        raise click.UsageError("give --out DIR and/or --topic NAME")
+    if topic is None:
+        click.echo(orjson.dumps(_write(scenario, seed, scale, out_dir)).decode())  # type: ignore[arg-type]
+        return
+    from distillguard.streams.kafka_io import produce
+
+    events, label_rows = _events_and_labels(scenario, seed, scale)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "labels.jsonl").write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in label_rows))
+    records = ((e["account_id"], orjson.dumps(e)) for e in events)
+    sent = produce(settings_or_exit(config_file), topic, records, rate=rate)
+    click.echo(f"produced {sent:,} events to {topic}")
+
+
+def _write(name: str, seed: int | None, scale: float, out_dir: Path) -> dict[str, Any]:
+    """Write events.jsonl, labels.jsonl and scenario.json of one named scenario; return its summary."""
+    if name in REDTEAM_SPLITS:
+        from distillguard.evaluation import redteam
+        from distillguard.evaluation.corpora import corpora_root
+
+        return redteam.write(
+            out_dir, REDTEAM_SPLITS[name], seed=seed, corpora_root=corpora_root(), scale=scale
+        )
+    from distillguard.evaluation.scenarios import get_scenario
+    from distillguard.evaluation.simulator import write_scenario
+
+    return write_scenario(get_scenario(name, seed=seed), out_dir)
+
+
+def _events_and_labels(
+    name: str, seed: int | None, scale: float
+) -> tuple[Iterable[dict[str, Any]], list[dict[str, Any]]]:
+    """The events (time order) and label rows of one named scenario, for producing to a topic."""
+    if name in REDTEAM_SPLITS:
+        from distillguard.evaluation import redteam
+        from distillguard.evaluation.corpora import corpora_root
+
+        events, label_rows, _ = redteam.generate(
+            REDTEAM_SPLITS[name], seed=seed, corpora_root=corpora_root(), scale=scale
+        )
+        return events, label_rows
+    from distillguard.evaluation.scenarios import get_scenario
+    from distillguard.evaluation.simulator import iter_events, labels
+
+    spec = get_scenario(name, seed=seed)
+    return iter_events(spec), labels(spec)
+
+
+@click.command()
+@CONFIG_OPTION
+@click.option("--events", "events_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--labels", "labels_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--alerts",
+    "alerts_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Alerts to score (default: run the detector on the events).",
+)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--target-fpr", type=float, default=0.001, show_default=True)
+@click.option("--baselines/--no-baselines", default=True, show_default=True)
+def evaluate(
+    config_file: Path | None,
+    events_path: Path,
+    labels_path: Path,
+    alerts_path: Path | None,
+    out_dir: Path,
+    target_fpr: float,
+    baselines: bool,
+) -> None:
+    """Join alerts with labels: recall, false positives, time to detect, linking purity, baselines, report."""
+    from distillguard.evaluation.evaluate import evaluate as run_evaluation
+
+    s = settings_or_exit(config_file)
+    metrics = run_evaluation(
+        events_path,
+        labels_path,
+        out_dir,
+        alerts_path=alerts_path,
+        config=s.detection,
+        baselines=baselines,
+        target_fpr=target_fpr,
+    )
+    click.echo(f"wrote {out_dir}/metrics.json, report.md, report.html")
+    summary = metrics.get("summary") if isinstance(metrics, dict) else None
+    if summary:
+        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+
+
+@click.command()
+@click.option("--scenario", default="demo", show_default=True)
+@click.option("--keep-broker", is_flag=True, help="Leave the broker running afterwards.")
+def demo(scenario: str, keep_broker: bool) -> None:
+    """Broker + worker + a simulated workload with one campaign; prints alerts as they arrive."""
+    from distillguard.evaluation.demo import run_demo
+
+    sys.exit(run_demo(scenario, keep_broker=keep_broker))
