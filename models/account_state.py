@@ -41,8 +41,6 @@ SHARES = (
     "new_model",
     "template_repeat",
     "network_rotation",
-    "math",
-    "code",
     "young_account",
     "easy_entry_tier",
     "single_turn",
@@ -60,7 +58,7 @@ _SHARE_INDEX = {name: i for i, name in enumerate(SHARES)}
 _SCALAR_INDEX = {name: i for i, name in enumerate(_SCALARS)}
 _GAP_MEAN, _GAP_VAR = _SCALAR_INDEX["gap_log_mean"], _SCALAR_INDEX["gap_log_var"]
 _AGE_DAYS, _EXTRACTION_COUNT = _SCALAR_INDEX["age_days"], _SCALAR_INDEX["extraction_count"]
-_HEAD_FIELDS = 13  # events .. source_offset: the fixed-width fields before the arrays
+_HEAD_FIELDS = 11  # events .. source_offset: the fixed-width fields before the arrays
 
 
 class AccountLayout:
@@ -71,11 +69,11 @@ class AccountLayout:
         self.templates = 4 * config.recent_templates  # view prefix/suffix and frame head/tail
         self.networks = config.recent_networks
         self.dedupe = config.dedupe_window
-        # events, first_ts, last_ts, hour_bucket, hour_count, peak_hour, last_alert_rank, last_alert_ts,
+        # events, first_ts, last_ts, hour_bucket, hour_count, peak_hour,
         # ring cursors (templates, networks, dedupe), source partition and offset, shares, scalars, rings,
         # hour histogram
         self.struct = struct.Struct(
-            "<IqqIHHBqBBBiq"
+            "<IqqIHHBBBiq"
             + f"{len(SHARES)}f{len(_SCALARS)}f"
             + f"{self.templates}I{self.networks}I{self.dedupe}I{_HOURS}H"
         )
@@ -98,8 +96,6 @@ class AccountState:
     hour_bucket: int
     hour_count: int
     peak_hour: int
-    last_alert_rank: int
-    last_alert_ts: int
     template_cursor: int
     network_cursor: int
     dedupe_cursor: int
@@ -114,7 +110,7 @@ class AccountState:
 
     @classmethod
     def new(cls, layout: AccountLayout) -> AccountState:
-        counters = [0] * 11  # events .. dedupe_cursor
+        counters = [0] * 9  # events .. dedupe_cursor
         no_source = [-1, -1]  # source partition and offset
         return cls(
             layout,
@@ -151,8 +147,6 @@ class AccountState:
             self.hour_bucket,
             self.hour_count,
             self.peak_hour,
-            self.last_alert_rank,
-            self.last_alert_ts,
             self.template_cursor,
             self.network_cursor,
             self.dedupe_cursor,
@@ -213,8 +207,6 @@ class AccountState:
             float(f.new_model),
             float(repeated),
             float(rotated),
-            float(f.task == "math"),
-            float(f.task == "code"),
             float(f.young_account),
             float(f.easy_entry_tier),
             float(f.opens_conversation),

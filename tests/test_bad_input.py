@@ -8,13 +8,15 @@ non-finite numbers and timestamps outside the schema's range. No broker needed.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from distillguard.evaluation.scenarios import get_scenario
 from distillguard.evaluation.simulator import iter_events, labels
 from distillguard.models.detector import Detector
@@ -30,8 +32,6 @@ from distillguard.schemas.request_event import (
 )
 from distillguard.schemas.suspicion_event import SuspicionEvent
 from distillguard.streams.replay import ReplayStats, replay_records
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 FIELDS = tuple(RequestEvent.model_fields)
 REQUIRED = tuple(name for name, field in RequestEvent.model_fields.items() if field.is_required())
@@ -339,18 +339,21 @@ def test_huge_prompt_is_rejected_by_size_before_parsing() -> None:
     prompt = "Explain step by step, showing all your reasoning. " * 105_000  # ~5 MB
     raw = orjson.dumps(_event(prompt=prompt))
     assert len(raw) > 5_000_000
-    started = time.perf_counter()
     with pytest.raises(DecodeError) as info:
         decode_request(raw, max_bytes=MAX_RECORD_BYTES)
-    assert time.perf_counter() - started < 0.05, "the size limit must apply before parsing"
     assert_safe_reason(info.value, prompt)
     assert "exceeds" in info.value.reason and str(len(raw)) in info.value.reason
+    # The limit applies before parsing: an oversized record that is not even JSON is refused for its
+    # size, not for its syntax (a parser run first would have said "malformed JSON").
+    with pytest.raises(DecodeError) as info:
+        decode_request(b"{" + b"x" * 5_000_000, max_bytes=MAX_RECORD_BYTES)
+    assert "exceeds" in info.value.reason and "malformed" not in info.value.reason
 
     # Without a limit it is a valid event, and the detector reads only bounded windows of it.
     decoded = decode_request(raw)
-    started = time.perf_counter()
-    Detector().process(decoded)
-    assert time.perf_counter() - started < 10.0
+    detector = Detector()
+    assert detector.process(decoded) == []  # one request never alerts (min_events)
+    assert detector.last_assessment is not None and detector.last_assessment.events_seen == 1
 
     alerts, dead, stats = run_replay([(raw, "huge"), *((r, "ok") for r in valid_records())])
     assert dead == [(raw, dead[0][1], "huge")] and stats.dead_letters == 1
