@@ -123,6 +123,13 @@ def _events_and_labels(
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--target-fpr", type=float, default=0.001, show_default=True)
 @click.option("--baselines/--no-baselines", default=True, show_default=True)
+@click.option("--ablations", is_flag=True, help="Also run the detector under each ablation config.")
+@click.option(
+    "--mmd-windows", default=None, help="Comma-separated MMD baseline window sizes [default: 20,50]."
+)
+@click.option(
+    "--mmd-percentile", type=float, default=None, help="Null percentile of the MMD threshold [default: 95]."
+)
 def evaluate(
     config_file: Path | None,
     events_path: Path,
@@ -131,8 +138,12 @@ def evaluate(
     out_dir: Path,
     target_fpr: float,
     baselines: bool,
+    ablations: bool,
+    mmd_windows: str | None,
+    mmd_percentile: float | None,
 ) -> None:
     """Join alerts with labels: recall, false positives, time to detect, linking purity, baselines, report."""
+    from distillguard.evaluation.evaluate import baseline_config_from
     from distillguard.evaluation.evaluate import evaluate as run_evaluation
 
     s = settings_or_exit(config_file)
@@ -144,6 +155,8 @@ def evaluate(
         config=s.detection,
         baselines=baselines,
         target_fpr=target_fpr,
+        ablations=ablations,
+        baseline_config=baseline_config_from(None, mmd_windows, mmd_percentile),
     )
     click.echo(f"wrote {out_dir}/metrics.json, report.md, report.html")
     summary = metrics.get("summary") if isinstance(metrics, dict) else None

@@ -10,16 +10,18 @@ both exist, the report states how far the file's flagged accounts agree with the
 Baselines are compared twice: at their own fixed thresholds (alert-based, like distillguard), and at a
 matched false-positive budget, re-thresholded on their own score traces over the same grid (see
 :func:`evaluation.sweep.match_baselines`).
+
+With ``ablations=True`` the detector also runs under every :mod:`evaluation.ablations` config in the same
+pass; the report lists their recall per family and FPR next to the full detector.
 """
 
 from __future__ import annotations
 
-import argparse
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from distillguard.evaluation.ablations import ablation_factories, split_ablations
 from distillguard.evaluation.metrics import compute_metrics, first_flags, load_alerts, load_labels, ratio
 from distillguard.evaluation.report import write_report
 from distillguard.evaluation.runner import (
@@ -58,9 +60,13 @@ def _factories(
     config: Any,
     baselines: bool,
     need_main: bool,
+    ablations: bool = False,
+    baseline_config: Any = None,
 ) -> dict[str, Callable[[], DetectorLike]]:
     if factories is None:
-        factories = detector_factories(config, baselines) if (need_main or baselines) else {}
+        factories = detector_factories(config, baselines, baseline_config) if (need_main or baselines) else {}
+        if ablations:
+            factories = {**factories, **ablation_factories(config)}
     return {name: build for name, build in factories.items() if name != MAIN_DETECTOR or need_main}
 
 
@@ -76,16 +82,21 @@ def evaluate(
     grid: tuple[float, ...] = DEFAULT_GRID,
     factories: Mapping[str, Callable[[], DetectorLike]] | None = None,
     sweep_with_detector: bool = True,
+    ablations: bool = False,
+    baseline_config: Any = None,
 ) -> dict[str, Any]:
     """Evaluate distillguard (and the baselines) on labelled events; write the report into ``out_dir``.
 
     ``factories`` (name -> zero-argument constructor, ``"distillguard"`` for the main detector) replaces
-    the detectors built from ``models``; tests pass fakes. Returns the ``metrics.json`` document.
+    the detectors built from ``models``; tests pass fakes (names starting ``ablation:`` are ablations).
+    ``ablations`` adds the detector under each :func:`evaluation.ablations.ablation_configs` variant;
+    ``baseline_config`` (:class:`evaluation.baselines.BaselineConfig`) tunes the baselines. Returns the
+    ``metrics.json`` document.
     """
     labels = load_labels(labels_path)
     config = config if config is not None else default_config()
     need_main = alerts_path is None or sweep_with_detector
-    chosen = _factories(factories, config, baselines, need_main)
+    chosen = _factories(factories, config, baselines, need_main, ablations, baseline_config)
     if alerts_path is None and MAIN_DETECTOR not in chosen:
         raise ValueError(f"no alerts_path and no {MAIN_DETECTOR!r} detector to produce alerts")
     min_events = config.account.min_events if hasattr(config, "account") else 1
@@ -102,6 +113,7 @@ def evaluate(
     metrics = compute_metrics(alerts, labels, stats.first_ts, stats.requests)
     others = {n: compute_metrics(r.alerts, labels, stats.first_ts, stats.requests) for n, r in runs.items()}
     others.pop(MAIN_DETECTOR, None)
+    others, ablation_metrics = split_ablations(others)
     fusion = fusion_thresholds(config)
     traces = main_run.traces if main_run else traces_from_alerts(alerts, grid)
     sweep = threshold_sweep(
@@ -118,7 +130,7 @@ def evaluate(
     baseline_sweeps = {
         name: threshold_sweep(run.traces, labels, grid, stats.first_ts, source=f"{name} score traces")
         for name, run in runs.items()
-        if name != MAIN_DETECTOR
+        if name in others
     }
     run_info: dict[str, Any] = {
         "events": stats.to_dict(),
@@ -138,46 +150,22 @@ def evaluate(
         target_fpr=target_fpr,
         run_info=run_info,
         baseline_sweeps=baseline_sweeps,
+        ablations_metrics=ablation_metrics,
     )
 
 
-def _load_config(path: str | None) -> Any:
-    if path is None:
-        return None
-    from distillguard.models.config import DetectionConfig
+def baseline_config_from(
+    base: Any = None, mmd_windows: str | Sequence[int] | None = None, mmd_percentile: float | None = None
+) -> Any:
+    """``BaselineConfig`` (``base`` or the defaults) with the command-line MMD options applied."""
+    from distillguard.evaluation.baselines import BaselineConfig
 
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    return DetectionConfig.model_validate(data.get("detection", data))
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Evaluate distillguard on labelled traffic.")
-    parser.add_argument("--events", required=True, help="events.jsonl (RequestEvent v1)")
-    parser.add_argument("--labels", required=True, help="labels.jsonl (one row per account)")
-    parser.add_argument("--out", required=True, help="output directory for metrics.json and the report")
-    parser.add_argument("--alerts", help="alerts.jsonl to score instead of running the detector in process")
-    parser.add_argument("--config", help="TOML file with a [detection] table (DetectionConfig)")
-    parser.add_argument("--no-baselines", action="store_true", help="skip the baseline detectors")
-    parser.add_argument(
-        "--target-fpr", type=float, default=0.001, help="normal FPR the recommendation targets"
-    )
-    args = parser.parse_args(argv)
-    document = evaluate(
-        args.events,
-        args.labels,
-        args.out,
-        alerts_path=args.alerts,
-        config=_load_config(args.config),
-        baselines=not args.no_baselines,
-        target_fpr=args.target_fpr,
-    )
-    overall = document["distillguard"]["overall"]
-    print(
-        f"campaign recall {overall['campaign_recall']}, normal FPR {overall['normal_fpr']}, "
-        f"precision {overall['precision']}; recommendation {document['recommendation'].get('config')}; "
-        f"report in {args.out}"
-    )
-
-
-if __name__ == "__main__":
-    main()
+    bc = base if base is not None else BaselineConfig()
+    update: dict[str, Any] = {}
+    if mmd_windows:
+        if isinstance(mmd_windows, str):
+            mmd_windows = [int(w) for w in mmd_windows.split(",") if w.strip()]
+        update["mmd_windows"] = tuple(mmd_windows)
+    if mmd_percentile is not None:
+        update["mmd_percentile"] = mmd_percentile
+    return BaselineConfig.model_validate({**bc.model_dump(), **update}) if update else bc

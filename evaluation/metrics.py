@@ -50,8 +50,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from distillguard.schemas.suspicion_event import Severity, SuspicionEvent
 from pydantic import ValidationError
+
+from distillguard.schemas.suspicion_event import Severity, SuspicionEvent
 
 Kind = Literal["normal", "campaign"]
 KINDS: tuple[str, ...] = ("normal", "campaign")

@@ -47,12 +47,6 @@ def make_grid(step: float = 0.01) -> tuple[float, ...]:
 DEFAULT_GRID = make_grid(0.01)
 
 
-class Assessment(Protocol):
-    account_id: str
-    score: float
-    events_seen: int | None
-
-
 class DetectorLike(Protocol):
     """What the runner needs from a detector (``models.detector.Detector`` and every baseline)."""
 
@@ -149,8 +143,9 @@ class RunResult:
         }
 
 
-def iter_events(events_path: str | Path, stats: EventStats) -> Iterator[RequestEvent]:
+def read_events(events_path: str | Path, stats: EventStats | None = None) -> Iterator[RequestEvent]:
     """Decode events in file order; invalid lines are counted into ``stats`` and skipped."""
+    stats = stats if stats is not None else EventStats()
     with Path(events_path).open("rb") as handle:
         for line in handle:
             if not line.strip():
@@ -198,7 +193,7 @@ def run_detectors(
     stats = EventStats()
     results = {name: RunResult(name=name, grid=grid, events=stats) for name in detectors}
     pairs = [(results[name], det) for name, det in detectors.items()]
-    for event in iter_events(events_path, stats):
+    for event in read_events(events_path, stats):
         for position, (result, detector) in enumerate(pairs):
             _feed(result, detector, event if position == 0 else event.model_copy(), min_events)
     return stats, results
@@ -221,8 +216,11 @@ def scan_events(events_path: str | Path) -> EventStats:
     return stats
 
 
-def detector_factories(config: Any = None, include_baselines: bool = True) -> dict[str, Callable[[], Any]]:
-    """Factories for ``distillguard`` (``models.detector.Detector``) and, optionally, every baseline."""
+def detector_factories(
+    config: Any = None, include_baselines: bool = True, baseline_config: Any = None
+) -> dict[str, Callable[[], Any]]:
+    """Factories for ``distillguard`` (``models.detector.Detector``) and, optionally, every baseline
+    (:func:`evaluation.baselines.baseline_factories`, tuned by ``baseline_config``)."""
     from distillguard.models.config import DetectionConfig
 
     cfg = config if config is not None else DetectionConfig()
@@ -232,10 +230,10 @@ def detector_factories(config: Any = None, include_baselines: bool = True) -> di
 
     factories: dict[str, Callable[[], Any]] = {MAIN_DETECTOR: lambda: Detector(cfg)}
     if include_baselines:
-        from distillguard.models.baselines import BASELINES
+        from distillguard.evaluation.baselines import baseline_factories
 
-        for name, build in BASELINES.items():
-            factories[name] = lambda build=build: build(cfg)
+        for name, build in baseline_factories(baseline_config).items():
+            factories[name] = lambda build=build: build(cfg, baseline_config)
     return factories
 
 
@@ -245,11 +243,14 @@ def run_all(
     include_baselines: bool = True,
     grid: tuple[float, ...] = DEFAULT_GRID,
     factories: Mapping[str, Callable[[], DetectorLike]] | None = None,
+    baseline_config: Any = None,
 ) -> dict[str, RunResult]:
     """Run ``distillguard`` plus every baseline over the same file in one pass.
 
     ``factories`` replaces the detectors built from ``models`` (tests pass fakes here).
     """
-    chosen = factories if factories is not None else detector_factories(config, include_baselines)
+    chosen = (
+        factories if factories is not None else detector_factories(config, include_baselines, baseline_config)
+    )
     _, results = run_detectors({name: build() for name, build in chosen.items()}, events_path, grid)
     return results

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+
 from distillguard.evaluation.metrics import (
     Label,
     family_kinds,

@@ -41,7 +41,7 @@ class MidasBurst:
             self.first_bucket = self.bucket = bucket
         if bucket > self.bucket + self.idle_gap:
             # A jump past a long silence moves the clock only when a second event confirms it: one
-            # outlier timestamp must not decay every key or stretch the baseline.
+            # outlier timestamp must not decay every key or stretch the history.
             confirmed = self._jump is not None and abs(bucket - self._jump) <= self.idle_gap
             self._jump = None if confirmed else bucket
             if not confirmed:

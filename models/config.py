@@ -56,7 +56,6 @@ class EmbeddingConfig(_Section):
     """Built-in hashed n-gram embedder and projection of gateway embeddings."""
 
     dims: int = Field(default=64, ge=8, le=1024)
-    char_ngram: int = Field(default=4, ge=2, le=8)
     seed: int = Field(default=20260222, description="fixes hashing and projections: cluster ids depend on it")
 
 
@@ -112,7 +111,7 @@ class BurstConfig(_Section):
         default=64,
         ge=1,
         description="a silence of the whole stream longer than this many buckets (or one outlier "
-        "timestamp before it) is not counted as elapsed time in the burst baseline",
+        "timestamp before it) is not counted as elapsed time in the burst history (its expected counts)",
     )
 
 
@@ -259,21 +258,6 @@ class FusionConfig(_Section):
         return self
 
 
-class BaselineConfig(_Section):
-    """The comparison baselines (what a team would deploy without distillguard)."""
-
-    rate_limit_per_hour: int = Field(
-        default=100, ge=1, description="per-account requests/hour before flagging"
-    )
-    rate_limit_per_day: int = Field(
-        default=1000, ge=1, description="per-account requests/day before flagging"
-    )
-    hst_threshold: float = Field(
-        default=0.85, gt=0, lt=1, description="HalfSpaceTrees score that flags alone"
-    )
-    burst_threshold: float = Field(default=50.0, gt=0, description="MIDAS chi-square that flags alone")
-
-
 class DetectionConfig(_Section):
     """All detection settings. ``version`` is stamped into every alert as ``detector_version``."""
 
@@ -287,4 +271,3 @@ class DetectionConfig(_Section):
     cluster_state: ClusterStateConfig = ClusterStateConfig()
     campaign: CampaignConfig = CampaignConfig()
     fusion: FusionConfig = FusionConfig()
-    baselines: BaselineConfig = BaselineConfig()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 from click.testing import CliRunner
+
 from distillguard.schemas import SuspicionEvent
 from distillguard.streams.cli import main
 
@@ -52,5 +53,5 @@ def test_simulate_replay_evaluate_small_scenario(tmp_path: Path) -> None:
     for family, row in ours["families"].items():
         if row.get("recall") is not None and family != "low_and_slow":
             assert row["recall"] >= 0.7, family
-    assert set(metrics["baselines"]) == {"rate_limit", "hst_only", "burst_only"}
+    assert set(metrics["baselines"]) == {"rate_limit", "hst_only", "burst_only", "mmd_w20", "mmd_w50"}
     assert (out / "report.html").read_text().count("data:image/png;base64") >= 3
