@@ -172,3 +172,39 @@ def demo(scenario: str, keep_broker: bool) -> None:
     from distillguard.evaluation.demo import run_demo
 
     sys.exit(run_demo(scenario, keep_broker=keep_broker))
+
+
+@click.command("fit-fusion")
+@CONFIG_OPTION
+@click.option(
+    "--events",
+    "events_paths",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Labelled development traffic (repeatable; pair each with --labels in the same order).",
+)
+@click.option(
+    "--labels", "labels_paths", multiple=True, required=True, type=click.Path(exists=True, path_type=Path)
+)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--target-fpr", type=float, default=0.001, show_default=True)
+def fit_fusion(
+    config_file: Path | None,
+    events_paths: tuple[Path, ...],
+    labels_paths: tuple[Path, ...],
+    out_path: Path,
+    target_fpr: float,
+) -> None:
+    """Fit the fusion weights on labelled development traffic (never on the blind red-team split)."""
+    from distillguard.evaluation.fit_fusion import fit_weights, write
+
+    if len(events_paths) != len(labels_paths):
+        raise click.UsageError("give one --labels per --events")
+    result = fit_weights(
+        list(zip(events_paths, labels_paths, strict=True)),
+        settings_or_exit(config_file).detection,
+        target_fpr=target_fpr,
+    )
+    write(result, out_path)
+    click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

@@ -26,6 +26,9 @@ from distillguard.models.features import RequestFeatures
 from distillguard.models.hashing import stable_hash32
 
 _HOURS = 24
+# A request counts towards the systematic-extraction volume when it elicits reasoning or grades this
+# strongly (a phrase marker of full strength, or the learned model this sure).
+EXTRACTION_REQUEST = 0.8
 _LOG_HOURS = math.log(_HOURS)
 _MS_PER_HOUR = 3_600_000
 _MAX_COUNT16 = 0xFFFF
@@ -35,6 +38,8 @@ SHARES = (
     "elicitation",
     "grading",
     "capability",
+    "synthetic",
+    "extraction",
     "thinking",
     "tool_use",
     "proxy_network",
@@ -58,22 +63,24 @@ _SHARE_INDEX = {name: i for i, name in enumerate(SHARES)}
 _SCALAR_INDEX = {name: i for i, name in enumerate(_SCALARS)}
 _GAP_MEAN, _GAP_VAR = _SCALAR_INDEX["gap_log_mean"], _SCALAR_INDEX["gap_log_var"]
 _AGE_DAYS, _EXTRACTION_COUNT = _SCALAR_INDEX["age_days"], _SCALAR_INDEX["extraction_count"]
-_HEAD_FIELDS = 11  # events .. source_offset: the fixed-width fields before the arrays
+_HEAD_FIELDS = 12  # events .. source_offset: the fixed-width fields before the arrays
 
 
 class AccountLayout:
     """The byte layout of :class:`AccountState` for a given :class:`AccountConfig`."""
 
-    def __init__(self, config: AccountConfig) -> None:
+    def __init__(self, config: AccountConfig, trait_memory_bytes: int = 32) -> None:
         self.config = config
+        self.trait_memory_bytes = trait_memory_bytes
         self.templates = 4 * config.recent_templates  # view prefix/suffix and frame head/tail
         self.networks = config.recent_networks
         self.dedupe = config.dedupe_window
         # events, first_ts, last_ts, hour_bucket, hour_count, peak_hour,
-        # ring cursors (templates, networks, dedupe), source partition and offset, shares, scalars, rings,
+        # ring cursors (templates, networks, dedupe), source partition and offset, the trait emitter's
+        # memory (which shared-trait values were sent recently), shares, scalars, rings,
         # hour histogram
         self.struct = struct.Struct(
-            "<IqqIHHBBBiq"
+            f"<IqqIHHBBBiq{trait_memory_bytes}s"
             + f"{len(SHARES)}f{len(_SCALARS)}f"
             + f"{self.templates}I{self.networks}I{self.dedupe}I{_HOURS}H"
         )
@@ -101,6 +108,7 @@ class AccountState:
     dedupe_cursor: int
     source_partition: int
     source_offset: int
+    trait_memory: bytes
     shares: list[float]
     scalars: list[float]
     templates: list[int]
@@ -116,6 +124,7 @@ class AccountState:
             layout,
             *counters,
             *no_source,
+            bytes(layout.trait_memory_bytes),
             [0.0] * len(SHARES),
             [0.0] * len(_SCALARS),
             [0] * layout.templates,
@@ -152,6 +161,7 @@ class AccountState:
             self.dedupe_cursor,
             self.source_partition,
             self.source_offset,
+            self.trait_memory,
             *self.shares,
             *self.scalars,
             *self.templates,
@@ -200,7 +210,9 @@ class AccountState:
         observed = (
             f.elicitation,
             float(f.grading),
-            float(f.capability),
+            f.capability,
+            f.synthetic,
+            f.extraction,
             float(f.thinking),
             float(f.tool_use),
             float(f.proxy_network),
@@ -214,7 +226,7 @@ class AccountState:
         # The first requests weigh more (running mean) until the EW horizon takes over.
         weight = max(alpha, 1.0 / self.events)
         self.shares = [share + weight * (x - share) for share, x in zip(self.shares, observed, strict=True)]
-        if f.elicitation >= 1.0 or f.grading:
+        if max(f.elicitation, f.grading) >= EXTRACTION_REQUEST:
             self.scalars[_EXTRACTION_COUNT] += 1.0
         if f.account_age_days is not None:
             self.scalars[_AGE_DAYS] = f.account_age_days

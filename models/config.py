@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -49,6 +50,14 @@ class FeatureConfig(_Section):
     )
     marker_window_chars: int = Field(
         default=1500, ge=100, description="characters read from each end of a prompt for markers (cost bound)"
+    )
+    phrase_markers: bool = Field(
+        default=True,
+        description="also use the English phrase lists (elicitation, grading, maths/code words); the learned "
+        "content model is always on. Off in the ablation that proves no family depends on the lists",
+    )
+    content_weights: Path | None = Field(
+        default=None, description="weights file of the learned content model (default: the committed one)"
     )
 
 
@@ -198,6 +207,9 @@ class FusionWeights(_Section):
     flat_diurnal: float = 0.5
     # what power users also do (weak alone, so heavy legitimate use is not punished)
     capability: float = 0.8
+    synthetic: float = 0.0
+    extraction: float = 0.0
+    timing_regularity: float = 0.0
     thinking: float = 0.4
     tool_use: float = 0.3
     heavy_volume: float = 0.1
@@ -205,6 +217,7 @@ class FusionWeights(_Section):
     # coordination: the hydra seen as a whole
     cluster_crowd: float = 1.6
     cluster_lockstep: float = 1.6
+    shared_traits: float = 0.0
     campaign: float = 3.0
     shared_payment: float = 1.5
     # trust
@@ -258,6 +271,111 @@ class FusionConfig(_Section):
         return self
 
 
+class TraitKind(_Section):
+    """How one kind of trait is judged (kinds shared by accident need more owners before they count)."""
+
+    kind: str = Field(min_length=1, description="the trait key's prefix, e.g. 'ip24'")
+    weight: float = Field(default=1.0, ge=0, le=1, description="evidence of a fully suspicious value")
+    min_owners: int = Field(default=3, ge=2, description="distinct owners below which a value gives nothing")
+    full_owners: int = Field(default=30, ge=3, description="distinct owners at which the size term saturates")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TraitKind:
+        if self.full_owners <= self.min_owners:
+            raise ValueError(
+                f"trait kind {self.kind!r}: full_owners {self.full_owners} must exceed "
+                f"min_owners {self.min_owners}"
+            )
+        return self
+
+
+_DEFAULT_KINDS = (
+    # A hosting IP shared by many extracting owners is strong; NAT exits are handled by the mean.
+    TraitKind(kind="ip32", weight=1.0, min_owners=3, full_owners=25),
+    # Residential and campus /24s are shared by unrelated households and students.
+    TraitKind(kind="ip24", weight=0.6, min_owners=5, full_owners=60),
+    # A full user agent string: custom tooling is distinctive, SDK defaults are common.
+    TraitKind(kind="ua", weight=0.6, min_owners=4, full_owners=50),
+    TraitKind(kind="sys", weight=1.0, min_owners=3, full_owners=30),
+    TraitKind(kind="tools", weight=0.9, min_owners=3, full_owners=30),
+    # Distinct customers on one card are rare (a family, a reseller); a ring's card is strong.
+    TraitKind(kind="pay", weight=1.0, min_owners=2, full_owners=12),
+    # Thousands of sign-ups share an hour: only a dense extracting cohort counts.
+    TraitKind(kind="cohort", weight=0.5, min_owners=8, full_owners=200),
+    TraitKind(kind="pivot", weight=0.6, min_owners=6, full_owners=120),
+    TraitKind(kind="frame", weight=0.8, min_owners=3, full_owners=40),
+)
+
+
+class TraitConfig(_Section):
+    """Shared-trait evidence: which owners count, how the sharers' mean is kept, emission fan-out."""
+
+    kinds: tuple[TraitKind, ...] = Field(default=_DEFAULT_KINDS, description="per-kind weight and limits")
+    default_kind: TraitKind = Field(
+        default=TraitKind(kind="*", weight=0.5, min_owners=4, full_owners=40),
+        description="rule for kinds not listed in ``kinds``",
+    )
+    hll_precision: int = Field(
+        default=7, ge=4, le=10, description="HyperLogLog registers per value (2**precision bytes, twice)"
+    )
+    ew_alpha: float = Field(
+        default=0.05, gt=0, lt=1, description="weight of the newest owner observation in the sharers' mean"
+    )
+    recent_owners: int = Field(
+        default=8, ge=1, le=32, description="latest distinct owners remembered per value (32-bit hashes)"
+    )
+    repeat_weight: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="weight in the mean of an owner already among the value's recent owners (a heavy "
+        "account refreshing often must not set the mean alone)",
+    )
+    settle_events: int = Field(
+        default=4,
+        ge=1,
+        description="an account's extraction level weighs fully in the mean from this many requests on "
+        "(its first requests give a noisy level)",
+    )
+    extracting_level: float = Field(
+        default=0.4, ge=0, le=1, description="extraction level at which an owner counts as extracting"
+    )
+    mean_floor: float = Field(
+        default=0.3,
+        ge=0,
+        lt=1,
+        description="sharers' extraction (mean and share) below which a value is benign",
+    )
+    mean_full: float = Field(
+        default=0.8, gt=0, le=1, description="sharers' extraction at which a value counts fully"
+    )
+    idle_expire_hours: float = Field(
+        default=168.0, gt=0, description="a value idle this long starts afresh when it is next touched"
+    )
+    max_traits: int = Field(default=100_000, ge=1, description="decoded trait states kept in memory")
+    # Emission (account side, see TraitEmitter).
+    refresh_every: int = Field(
+        default=32, ge=1, description="each trait is re-sent once per this many of the account's requests"
+    )
+    early_refresh: tuple[int, ...] = Field(
+        default=(4, 16),
+        description="request counts at which all of an account's traits are re-sent (its level settles)",
+    )
+    emit_recent_traits: int = Field(
+        default=16, ge=1, le=255, description="trait values an account remembers having sent (16-bit hashes)"
+    )
+    max_emit_per_request: int = Field(default=8, ge=1, description="most trait observations per request")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TraitConfig:
+        if self.mean_full <= self.mean_floor:
+            raise ValueError(f"mean_full {self.mean_full} must exceed mean_floor {self.mean_floor}")
+        names = [rule.kind for rule in self.kinds]
+        if len(set(names)) != len(names):
+            raise ValueError(f"trait kinds listed twice: {sorted(n for n in names if names.count(n) > 1)}")
+        return self
+
+
 class DetectionConfig(_Section):
     """All detection settings. ``version`` is stamped into every alert as ``detector_version``."""
 
@@ -270,4 +388,5 @@ class DetectionConfig(_Section):
     burst: BurstConfig = BurstConfig()
     cluster_state: ClusterStateConfig = ClusterStateConfig()
     campaign: CampaignConfig = CampaignConfig()
+    traits: TraitConfig = TraitConfig()
     fusion: FusionConfig = FusionConfig()

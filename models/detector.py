@@ -17,7 +17,9 @@ True
 from __future__ import annotations
 
 from distillguard.models.config import DetectionConfig
+from distillguard.models.coordination import AccountCoordination
 from distillguard.models.stages import AccountStage, AlertStage, Assessment, ClusterStage
+from distillguard.models.traits import TraitStage
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import SuspicionEvent
 
@@ -30,6 +32,14 @@ class Detector:
         self.accounts = AccountStage(self.config, seed=seed)
         self.clusters = ClusterStage(self.config)
         self.alerts = AlertStage(self.config)
+        self.traits = TraitStage(self.config.traits)
+        # The sink writes the table the account stage reads (one dict here, one changelogged table in
+        # the worker).
+        self.coordination = AccountCoordination(
+            self.config.traits,
+            self.accounts.coordination.table,
+            max_accounts=self.config.account.max_accounts,
+        )
         self.last_assessment: Assessment | None = None
 
     def process(self, event: RequestEvent) -> list[SuspicionEvent]:
@@ -38,6 +48,8 @@ class Detector:
         if observation is None:
             self.last_assessment = None
             return []
+        for trait in observation.trait_observations():
+            self.coordination.absorb(self.traits.process(trait))
         self.last_assessment = self.clusters.process(observation)
         alert = self.alerts.process(self.last_assessment)
         return [alert] if alert is not None else []

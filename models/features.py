@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from distillguard.models.clustering import SimHashClusterer
 from distillguard.models.config import DetectionConfig
+from distillguard.models.content import ContentModel
 from distillguard.models.embedder import HashingEmbedder
 from distillguard.models.hashing import stable_hash32
 from distillguard.models.text import (
@@ -59,7 +60,9 @@ class PromptAnalysis:
 
     task: str
     elicitation: float
-    grading: bool
+    grading: float
+    capability: float
+    synthetic: float
     markers: str  # "e" (elicitation) and/or "g" (grading), or ""
     cluster_task: str
     embedded_text: str  # the marked instruction, else the template view: what the cluster id embeds
@@ -88,8 +91,10 @@ class RequestFeatures:
     payment: str | None
     user_agent_family: str
     task: str  # tool | code | math | chat
-    elicitation: float
-    grading: bool
+    elicitation: float  # in [0, 1]: asks for the reasoning trace (learned model, or a phrase marker)
+    grading: float  # in [0, 1]: uses the model as grader / reward model
+    capability: float  # in [0, 1]: maths, code, exam or tool-use material
+    synthetic: float  # in [0, 1]: self-instruct style generation of instruction data
     tool_use: bool
     thinking: bool
     conversation_turns: int | None
@@ -99,6 +104,8 @@ class RequestFeatures:
     tail_hash: int
     cluster_id: str
     new_model: bool
+    owner_id: str  # the org when the account belongs to one (its keys are one customer), else the account
+    traits: tuple[str, ...]  # shared-trait keys (kind:value) the trait stage links accounts on
 
     @property
     def opens_conversation(self) -> bool:
@@ -106,9 +113,9 @@ class RequestFeatures:
         return self.conversation_turns is not None and self.conversation_turns <= 1
 
     @property
-    def capability(self) -> bool:
-        """Capability-bearing task (what distillers harvest): maths, code or tool use."""
-        return self.task != "chat"
+    def extraction(self) -> float:
+        """How much this request is extraction material (what distillers harvest), in [0, 1]."""
+        return max(self.capability, self.elicitation, self.grading, self.synthetic)
 
 
 class ModelRegistry:
@@ -159,6 +166,7 @@ class FeatureExtractor:
             config.clusters.simhash_bits, config.embedding.dims, config.embedding.seed
         )
         self.models = models or ModelRegistry(int(fc.new_model_window_hours * _MS_PER_HOUR))
+        self.content = ContentModel.load(fc.content_weights)
         self._easy_tiers = frozenset(t.lower() for t in fc.easy_entry_tiers)
         self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
         self._text_simhash = lru_cache(maxsize=_SIMHASH_CACHE)(self._simhash_of_text)
@@ -172,19 +180,24 @@ class FeatureExtractor:
         """Markers, task, template hashes and the text to embed, from the prompt text alone."""
         fc = self.config.features
         window = marker_window(text, fc.marker_window_chars)
-        task = task_kind(window, has_tools)
-        elicitation = elicitation_strength(window)
-        grading = is_grading(window)
+        learned = self.content.score_one(text)
+        if fc.phrase_markers:
+            task = task_kind(window, has_tools)
+            phrase_elicitation, phrase_grading = elicitation_strength(window), is_grading(window)
+        else:  # the ablation: only what needs no word list (declared tools) and the learned model
+            task, phrase_elicitation, phrase_grading = ("tool" if has_tools else "chat"), 0.0, False
         view = template_view(text, fc.template_view_words, fc.long_token_chars)
-        markers = ("e" if elicitation > 0 else "") + ("g" if grading else "")
+        markers = ("e" if phrase_elicitation > 0 else "") + ("g" if phrase_grading else "")
         instruction = (
             instruction_view(window, 2 * fc.template_view_words, fc.long_token_chars) if markers else ""
         )
         seed = self.config.embedding.seed
         return PromptAnalysis(
             task=task,
-            elicitation=elicitation,
-            grading=grading,
+            elicitation=max(phrase_elicitation, learned.elicitation),
+            grading=max(float(phrase_grading), learned.grading),
+            capability=max(float(task != "chat"), learned.capability),
+            synthetic=learned.synthetic,
             markers=markers,
             # A marked instruction defines the cluster on its own; the task kind depends on the filler.
             cluster_task="instr" if instruction else task,
@@ -228,6 +241,8 @@ class FeatureExtractor:
             task=prompt.task,
             elicitation=prompt.elicitation,
             grading=prompt.grading,
+            capability=prompt.capability,
+            synthetic=prompt.synthetic,
             tool_use=has_tools,
             thinking=bool(event.thinking),
             conversation_turns=event.conversation_turns,
@@ -237,7 +252,32 @@ class FeatureExtractor:
             tail_hash=prompt.tail_hash,
             cluster_id=self.clusterer.format_id(prompt.cluster_task, prompt.markers, simhash),
             new_model=self.models.observe(event.model, event.ts),
+            owner_id=f"org:{event.org_id}" if event.org_id else f"acct:{event.account_id}",
+            traits=trait_keys(event, prompt.head_hash),
         )
+
+
+def trait_keys(event: RequestEvent, frame_hash: int) -> tuple[str, ...]:
+    """The request's shared-trait keys: exit IP, its /24, user agent, system prompt, tool set, payment,
+    account-creation hour and prompt frame. Only hashes and network ids: no prompt text leaves."""
+    keys = [f"ip32:{event.ip}", f"ip24:{network_of(event.ip)}"]
+    if event.user_agent:
+        keys.append(f"ua:{_text_hash(event.user_agent):08x}")
+    if event.system_prompt:
+        keys.append(f"sys:{_text_hash(event.system_prompt):08x}")
+    if event.tools:
+        keys.append(f"tools:{_text_hash(chr(31).join(sorted(event.tools))):08x}")
+    if event.payment_fingerprint:
+        keys.append(f"pay:{event.payment_fingerprint}")
+    if event.account_created_ts is not None:
+        keys.append(f"cohort:{event.account_created_ts // _MS_PER_HOUR}")
+    if frame_hash:
+        keys.append(f"frame:{frame_hash:08x}")
+    return tuple(keys)
+
+
+# System prompts and user agents recur on nearly every request of an integration.
+_text_hash = lru_cache(maxsize=_USER_AGENT_CACHE)(stable_hash32)
 
 
 def _frame_hash(end: str, words: list[str], seed: int) -> int:

@@ -37,6 +37,9 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "elicitation": "{pct} of recent requests ask for the model's step-by-step or internal reasoning",
     "grading": "{pct} of recent requests use the model as a grader or reward model (rubrics, scores)",
     "capability": "{pct} of recent requests are maths, code or tool-use tasks",
+    "synthetic": "{pct} of recent requests ask for synthetic instruction data (self-instruct style)",
+    "extraction": "{pct} of recent requests are extraction material (learned content model)",
+    "timing_regularity": "requests arrive at machine-regular intervals (signal {num})",
     "thinking": "{pct} of recent requests ask for extended thinking",
     "tool_use": "{pct} of recent requests declare tools",
     "template_repetition": "{pct} of recent requests reuse one of the account's recent prompt templates",
@@ -54,6 +57,8 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "population_anomaly": "account behaviour is unlike the population (anomaly signal {num})",
     "cluster_crowd": "its prompt cluster is shared by a crowd of suspicious accounts (signal {num})",
     "cluster_lockstep": "its prompt cluster shows a synchronized burst across accounts (signal {num})",
+    "shared_traits": "shares a trait (exit IP, system prompt, tool set, client, card, ...) with many "
+    "unrelated accounts that extract (signal {num})",
     "campaign": "linked to a campaign of accounts through shared infrastructure (signal {num})",
     "shared_payment": "its campaign shares a payment method across accounts",
     "established_account": "account is long-established (trust signal {num})",

@@ -20,10 +20,12 @@ from distillguard.models.burst import MidasBurst
 from distillguard.models.campaigns import Campaign, CampaignLinker
 from distillguard.models.cluster_state import ClusterState
 from distillguard.models.config import DetectionConfig
+from distillguard.models.coordination import AccountCoordination
 from distillguard.models.features import FeatureExtractor, ModelRegistry, RequestFeatures
 from distillguard.models.fusion import ACTIONS, explain, fuse, severity_for, should_alert
 from distillguard.models.hashing import short_id
 from distillguard.models.population import PopulationModel
+from distillguard.models.traits import TraitEmitter, TraitObservation, trait_kind
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import Reason, Severity, SuspicionEvent
 
@@ -34,6 +36,7 @@ BEHAVIOUR_SIGNALS = (
     "elicitation",
     "grading",
     "capability",
+    "synthetic",
     "thinking",
     "tool_use",
     "template_repetition",
@@ -65,13 +68,28 @@ class AccountObservation:
     events_seen: int
     own_evidence: float
     signals: dict[str, float]
+    owner_id: str = ""
+    # Shared-trait values this request sends to the trait stage (the emitter's choice, not every trait).
+    trait_keys: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AccountObservation:
+        data = dict(data)
+        data["trait_keys"] = tuple(data.get("trait_keys", ()))
         return cls(**data)
+
+    def trait_observations(self) -> list[TraitObservation]:
+        """What this request tells the trait stage, one observation per emitted trait value."""
+        extraction = self.signals["extraction"]
+        return [
+            TraitObservation(
+                key, trait_kind(key), self.account_id, self.owner_id, self.ts, extraction, self.events_seen
+            )
+            for key in self.trait_keys
+        ]
 
 
 @dataclass(slots=True)
@@ -116,13 +134,17 @@ class AccountStage:
         accounts: MutableMapping[str, bytes] | None = None,
         model_first_seen: MutableMapping[str, int] | None = None,
         seed: int = 0,
+        coordination: MutableMapping[str, bytes] | None = None,
     ) -> None:
         self.config = config
         self.accounts: MutableMapping[str, bytes] = accounts if accounts is not None else {}
+        # Read-only here: the trait stage's answers, written by the coordination sink.
+        self.coordination = AccountCoordination(config.traits, coordination)
+        self.emitter = TraitEmitter(config.traits)
         window_ms = int(config.features.new_model_window_hours * _MS_PER_HOUR)
         first_seen = model_first_seen if model_first_seen is not None else {}
         self.extractor = FeatureExtractor(config, ModelRegistry(window_ms, first_seen))  # type: ignore[arg-type]
-        self.layout = AccountLayout(config.account)
+        self.layout = AccountLayout(config.account, trait_memory_bytes=2 * config.traits.emit_recent_traits)
         self.population = PopulationModel(config.population, seed=seed)
         self._recency: OrderedDict[str, int] = OrderedDict()
         self._watermark: int | None = None
@@ -151,13 +173,15 @@ class AccountStage:
         features = self.extractor.extract(event)
         state.update(features, self.config.account.ew_alpha)
         signals = self.account_signals(state)
+        signals["shared_traits"], _ = self.coordination.signal(event.account_id, event.ts)
+        emitted, state.trait_memory = self.emitter.select(features.traits, state.trait_memory, state.events)
         self._population_step(state, signals)
         own = fuse(signals, self.config.fusion.weights)
         state.set_scalar("own_evidence", own)
         state.set_scalar("max_own_evidence", max(own, state.scalar("max_own_evidence")))
         self.accounts[event.account_id] = state.to_bytes()
         self._touch(event.account_id, event.ts)
-        return self._observation(features, state, own, signals)
+        return self._observation(features, state, own, signals, tuple(emitted))
 
     def account_signals(self, state: AccountState) -> dict[str, float]:
         """The account-level signals in [0, 1] (plus the negative 'established' trust signal)."""
@@ -172,6 +196,9 @@ class AccountStage:
             "elicitation": elicitation,
             "grading": grading,
             "capability": capability,
+            "synthetic": state.share("synthetic"),
+            "extraction": state.share("extraction"),
+            "timing_regularity": state.timing_regularity(),
             "thinking": state.share("thinking"),
             "tool_use": state.share("tool_use"),
             "template_repetition": state.share("template_repeat"),
@@ -230,7 +257,12 @@ class AccountStage:
             self.evicted += 1
 
     def _observation(
-        self, f: RequestFeatures, state: AccountState, own: float, signals: dict[str, float]
+        self,
+        f: RequestFeatures,
+        state: AccountState,
+        own: float,
+        signals: dict[str, float],
+        trait_keys: tuple[str, ...],
     ) -> AccountObservation:
         return AccountObservation(
             event_id=f.event_id,
@@ -247,6 +279,8 @@ class AccountStage:
             events_seen=state.events,
             own_evidence=own,
             signals=signals,
+            owner_id=f.owner_id,
+            trait_keys=trait_keys,
         )
 
 
@@ -365,8 +399,9 @@ class ClusterStage:
 
 
 def content_evidence(signals: dict[str, float]) -> float:
-    """How much of what the account sends is extraction material (capability, elicitation, grading)."""
-    return max(signals["capability"], signals["elicitation"], signals["grading"])
+    """How much of what the account sends is extraction material (capability, elicitation, grading,
+    synthetic instruction data): the account's EW share of requests' extraction level."""
+    return signals["extraction"]
 
 
 def _linked(campaign: Campaign, account_id: str, limit: int) -> list[str]:
