@@ -18,6 +18,7 @@ from functools import lru_cache
 from itertools import chain, pairwise
 
 import numpy as np
+
 from distillguard.models.hashing import stable_hash32
 
 _SIGN_BIT = 1 << 31

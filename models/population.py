@@ -14,8 +14,9 @@ True
 
 from __future__ import annotations
 
-from distillguard.models.config import PopulationConfig
 from river import anomaly
+
+from distillguard.models.config import PopulationConfig
 
 
 class PopulationModel:
