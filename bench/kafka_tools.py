@@ -8,10 +8,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from distillguard.streams.broker.local import create_topics
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.partitioner.default import murmur2
+
+from distillguard.streams.broker.local import create_topics
 
 # Topics the benchmark creates keep everything until it deletes them (the dev broker's default is
 # 256 MiB per partition, less than 1M simulated events with prompts).

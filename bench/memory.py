@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from bench.procs import proc_status_kb
+from bench.workload import BaseTraffic
 from distillguard.models.account_state import AccountLayout
 from distillguard.models.config import DetectionConfig
 from distillguard.models.stages import AccountStage
 from distillguard.schemas.request_event import RequestEvent
-
-from bench.procs import proc_status_kb
-from bench.workload import BaseTraffic
 
 WARMUP_ACCOUNTS = 2_000
 

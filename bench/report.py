@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from distillguard.streams.broker.local import KAFKA_VERSION
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

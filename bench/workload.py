@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from distillguard.evaluation.scenarios import HOUR_MS, get_scenario
 from distillguard.evaluation.simulator import iter_events, labels
 

@@ -1,6 +1,7 @@
 """All three stages in one process: what ``distillguard replay`` and the evaluation run.
 
-The worker runs the very same stage classes, one per Faust agent, with Faust tables as their state.
+It runs the stage chain of :data:`models.pipeline.PIPELINE`, as the worker (one Faust agent per stage,
+Faust tables as their state) and the sharded replay (one process group per stage) do.
 
 >>> from schemas import RequestEvent
 >>> detector = Detector(DetectionConfig())
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
+from distillguard.models.pipeline import ALERT, CLUSTER, PIPELINE
 from distillguard.models.stages import AccountStage, AlertStage, Assessment, ClusterStage
 from distillguard.models.traits import TraitStage
 from distillguard.schemas.request_event import RequestEvent
@@ -25,31 +27,26 @@ from distillguard.schemas.suspicion_event import SuspicionEvent
 
 
 class Detector:
-    """Account stage → cluster stage → alert stage, with in-memory state."""
+    """The stage chain of :data:`models.pipeline.PIPELINE` in one process, with in-memory state."""
 
     def __init__(self, config: DetectionConfig | None = None, seed: int = 0) -> None:
         self.config = config or DetectionConfig()
-        self.accounts = AccountStage(self.config, seed=seed)
-        self.clusters = ClusterStage(self.config)
-        self.alerts = AlertStage(self.config)
-        self.traits = TraitStage(self.config.traits)
-        # The sink writes the table the account stage reads (one dict here, one changelogged table in
-        # the worker).
-        self.coordination = AccountCoordination(
-            self.config.traits,
-            self.accounts.coordination.table,
-            max_accounts=self.config.account.max_accounts,
-        )
+        self.stages = PIPELINE.build(self.config, seed=seed)
+        self.accounts: AccountStage
+        self.clusters: ClusterStage
+        self.alerts: AlertStage
+        self.traits: TraitStage
+        self.coordination: AccountCoordination
+        self.accounts, self.clusters, self.alerts, self.traits, self.coordination = self.stages
         self.last_assessment: Assessment | None = None
 
     def process(self, event: RequestEvent) -> list[SuspicionEvent]:
-        """Process one request; returns the alert it triggers, if any (a list of 0 or 1)."""
-        observation = self.accounts.process(event)
-        if observation is None:
-            self.last_assessment = None
-            return []
-        for trait in observation.trait_observations():
-            self.coordination.absorb(self.traits.process(trait))
-        self.last_assessment = self.clusters.process(observation)
-        alert = self.alerts.process(self.last_assessment)
+        """Process one request; returns the alert it triggers, if any (a list of 0 or 1).
+
+        ``last_assessment`` is the request's assessment, whether or not it reached the alert stage
+        (None for a redelivered duplicate).
+        """
+        outputs = PIPELINE.run(self.stages, event, self.config)
+        self.last_assessment = outputs.get(CLUSTER.name)
+        alert = outputs.get(ALERT.name)
         return [alert] if alert is not None else []

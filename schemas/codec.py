@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
+
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import SuspicionEvent
-from pydantic import ValidationError
 
 
 class DecodeError(ValueError):

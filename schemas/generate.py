@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import SuspicionEvent
 

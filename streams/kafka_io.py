@@ -7,8 +7,9 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from distillguard.streams.settings import Settings
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from distillguard.streams.settings import Settings
 
 
 def client_kwargs(settings: Settings) -> dict[str, Any]:

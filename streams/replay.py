@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+
 from distillguard.models.config import DetectionConfig
 from distillguard.models.detector import Detector
 from distillguard.schemas.codec import DecodeError, decode_request, encode_alert

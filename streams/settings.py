@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from distillguard.models.config import DetectionConfig
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -20,6 +19,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from distillguard.models.config import DetectionConfig
 
 
 class TopicSettings(BaseModel):

@@ -7,6 +7,9 @@ records, runs the (cheap) alert stage in file order and writes alerts and dead l
 cut into chunks that are pipelined: while the cluster shards score chunk *i*, the account shards
 already work on chunk *i + 1*, so every stage is busy at once.
 
+The stages, their keys and the band rule of what reaches the alert stage come from
+:data:`models.pipeline.PIPELINE`, as in the worker and :class:`~models.detector.Detector`.
+
 Determinism: each cluster shard sees its observations in file order and the alert stage runs in file
 order, so the output depends only on the input, the config and ``shards``.
 
@@ -37,10 +40,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from distillguard.models.config import DetectionConfig
-from distillguard.models.fusion import severity_for
 from distillguard.models.hashing import stable_hash32
-from distillguard.models.stages import AccountObservation, AccountStage, AlertStage, Assessment, ClusterStage
+from distillguard.models.pipeline import ACCOUNT, ALERT, CLUSTER, PIPELINE
+from distillguard.models.stages import AccountObservation, AlertStage, Assessment
 from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
 from distillguard.streams.replay import (
     AlertSink,
@@ -70,12 +74,13 @@ def shard_of(key: str, shards: int) -> int:
 
 
 def account_key(raw: bytes) -> str:
-    """The record's account id for routing; '' when it has none (its shard then dead-letters it)."""
+    """The raw record's key for the account stage (its account id) for routing; '' when it has none
+    (its shard then dead-letters it)."""
     try:
         payload = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return ""
-    account = payload.get("account_id") if isinstance(payload, dict) else None
+    account = payload.get(ACCOUNT.partitioned_by) if isinstance(payload, dict) else None
     return account if isinstance(account, str) else ""
 
 
@@ -83,7 +88,7 @@ def account_key(raw: bytes) -> str:
 
 # Observations cross from account to cluster shards as plain tuples of their fields: pickling a
 # slots dataclass runs its __getstate__ in Python and costs about four times as much.
-_OBSERVATION_FIELDS = tuple(f.name for f in fields(AccountObservation))
+_OBSERVATION_FIELDS = tuple(f.name for f in fields(ACCOUNT.output_type))
 _observation_values = attrgetter(*_OBSERVATION_FIELDS)
 
 
@@ -107,7 +112,8 @@ def account_shard_loop(
     """Account stage over (sequence number, raw record) chunks until a ``None`` chunk arrives; each
     chunk's observations go to the cluster shards (one list per shard, maybe empty, in file order)."""
     try:
-        stage = AccountStage(config, seed=seed)
+        stage = ACCOUNT.build(config, seed=seed)
+        route_key = PIPELINE.key_after(ACCOUNT)
         shards = len(to_clusters)
         while (chunk := inbox.get()) is not None:
             reply = AccountReply()
@@ -118,12 +124,13 @@ def account_shard_loop(
                 except DecodeError as exc:
                     reply.dead_letters.append((seq, exc.reason))
                     continue
-                observation = stage.process(event)
+                observation = ACCOUNT.run(stage, event, None)
                 if observation is None:
                     reply.duplicates += 1
-                else:
-                    reply.observations += 1
-                    routed[shard_of(observation.cluster_id, shards)].append(
+                    continue
+                reply.observations += 1
+                if ACCOUNT.passes(observation, config):
+                    routed[shard_of(route_key(observation), shards)].append(
                         (seq, _observation_values(observation))
                     )
             for channel, part in zip(to_clusters, routed, strict=True):
@@ -137,15 +144,16 @@ def account_shard_loop(
 
 def cluster_shard_loop(config: DetectionConfig, from_accounts: Sequence[Any], outbox: Any) -> None:
     """Cluster stage over each chunk's observations from every account shard, merged into file order;
-    replies with the assessments that reach a severity band (the others cannot alert, as in the
+    replies with the assessments that pass on to the alert stage (the pipeline's band rule, as in the
     worker's candidate topic). Ends when an account shard sends ``None``."""
     try:
-        stage = ClusterStage(config)
+        stage = CLUSTER.build(config)
+        observation_type: type[AccountObservation] = CLUSTER.input_type
         while None not in (parts := [channel.get() for channel in from_accounts]):
             candidates: list[tuple[int, Assessment]] = []
             for seq, values in _merged(parts):
-                assessment = stage.process(AccountObservation(*values))
-                if severity_for(assessment.score, config.fusion) is not None:
+                assessment = CLUSTER.run(stage, observation_type(*values), None)
+                if CLUSTER.passes(assessment, config):
                     candidates.append((seq, assessment))
             outbox.put(candidates)
     except BaseException:
@@ -210,7 +218,7 @@ class ShardedReplay:
         self.shards = shards
         self.chunk_events = chunk_events
         self.pipeline_depth = pipeline_depth
-        self.alert_stage = AlertStage(config)
+        self.alert_stage: AlertStage = ALERT.build(config)
         # spawn, not fork: a child must not inherit the parent's threads or open files.
         context = multiprocessing.get_context("spawn")
         self._channels: list[Any] = []
@@ -328,7 +336,7 @@ class ShardedReplay:
             (dlq_out or report_dead_letter)(raw, reason, source)
         candidates: list[list[tuple[int, Assessment]]] = [shard.receive() for shard in self._cluster_shards]
         for _seq, assessment in _merged(candidates):
-            alert = self.alert_stage.process(assessment)
+            alert = ALERT.run(self.alert_stage, assessment, None)
             if alert is not None:
                 stats.count_alert(alert.severity.value)
                 alerts_out(encode_alert(alert), alert.account_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
-from distillguard.models.account_state import AccountLayout, AccountState
-from distillguard.models.config import AccountConfig
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from distillguard.models.account_state import AccountLayout, AccountState
+from distillguard.models.config import AccountConfig
 
 _LAYOUT = AccountLayout(AccountConfig())
 _KEYS = st.integers(min_value=0, max_value=6)  # few values: zeros, repeats and overwrites are common

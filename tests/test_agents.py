@@ -5,35 +5,34 @@ three agents can be chained by hand: what stage 1 sends is put into stage 2, and
 are captured at ``Table.send_changelog`` (the changelog record Faust produces for each write), which
 shows which changelog partition each key's state goes to.
 
-The agents process batches (``stream.noack_take``): ``put()`` returns once a record is buffered, so the
+The agents process batches (``streams.agent_loop``): ``put()`` returns once a record is buffered, so the
 tests wait until the stage has counted the records as processed before leaving the context.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
 from typing import Any
 
 import orjson
 import pytest
-from aiokafka.partitioner import DefaultPartitioner
-from distillguard.models.stages import AccountStage
+from faust.streams import current_event
+from kafka.partitioner.default import murmur2
+
+from distillguard.models.stages import AccountStage, ClusterStage
 from distillguard.schemas import RequestEvent, SuspicionEvent
-from distillguard.streams.app import (
+from distillguard.streams import faust_compat
+from distillguard.streams.app import Topology, create_app
+from distillguard.streams.app_config import PRODUCER_MAX_BATCH_BYTES
+from distillguard.streams.batched_table import BatchedTable, PartitionScope
+from distillguard.streams.internal_records import (
     MAX_ITEMS_PER_RECORD,
-    BatchedTable,
-    KeyPartitioner,
-    PartitionScope,
-    Topology,
-    create_app,
+    PartitionForKey,
     decode_stage_records,
     encode_stage_records,
     group_by_partition,
 )
 from distillguard.streams.settings import Settings, WorkerSettings
-from faust.streams import _current_event, current_event
-
 from tests.test_core import T0, coordinated_campaign, event, ordinary_users
 
 
@@ -211,7 +210,7 @@ def test_a_batch_across_partitions_writes_each_key_once_to_its_own_changelog_par
     # one internal record per cluster id, holding that cluster's observations in processing order
     # one internal record per partition of the observations topic, holding the observations whose
     # cluster id hashes there (as the producer would have sent them keyed), in processing order
-    partition_of = KeyPartitioner(None, Settings().topics.partitions)
+    partition_of = PartitionForKey(None, Settings().topics.partitions)
     sink = captured["observations"]
     assert len(set(sink.partitions)) == len(sink.partitions)
     for (_, value, _), partition in zip(sink.records, sink.partitions, strict=True):
@@ -340,16 +339,14 @@ def test_batched_table_refuses_writes_outside_a_batch() -> None:
     with pytest.raises(RuntimeError):
         view["k"] = b"v"
     outer = FakeEvent(0)
-    token = _current_event.set(weakref.ref(outer))  # any outer context is left untouched
-    try:
+    with faust_compat.current_event(outer):  # any outer context is left untouched
         scope = view.scope
         scope.enter(FakeEvent(3))
         view["k"] = b"v"
         view.flush()
         assert view.table.log == [("set", 3, "k")]
         assert _partition() == 0
-    finally:
-        _current_event.reset(token)
+    assert current_event() is None
 
 
 def test_batch_settings_are_validated() -> None:
@@ -388,17 +385,59 @@ def test_internal_records_group_a_batchs_outputs_by_partition_in_order() -> None
     partition_of = {"b": 1, "a": 0, "c": 1}.__getitem__
     groups = group_by_partition([("b", 1), ("a", 2), ("b", 3), ("a", 4), ("c", 5)], partition_of)
     assert groups == {1: [1, 3, 5], 0: [2, 4]} and list(groups) == [1, 0]
-    # the producer's own choice for a keyed record: aiokafka's murmur2 partitioner
-    partitioner = KeyPartitioner(None, 4)
-    assert [partitioner(k) for k in ("cluster-a", "acct_1", "x")] == [
-        DefaultPartitioner()(k.encode(), [0, 1, 2, 3], [0, 1, 2, 3]) for k in ("cluster-a", "acct_1", "x")
-    ]
     assert decode_stage_records(b'{"event_id": "e"}') == [{"event_id": "e"}]  # written before batching
     assert decode_stage_records(b'[{"event_id": "e"}, {"event_id": "f"}]') == [
         {"event_id": "e"},
         {"event_id": "f"},
     ]
-    assert MAX_ITEMS_PER_RECORD * 2_000 < 512 * 1024  # a full record fits a producer batch
+
+
+def test_a_full_internal_record_of_the_largest_stage_outputs_fits_a_producer_batch() -> None:
+    """A record bigger than the producer's batch size is sent alone, and one above the broker's
+    message.max.bytes is refused: MAX_ITEMS_PER_RECORD of the largest outputs seen must stay below."""
+    detection = Settings().detection
+    accounts, clusters = AccountStage(detection), ClusterStage(detection)
+    largest, most_linked = b"", 0
+    for e in sorted(coordinated_campaign(20, 12) + ordinary_users(6, 12), key=lambda e: e.ts):
+        observation = accounts.process(e)
+        assert observation is not None
+        assessment = clusters.process(observation)
+        most_linked = max(most_linked, len(assessment.linked_accounts))
+        for output in (observation, assessment):
+            largest = max(largest, encode_stage_records([output]), key=len)
+    assert most_linked >= 19  # a campaign big enough to fill the listed accounts (the largest outputs)
+    full = encode_stage_records([orjson.loads(largest)[0]] * MAX_ITEMS_PER_RECORD)
+    assert len(full) < PRODUCER_MAX_BATCH_BYTES
+
+
+# Partitions the Java client's murmur2 partitioner picks for these keys over 1,000 partitions (the values
+# kafka-python's compatibility test took from the Java client's partitioner).
+JAVA_CLIENT_PARTITIONS_OF_1000 = {
+    b"": 681,
+    b"a": 524,
+    b"ab": 434,
+    b"abc": 107,
+    b"123456789": 566,
+    b"\x00 ": 742,
+}
+
+
+def test_grouped_records_go_to_the_partition_the_java_client_would_pick_for_the_key() -> None:
+    """A grouped record is sent to an explicit partition: it must be the one a keyed send would have
+    chosen, or a key's state and its changelog move to another partition (and another worker)."""
+    of_1000 = PartitionForKey(None, 1_000)
+    assert {
+        key: of_1000(key.decode()) for key in JAVA_CLIENT_PARTITIONS_OF_1000
+    } == JAVA_CLIENT_PARTITIONS_OF_1000
+    # the worker's partition counts, against kafka-python's independent murmur2 (positive part, modulo)
+    keys = ["cluster-a", "acct_1", "x", "hydra-7", "c:3f9a0b1c2d", "ünïcødé"]
+    for partitions in (1, 3, 8, 12):
+        partition_of = PartitionForKey(None, partitions)
+        expected = [(murmur2(key.encode()) & 0x7FFFFFFF) % partitions for key in keys]
+        assert [partition_of(key) for key in keys] == expected
+        assert [partition_of(key) for key in keys] == expected  # and the same from its cache
+    # not a constant: 12 partitions spread these keys over more than one
+    assert len({PartitionForKey(None, 12)(f"acct-{i}") for i in range(100)}) == 12
 
 
 def test_a_big_group_is_split_into_records_of_bounded_size(tmp_path: Any) -> None:

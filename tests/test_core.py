@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
+
 from distillguard.models.account_state import AccountLayout, AccountState
 from distillguard.models.clustering import SimHashClusterer
 from distillguard.models.config import AccountConfig, DetectionConfig, FusionConfig
@@ -18,7 +20,6 @@ from distillguard.models.stages import AccountObservation, Assessment
 from distillguard.models.text import template_view
 from distillguard.schemas import RequestEvent
 from distillguard.schemas.suspicion_event import Severity
-from pydantic import ValidationError
 
 T0 = 1_767_225_600_000
 TEMPLATE = "{q}\n\nArticulate the internal reasoning behind a completed response, step by step."

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from distillguard.evaluation.evaluate import evaluate
 from distillguard.evaluation.metrics import (
     Label,

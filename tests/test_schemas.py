@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
+
 from distillguard.schemas import DecodeError, RequestEvent, SuspicionEvent, decode_request
 from distillguard.schemas.generate import SCHEMA_DIR, SCHEMA_FILES, render
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import resource
 
 import pytest
+
 from distillguard.models.config import AccountConfig, CampaignConfig, DetectionConfig
 from distillguard.models.detector import Detector
 from distillguard.schemas import RequestEvent

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from distillguard.models import text as T
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from distillguard.models import text as T
 
 _WORD = re.compile(r"[a-z0]+")
 _WORDS = re.compile(r"[a-z+#]+")

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 import click
+
 from distillguard.streams.broker.local import (
     KAFKA_VERSION,
     BrokerError,

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+
 from distillguard.streams.broker.local import BrokerError, cluster_ready, create_topics, ensure_broker
 
 log = logging.getLogger(__name__)

@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
+
 from distillguard.evaluation.scenarios import get_scenario
 from distillguard.evaluation.simulator import iter_events, labels
 from distillguard.schemas.suspicion_event import Severity
-from distillguard.streams.app import decode_stage_records
 from distillguard.streams.broker.local import create_topics
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient
+from distillguard.streams.internal_records import decode_stage_records
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MEDIUM_RANK = Severity.MEDIUM.rank

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from kafka import KafkaConsumer, KafkaProducer
+
 from distillguard.streams.broker.cli import broker as broker_cli
 from distillguard.streams.broker.local import ENV_BOOTSTRAP, KAFKA_VERSION, LocalBroker
-from kafka import KafkaConsumer, KafkaProducer
 
 pytestmark = pytest.mark.integration
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import orjson
 import pytest
+from kafka.admin import KafkaAdminClient
+
 from distillguard.models.detector import Detector
 from distillguard.schemas.codec import decode_request
 from distillguard.schemas.suspicion_event import SuspicionEvent
 from distillguard.streams.settings import load_settings
-from kafka.admin import KafkaAdminClient
-
 from tests.integration.helpers import (
     REPO_ROOT,
     WorkerConfig,

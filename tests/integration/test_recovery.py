@@ -17,13 +17,13 @@ from typing import Any
 
 import orjson
 import pytest
-from distillguard.models.detector import Detector
-from distillguard.schemas.codec import decode_request
-from distillguard.streams.app import KeyPartitioner, decode_stage_records
-from distillguard.streams.broker.local import ENV_BOOTSTRAP, LocalBroker
-from distillguard.streams.settings import load_settings
 from kafka.admin import KafkaAdminClient
 
+from distillguard.models.detector import Detector
+from distillguard.schemas.codec import decode_request
+from distillguard.streams.broker.local import ENV_BOOTSTRAP, LocalBroker
+from distillguard.streams.internal_records import PartitionForKey, decode_stage_records
+from distillguard.streams.settings import load_settings
 from tests.integration.helpers import (
     WorkerConfig,
     WorkerProcess,
@@ -252,7 +252,7 @@ def test_changelogs_hold_each_key_on_its_source_partition(crash_run: CrashRun) -
     # the phases apply every event at least once, phase 2 twice (crash), so: fewer writes than that
     assert len(accounts) <= len(requests) + crash_run.phases[1] - crash_run.phases[0]
     # cluster state: on the observations partition its cluster id is sent to
-    partition_of = KeyPartitioner(None, config.partitions)
+    partition_of = PartitionForKey(None, config.partitions)
     clusters = read_topic(config.bootstrap, config.changelog("cluster_state"))
     assert clusters and all(r.partition == partition_of(orjson.loads(r.key)) for r in clusters)
     for record in read_topic(config.bootstrap, config.observations):

@@ -1,0 +1,190 @@
+"""The one agent loop every stage agent runs: batching and at-least-once, whatever the stage.
+
+An agent takes what the consumer has already fetched for it, up to ``max_items`` items (it does not wait
+for a batch to fill unless ``wait_s`` > 0). Per batch, :meth:`AgentLoop.process`
+
+1. runs the stage's step over each record in offset order, after entering the record's source
+   partition in the stage's :class:`~streams.batched_table.PartitionScope` (the stage reads and writes its
+   state through :class:`~streams.batched_table.BatchedTable` views);
+2. hands the step's outputs to the sink (an internal topic's sink sends one record per destination
+   partition, see :mod:`streams.internal_records`), then waits once for all of the batch's records,
+   including any the step sent itself (dead letters), to be delivered;
+3. flushes the views: each changed state key is written once to its table, and so to the changelog
+   partition of the source partition it belongs to;
+4. only then acks the batch's records, so their offsets become committable (Faust's commit also flushes
+   the producer first).
+
+A batch that does not complete (an exception or a cancellation anywhere before 4) discards its state
+writes and acks nothing: it is redelivered, and the account stage drops what its (partition, offset)
+dedupe says was already applied. State is written only after the batch's output is on the broker, so a
+redelivery that the dedupe drops cannot have lost its output.
+
+Nothing here knows Kafka, Faust or a stage: the stream, views, step and sink are passed in (the unit
+tests drive it with fakes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from distillguard.streams.internal_records import Sink
+
+log = logging.getLogger("distillguard.worker")
+
+
+@dataclass(slots=True)
+class BatchWork:
+    """What a stage's step made of one batch, in processing order."""
+
+    outputs: list[tuple[str, Any]] = field(default_factory=list)  # (key, output) for the sink
+    deliveries: list[Awaitable[Any]] = field(default_factory=list)  # sends of the step's own (dead letters)
+    items: int = 0  # units processed: requests, or the stage outputs internal records carry
+    dropped: int = 0  # inputs the stage consumed without an output (the account stage: duplicates)
+
+
+# A stage's step: one (event, payload) of the batch → appended to the batch's work.
+Step = Callable[[Any, Any, BatchWork], None]
+# Called once per completed batch: (records, work, busy seconds, seconds waited for delivery).
+Report = Callable[[int, BatchWork, float, float], None]
+
+
+class StateView(Protocol):
+    """A write-back state view (:class:`~streams.batched_table.BatchedTable`)."""
+
+    def flush(self) -> int: ...
+
+    def discard(self) -> int: ...
+
+
+class Scope(Protocol):
+    """Where the loop tells the views which record is being processed (``PartitionScope``)."""
+
+    def enter(self, event: Any) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Batching:
+    """How much an agent takes at once: up to ``max_items`` items, lingering ``wait_s`` for more."""
+
+    max_items: int
+    wait_s: float = 0.0
+
+
+async def batches(
+    stream: Any, batching: Batching, decode: Callable[[bytes], list[Any]] | None = None
+) -> AsyncIterator[list[tuple[Any, Any]]]:
+    """The agent's records in batches of (event, payload): all records already fetched for it, up to
+    ``batching.max_items`` items (requests, or the stage outputs internal records carry).
+
+    ``payload`` is ``decode(event.value)`` (or the exception it raised) when ``decode`` is given. A
+    batch is cut as soon as the stream's buffer (what the consumer has fetched and not yet handed to the
+    agent) is empty, so a lone record is processed right away and a backlog ``max_items`` items at a
+    time; ``wait_s`` > 0 lingers once per batch for more records first. Records are never acked here
+    (``noack()``): :meth:`AgentLoop.process` acks them after the batch's effects. Faust's ``take()`` is
+    not used: it acks a batch in a ``finally``, also when the agent raises, and it always waits its
+    ``within`` timeout for a batch that is not full.
+    """
+    batch_max, batch_wait_s = batching.max_items, batching.wait_s
+    noack = stream.noack()
+    queue = noack.channel.queue
+    batch: list[tuple[Any, Any]] = []
+    items = 0
+    lingered = False
+    async for event in noack.events():
+        payload: Any = None
+        if decode is not None:
+            try:
+                payload = decode(event.value)
+            except Exception as exc:  # reported by the step, with the record's position
+                payload = exc
+        batch.append((event, payload))
+        items += len(payload) if isinstance(payload, list) else 1
+        if items >= batch_max:
+            yield batch
+            batch, items, lingered = [], 0, False
+        elif queue.empty():
+            if batch_wait_s and not lingered:
+                lingered = True
+                await asyncio.sleep(batch_wait_s)
+                if not queue.empty():
+                    continue
+            yield batch
+            batch, items, lingered = [], 0, False
+
+
+def _no_report(_records: int, _work: BatchWork, _busy: float, _waited: float) -> None:
+    return None
+
+
+class AgentLoop:
+    """One stage agent's loop: ``await loop.run(stream)`` is the Faust agent's body."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        step: Step,
+        sink: Sink,
+        scope: Scope,
+        views: Sequence[StateView],
+        batching: Batching,
+        decode: Callable[[bytes], list[Any]] | None = None,
+        report: Report = _no_report,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.name = name
+        self.step, self.sink, self.scope, self.views = step, sink, scope, tuple(views)
+        self.batching, self.decode, self.report, self.stopping = batching, decode, report, stopping
+
+    async def run(self, stream: Any) -> None:
+        """Process the stream's records batch by batch, until the stream ends."""
+        async for batch in batches(stream, self.batching, self.decode):
+            await self.process(stream, batch)
+
+    async def process(self, stream: Any, batch: Sequence[tuple[Any, Any]]) -> None:
+        """One batch, with its effects in at-least-once order (see the module docstring)."""
+        with self._uncommitted_on_failure(batch):
+            started = time.perf_counter()
+            work = BatchWork()
+            for event, payload in batch:
+                self.scope.enter(event)
+                self.step(event, payload, work)
+            # The outputs go to the producer first; the step's dead-letter sends are coroutines that start
+            # when gathered, after them.
+            deliveries = [*work.deliveries, *(await self.sink(work.outputs))]
+            waited = 0.0
+            if deliveries:
+                wait_started = time.perf_counter()
+                await asyncio.gather(*deliveries)  # raises (and nothing below runs) if one was not delivered
+                waited = time.perf_counter() - wait_started
+            for view in self.views:
+                view.flush()
+            for event, _ in batch:
+                await stream.ack(event)
+            self.report(len(batch), work, time.perf_counter() - started - waited, waited)
+
+    @contextmanager
+    def _uncommitted_on_failure(self, batch: Sequence[Any]) -> Iterator[None]:
+        """A batch that does not complete (an exception or a cancellation escaping the agent, which Faust
+        answers by restarting the agent, logging the latter only at INFO) leaves no durable trace: its
+        state writes are dropped, its records stay unacked (their offsets are not committed). Logged."""
+        try:
+            yield
+        except BaseException as exc:
+            for view in self.views:
+                view.discard()
+            if not self.stopping():
+                log.error(
+                    "%s stage: batch of %d records not completed (%s: %s); its offsets stay uncommitted",
+                    self.name,
+                    len(batch),
+                    type(exc).__name__,
+                    exc,
+                )
+            raise

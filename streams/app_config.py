@@ -1,0 +1,160 @@
+"""The Faust app's configuration, its topic and table declarations, and its operational endpoints
+(gauges, ``/metrics``, ``/healthz``, ``/readyz``): everything :func:`streams.app.create_app` wires up
+that is not the topology itself."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import faust
+
+from distillguard.models.pipeline import StateTable
+from distillguard.streams.faust_compat import committed_offset
+from distillguard.streams.metrics import WorkerMetrics
+from distillguard.streams.settings import Settings
+
+# Producer request cap. Records rejected for size (> worker.max_record_bytes) still go to the dead-letter
+# topic with their original bytes, so the producer must accept more than the 1 MiB aiokafka default
+# (the dead-letter topic's max.message.bytes must allow them too).
+PRODUCER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
+# Producer batch (per partition) size. aiokafka keeps one open batch per partition and, once it is full,
+# makes the next send() wait until the sender has taken it, which is only after the request in flight to
+# that broker has returned: with the 16 KiB default, a batch of ~10 observations blocked the agent for a
+# broker round trip. Below the broker's default message.max.bytes (~1 MiB), which a batch must fit.
+PRODUCER_MAX_BATCH_BYTES = 512 * 1024
+
+# Library loggers pinned to the worker's level (see pin_library_log_levels).
+LIBRARY_LOGGERS = ("aiokafka", "faust", "mode", "kafka", "distillguard")
+
+
+def pin_library_log_levels(level: str) -> None:
+    """Keep debug logging of Faust, aiokafka and mode off unless the worker runs at DEBUG.
+
+    ``faust.Worker`` at WARNING or ERROR keeps its progress spinner, and for that sets the *root* logger to
+    DEBUG (``Worker._setup_spinner_handler``), so every ``log.debug`` of aiokafka and Faust (several per
+    produced record) builds a LogRecord that the handlers then drop. Levels set on these loggers win over
+    the root's.
+    """
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
+def faust_credentials(settings: Settings) -> Any:
+    """Faust broker credentials from the security settings (None for PLAINTEXT)."""
+    sec = settings.security
+    context = None
+    if "SSL" in sec.protocol:
+        context = ssl.create_default_context(cafile=str(sec.ssl_cafile) if sec.ssl_cafile else None)
+        if sec.ssl_certfile:
+            context.load_cert_chain(str(sec.ssl_certfile), str(sec.ssl_keyfile) if sec.ssl_keyfile else None)
+    if sec.protocol.startswith("SASL"):
+        assert sec.sasl_password is not None  # validated by KafkaSecurity
+        return faust.SASLCredentials(
+            username=sec.sasl_username,
+            password=sec.sasl_password.get_secret_value(),
+            mechanism=sec.sasl_mechanism,
+            ssl_context=context,
+        )
+    return context
+
+
+def faust_app(settings: Settings) -> faust.App:
+    """The Faust app: at-least-once, in-memory stores restored from changelogs, web server in a thread."""
+    topics, worker = settings.topics, settings.worker
+    pin_library_log_levels(worker.log_level)
+    return faust.App(
+        worker.app_id,
+        broker=f"kafka://{settings.bootstrap_servers}",
+        broker_credentials=faust_credentials(settings),
+        store="memory://",
+        datadir=str(worker.data_dir),
+        topic_partitions=topics.partitions,
+        topic_replication_factor=topics.replication_factor,
+        consumer_auto_offset_reset="earliest",
+        processing_guarantee="at_least_once",
+        web_host=worker.web_host,
+        web_port=worker.web_port,
+        web_in_thread=True,
+        producer_linger_ms=worker.producer_linger_ms,
+        producer_max_request_size=PRODUCER_MAX_REQUEST_BYTES,
+        producer_max_batch_size=PRODUCER_MAX_BATCH_BYTES,
+        stream_wait_empty=False,
+    )
+
+
+def raw_topic(app: faust.App, name: str, *, internal: bool = False) -> Any:
+    """A topic of str keys and raw byte values (the agents decode values themselves)."""
+    return app.topic(
+        name,
+        key_type=str,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=app.conf.topic_partitions,
+        internal=internal,
+    )
+
+
+def state_table(app: faust.App, table: StateTable) -> Any:
+    """The changelogged Faust table for a stage's state mapping."""
+    if table.value_type is bytes:
+        # key_type/value_type go on the Table itself: Faust derives the changelog serializers from them
+        # (bytes -> raw, anything else -> json) and they override a schema's. With only a raw/raw schema
+        # the state was written raw but read back as JSON, so recovery after a restart never finished.
+        return app.Table(
+            table.name, key_type=str, value_type=bytes, partitions=app.conf.topic_partitions, help=table.help
+        )
+    return app.Table(
+        table.name,
+        schema=faust.Schema(
+            key_type=str, value_type=table.value_type, key_serializer="raw", value_serializer="json"
+        ),
+        partitions=app.conf.topic_partitions,
+        help=table.help,
+    )
+
+
+def add_gauges(
+    app: faust.App,
+    metrics: WorkerMetrics,
+    *,
+    tracked_accounts: Callable[[], int],
+    tracked_campaign_accounts: Callable[[], int],
+    tracked_clusters: Callable[[], int],
+) -> None:
+    """Every 5 s: the sizes of the stages' in-memory state, and the consumer lag (summed)."""
+
+    @app.timer(interval=5.0)
+    async def report_gauges() -> None:
+        metrics.tracked_accounts.set(tracked_accounts())
+        metrics.tracked_campaign_accounts.set(tracked_campaign_accounts())
+        metrics.tracked_clusters.set(tracked_clusters())
+        lag = 0
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            committed = committed_offset(consumer, tp)
+            if highwater is not None and committed is not None:
+                lag += max(0, highwater - committed - 1)
+        metrics.consumer_lag.set(lag)
+
+
+def add_pages(app: faust.App, metrics: WorkerMetrics) -> None:
+    """``/metrics`` (Prometheus), ``/healthz`` (the web server answers) and ``/readyz`` (assigned, not
+    rebalancing)."""
+
+    @app.page("/metrics")
+    async def prometheus_metrics(web: Any, request: Any) -> Any:
+        return web.bytes(metrics.render(), content_type="text/plain; version=0.0.4")
+
+    @app.page("/healthz")
+    async def health(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def ready(web: Any, request: Any) -> Any:
+        is_ready = app.rebalancing is False and bool(app.consumer.assignment())
+        return web.json({"ready": is_ready}, status=200 if is_ready else 503)

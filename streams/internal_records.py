@@ -1,0 +1,91 @@
+"""The records of the internal topics between the agents: stage outputs grouped per partition.
+
+An agent sends the outputs of a batch that go to the same partition of the next topic as one record
+holding a JSON list, in processing order, so the next stage consumes one Kafka record (and Faust's
+per-message work) per partition and batch instead of one per event, and sees every key's items, and
+every partition's, in the order of per-event sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import orjson
+from aiokafka.partitioner import DefaultPartitioner
+
+from distillguard.models.stages import AccountObservation, Assessment
+
+# Most stage outputs one internal record carries (~64-128 KB): a full record stays below the producer
+# batch size (app_config.PRODUCER_MAX_BATCH_BYTES) and the broker's default message.max.bytes.
+MAX_ITEMS_PER_RECORD = 64
+
+# What an agent hands its outputs to: (key, output) pairs in processing order → the delivery futures.
+Sink = Callable[[list[tuple[str, Any]]], Awaitable[list[Awaitable[Any]]]]
+
+
+def encode_stage_records(records: Sequence[AccountObservation | Assessment]) -> bytes:
+    """Stage outputs as one internal record: a JSON list of ``to_dict()`` forms, in processing order.
+
+    orjson serialises the dataclasses directly (fields in order): byte-identical to dumping
+    ``to_dict()``, without ``dataclasses.asdict``, which deep-copies every value and was the costliest
+    step of a send.
+    """
+    return orjson.dumps(records)
+
+
+def decode_stage_records(value: bytes) -> list[dict[str, Any]]:
+    """The stage outputs an internal record carries (a list; a single object from before batching)."""
+    data = orjson.loads(value)
+    return data if isinstance(data, list) else [data]
+
+
+class PartitionForKey:
+    """The partition the producer would choose for a key (Faust's producer partitioner, by default
+    aiokafka's murmur2 ``DefaultPartitioner``, as the Java client), over the ``partitions`` the internal
+    topics are created with. Grouped records are sent to that partition explicitly, so every key keeps
+    its partition (and its table's changelog partition) exactly as when each output was sent keyed on
+    its own. Cached: keys repeat and murmur2 is pure Python."""
+
+    def __init__(self, partitioner: Any, partitions: int) -> None:
+        self.partitioner = partitioner or DefaultPartitioner()
+        self.partitions = list(range(partitions))
+        self._cache: dict[str, int] = {}
+
+    def __call__(self, key: str) -> int:
+        partition = self._cache.get(key)
+        if partition is None:
+            if len(self._cache) >= 100_000:
+                self._cache.clear()
+            partition = self._cache[key] = self.partitioner(key.encode(), self.partitions, self.partitions)
+        return partition
+
+
+def group_by_partition(
+    outputs: Iterable[tuple[str, Any]], partition_of: Callable[[str], int]
+) -> dict[int, list[Any]]:
+    """Outputs grouped by the partition of their key, each group in input order."""
+    groups: dict[int, list[Any]] = {}
+    for key, output in outputs:
+        partition = partition_of(key)
+        group = groups.get(partition)
+        if group is None:
+            groups[partition] = [output]
+        else:
+            group.append(output)
+    return groups
+
+
+def grouped_sink(topic: Any, partition_of: Callable[[str], int]) -> Sink:
+    """A sink to an internal topic: one record per partition of the outputs' keys (split every
+    MAX_ITEMS_PER_RECORD items), each sent to that partition explicitly."""
+
+    async def send(outputs: list[tuple[str, Any]]) -> list[Awaitable[Any]]:
+        sent: list[Awaitable[Any]] = []
+        for partition, items in group_by_partition(outputs, partition_of).items():
+            for i in range(0, len(items), MAX_ITEMS_PER_RECORD):
+                value = encode_stage_records(items[i : i + MAX_ITEMS_PER_RECORD])
+                sent.append(await topic.send(key=None, value=value, partition=partition))
+        return sent
+
+    return send

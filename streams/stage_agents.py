@@ -1,0 +1,267 @@
+"""The stage agents: a stage of :data:`models.pipeline.PIPELINE` over write-back views of the worker's
+tables (:class:`StageAgent`), run by the generic :class:`~streams.agent_loop.AgentLoop` with the step
+that fits its input:
+
+* :class:`RequestStep` (the first stage): a request record from outside; invalid input, and records the
+  stage fails on, go to the dead-letter topic with their original bytes.
+* :class:`InternalStep` (every later stage): an internal record holding a list of the previous stage's
+  outputs; an item the stage fails on is logged, counted and skipped.
+
+Both hand the stage's output on as the pipeline says: only outputs that pass go on, keyed by the next
+stage's partition key. Also here: the alert topic's sink and what a batch reports to the metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
+from faust.exceptions import ProducerSendError
+
+from distillguard.models.config import DetectionConfig
+from distillguard.models.pipeline import PIPELINE, StageSpec
+from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
+from distillguard.schemas.request_event import RequestEvent
+from distillguard.streams.agent_loop import AgentLoop, Batching, BatchWork, Report, Step
+from distillguard.streams.batched_table import BatchedTable, PartitionScope
+from distillguard.streams.internal_records import Sink, decode_stage_records
+from distillguard.streams.metrics import StageMetrics, WorkerMetrics
+from distillguard.streams.settings import WorkerSettings
+
+log = logging.getLogger("distillguard.worker")
+
+# A record the producer (at send time) or the broker (at delivery) refuses for its size.
+TOO_LARGE = (ProducerSendError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError)
+
+# Sends a record to the dead-letter topic with a reason; the awaitable completes on delivery.
+DeadLetter = Callable[[Any, str], Awaitable[None]]
+
+
+def processing_failed(stage: str, event: Any, exc: BaseException) -> str:
+    """Log a stage's unexpected failure on one record; returns the reason (no record content: an
+    exception's message may quote the prompt, so only its type and where it was raised)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    reason = f"processing failed: {type(exc).__name__}{where}"
+    message = event.message
+    log.error("%s stage: %s on %s[%s]@%s", stage, reason, message.topic, message.partition, message.offset)
+    return reason
+
+
+def dead_letter_sender(topic: Any, counter: Any) -> DeadLetter:
+    """Dead-lettering to ``topic``: the record's original key and bytes with the reason in headers."""
+
+    async def dead_letter(event: Any, reason: str) -> None:
+        """Send the record's original key and bytes with the reason, and wait until it is delivered."""
+        message = event.message
+        counter.inc()
+        log.warning("dead-lettered %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
+        value = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
+        headers = {
+            "dlq.reason": reason.encode(),
+            "dlq.source.topic": message.topic.encode(),
+            "dlq.source.partition": str(message.partition).encode(),
+            "dlq.source.offset": str(message.offset).encode(),
+        }
+        try:
+            await (await topic.send(key=event.key, value=value, headers=headers))
+        except TOO_LARGE as exc:
+            # Too large even for the dead-letter topic (refused by the producer or by the broker): never
+            # crash the agent over it (that loses the record silently or stalls the partition); send the
+            # reason and the original's size instead of its bytes.
+            log.error(
+                "could not dead-letter %d bytes from %s[%s]@%s: %r",
+                len(value),
+                message.topic,
+                message.partition,
+                message.offset,
+                exc,
+            )
+            headers["dlq.reason"] = f"{reason}; original value ({len(value)} bytes) not forwarded".encode()
+            headers["dlq.original.bytes"] = str(len(value)).encode()
+            await (await topic.send(key=event.key, value=b"", headers=headers))
+
+    return dead_letter
+
+
+def live_request_decoder(worker: WorkerSettings) -> Callable[[bytes], RequestEvent]:
+    """Decode and validate a live request; raises :class:`DecodeError` for one that is invalid, too
+    large, or stamped too far in the future (or the past, with ``max_past_age_ms``)."""
+
+    def decode(value: bytes) -> RequestEvent:
+        event = decode_request(value, max_bytes=worker.max_record_bytes)
+        now_ms = int(time.time() * 1000)
+        if event.ts > now_ms + worker.max_future_skew_ms:
+            raise DecodeError(f"ts {event.ts} is more than {worker.max_future_skew_ms} ms in the future")
+        if worker.max_past_age_ms is not None and event.ts < now_ms - worker.max_past_age_ms:
+            raise DecodeError(f"ts {event.ts} is older than {worker.max_past_age_ms} ms")
+        return event
+
+    return decode
+
+
+class _HandOn:
+    """Runs one stage of the pipeline on an input and hands its output on as the pipeline says."""
+
+    def __init__(
+        self, spec: StageSpec[Any, Any, Any], stage: Any, config: DetectionConfig, errors: Callable[[], None]
+    ) -> None:
+        self.spec, self.stage, self.config, self.errors = spec, stage, config, errors
+        self.key_after = PIPELINE.key_after(spec)
+
+    def hand_on(self, output: Any, work: BatchWork) -> None:
+        if output is None:
+            work.dropped += 1
+        elif self.spec.passes(output, self.config):
+            work.outputs.append((self.key_after(output), output))
+
+
+class RequestStep(_HandOn):
+    """The first stage over a request record; bad input and failures are dead-lettered."""
+
+    def __init__(
+        self,
+        spec: StageSpec[Any, Any, Any],
+        stage: Any,
+        config: DetectionConfig,
+        *,
+        decode: Callable[[bytes], RequestEvent],
+        dead_letter: DeadLetter,
+        errors: Callable[[], None],
+    ) -> None:
+        super().__init__(spec, stage, config, errors)
+        self.decode, self.dead_letter = decode, dead_letter
+
+    def __call__(self, event: Any, _payload: Any, work: BatchWork) -> None:
+        work.items += 1
+        message = event.message
+        try:
+            request = self.decode(event.value or b"")
+            output = self.spec.run(self.stage, request, (message.partition, message.offset))
+        except DecodeError as exc:
+            work.deliveries.append(self.dead_letter(event, exc.reason))
+            return
+        except Exception as exc:  # a bug, not bad input: keep the record, keep the worker going
+            self.errors()
+            work.deliveries.append(self.dead_letter(event, processing_failed(self.spec.name, event, exc)))
+            return
+        self.hand_on(output, work)
+
+
+class InternalStep(_HandOn):
+    """A later stage over an internal record's items (``payload``: the decoded list, or the exception
+    decoding raised); failures are logged, counted and skipped."""
+
+    def __call__(self, event: Any, payload: list[dict[str, Any]] | Exception, work: BatchWork) -> None:
+        if isinstance(payload, Exception):
+            self.errors()
+            processing_failed(self.spec.name, event, payload)
+            return
+        work.items += len(payload)
+        spec, stage = self.spec, self.stage
+        for record in payload:
+            try:
+                output = spec.run(stage, spec.decode(record), None)
+            except Exception as exc:
+                self.errors()
+                processing_failed(spec.name, event, exc)
+                continue
+            self.hand_on(output, work)
+
+
+def alert_sink(topic: Any, counter: Any) -> Sink:
+    """A sink to the public alert topic: one record per alert, keyed (the contract consumers read),
+    counted by severity."""
+
+    async def send(outputs: list[tuple[str, Any]]) -> list[Awaitable[Any]]:
+        sent: list[Awaitable[Any]] = []
+        for key, alert in outputs:
+            counter.labels(alert.severity.value).inc()
+            sent.append(await topic.send(key=key, value=encode_alert(alert)))
+        return sent
+
+    return send
+
+
+def stage_report(stage: StageMetrics) -> Report:
+    """Per batch: the stage's items, busy time and delivery wait."""
+
+    def report(_records: int, work: BatchWork, busy: float, waited: float) -> None:
+        stage.batch(work.items, busy, waited)
+
+    return report
+
+
+def request_report(metrics: WorkerMetrics, stage: StageMetrics) -> Report:
+    """Per batch of requests: also the request records consumed and the duplicates dropped."""
+
+    def report(records: int, work: BatchWork, busy: float, waited: float) -> None:
+        metrics.events.inc(records)
+        if work.dropped:
+            metrics.duplicates.inc(work.dropped)
+        stage.batch(work.items, busy, waited)
+
+    return report
+
+
+class StageAgent:
+    """A pipeline stage over write-back views of the worker's tables, and the agent loops that run it."""
+
+    def __init__(
+        self,
+        spec: StageSpec[Any, Any, Any],
+        tables: Mapping[str, Any],
+        config: DetectionConfig,
+        metrics: WorkerMetrics,
+        batching: Batching,
+        stopping: Callable[[], bool],
+    ) -> None:
+        self.spec, self.config, self.metrics = spec, config, metrics
+        self.stage_metrics = metrics.stage(spec.name)
+        self.batching, self.stopping = batching, stopping
+        self.scope = PartitionScope()
+        views = {
+            t.name: BatchedTable(tables[t.name], self.scope, remember_partitions=t.deleted_elsewhere)
+            for t in spec.tables
+        }
+        self.views = tuple(views.values())
+        self.stage = spec.build(config, views)
+
+    def request_loop(
+        self, decode: Callable[[bytes], RequestEvent], dead_letter: DeadLetter, sink: Sink
+    ) -> AgentLoop:
+        """The loop over request records (the first stage)."""
+        step = RequestStep(
+            self.spec,
+            self.stage,
+            self.config,
+            decode=decode,
+            dead_letter=dead_letter,
+            errors=self.stage_metrics.error,
+        )
+        return self._loop(step, sink, None, request_report(self.metrics, self.stage_metrics))
+
+    def internal_loop(self, sink: Sink) -> AgentLoop:
+        """The loop over internal records (a later stage)."""
+        step = InternalStep(self.spec, self.stage, self.config, self.stage_metrics.error)
+        return self._loop(step, sink, decode_stage_records, stage_report(self.stage_metrics))
+
+    def _loop(
+        self, step: Step, sink: Sink, decode: Callable[[bytes], list[Any]] | None, report: Report
+    ) -> AgentLoop:
+        return AgentLoop(
+            self.spec.name,
+            step=step,
+            sink=sink,
+            scope=self.scope,
+            views=self.views,
+            batching=self.batching,
+            decode=decode,
+            report=report,
+            stopping=self.stopping,
+        )
