@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-unit test-integration lint format bench evaluate report broker-start broker-stop clean schemas
+.PHONY: venv demo test test-unit test-integration lint format bench evaluate report report-redteam fit-fusion broker-start broker-stop clean schemas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,21 @@ report: $(STAMP)
 	$(BIN)/distillguard replay --input out/full/events.jsonl --output out/full/alerts.jsonl --progress
 	$(BIN)/distillguard evaluate --events out/full/events.jsonl --labels out/full/labels.jsonl \
 		--alerts out/full/alerts.jsonl --out docs/report
+
+# Fusion weights: fitted on development traffic only (the red-team dev split and the small tuned
+# scenario), never on the blind red-team split; writes models/data/fusion_weights.json.
+fit-fusion: $(STAMP)
+	$(BIN)/distillguard simulate --scenario redteam-dev --out out/redteam-dev > /dev/null
+	$(BIN)/distillguard simulate --scenario small --out out/small > /dev/null
+	$(BIN)/distillguard fit-fusion --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
+		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_weights.json
+
+# The blind red-team evaluation (measure once per detector version): report under docs/report-redteam/.
+report-redteam: $(STAMP)
+	$(BIN)/distillguard simulate --scenario redteam --out out/redteam > /dev/null
+	$(BIN)/distillguard replay --input out/redteam/events.jsonl --output out/redteam/alerts.jsonl
+	$(BIN)/distillguard evaluate --events out/redteam/events.jsonl --labels out/redteam/labels.jsonl \
+		--alerts out/redteam/alerts.jsonl --ablations --out docs/report-redteam/current
 
 broker-start: $(STAMP)
 	$(BIN)/distillguard broker start

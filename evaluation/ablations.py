@@ -1,22 +1,22 @@
 """Ablations: the detector with one family of evidence switched off, to show what each one carries.
 
 Each ablation is a named :class:`~models.config.DetectionConfig` derived from the evaluated one by
-config alone (fusion weights set to 0, campaign link keys removed), so the detector code is the same:
+config alone, so the detector code is the same:
 
-* ``no_phrase_markers``: the signals read from the English phrase lists of :mod:`models.text`
-  (``elicitation`` and ``grading`` markers, and ``heavy_extraction``, which counts marked requests) weigh 0.
-  Weight-only: the markers still shape cluster ids (marked instructions cluster on their own) and the
-  content gate of the campaign and cluster signals (:func:`models.stages.content_evidence`).
-* ``no_task_vocabulary``: additionally the signals of the English task vocabularies (``capability``, from
-  the code/maths word lists, and ``heavy_capability``) weigh 0: what is left is language-independent.
+* ``no_phrase_markers``: the English word lists of :mod:`models.text` are off (``features.phrase_markers
+  = false``): no phrase markers for elicitation or grading, no code/maths vocabularies for the task
+  kind. Content then comes from the learned, language-agnostic model alone.
+* ``no_content``: every content signal weighs 0 (learned or listed: elicitation, grading, synthetic,
+  capability, extraction, heavy_extraction, heavy_capability): behaviour and coordination alone.
 * ``no_age_tier``: account age and tier weigh 0 (``young_account``, ``easy_entry_tier``,
   ``established_account``, and ``heavy_capability``, whose value is multiplied by the young share).
-* ``no_payment_linking``: campaigns are linked without the payment fingerprint (``link_keys`` without
-  ``payment``) and ``shared_payment`` weighs 0.
+* ``no_payment_linking``: no payment link key in the campaign linker, ``shared_payment`` weighs 0, and
+  the trait stage gives shared cards no weight.
+* ``no_shared_traits``: the shared-trait coordination evidence weighs 0.
 
 >>> names = [name for name, _ in ablation_configs()]
 >>> names
-['no_phrase_markers', 'no_task_vocabulary', 'no_age_tier', 'no_payment_linking']
+['no_phrase_markers', 'no_content', 'no_age_tier', 'no_payment_linking', 'no_shared_traits']
 """
 
 from __future__ import annotations
@@ -28,8 +28,15 @@ from distillguard.models.config import DetectionConfig
 
 ABLATION_PREFIX = "ablation:"
 
-PHRASE_SIGNALS: tuple[str, ...] = ("elicitation", "grading", "heavy_extraction")
-VOCABULARY_SIGNALS: tuple[str, ...] = ("capability", "heavy_capability")
+CONTENT_SIGNALS: tuple[str, ...] = (
+    "elicitation",
+    "grading",
+    "synthetic",
+    "capability",
+    "extraction",
+    "heavy_extraction",
+    "heavy_capability",
+)
 AGE_TIER_SIGNALS: tuple[str, ...] = (
     "young_account",
     "easy_entry_tier",
@@ -39,19 +46,21 @@ AGE_TIER_SIGNALS: tuple[str, ...] = (
 PAYMENT_SIGNALS: tuple[str, ...] = ("shared_payment",)
 
 ZEROED: dict[str, tuple[str, ...]] = {
-    "no_phrase_markers": PHRASE_SIGNALS,
-    "no_task_vocabulary": PHRASE_SIGNALS + VOCABULARY_SIGNALS,
+    "no_phrase_markers": (),
+    "no_content": CONTENT_SIGNALS,
     "no_age_tier": AGE_TIER_SIGNALS,
     "no_payment_linking": PAYMENT_SIGNALS,
+    "no_shared_traits": ("shared_traits",),
 }
 """Ablation name -> the fusion weights it sets to 0."""
 
 DESCRIPTIONS: dict[str, str] = {
-    "no_phrase_markers": "English phrase markers (elicitation, grading, heavy_extraction) weigh 0",
-    "no_task_vocabulary": "phrase markers and the task vocabularies (capability, heavy_capability) weigh 0",
+    "no_phrase_markers": "English word lists off (phrase markers, task vocabularies): learned content only",
+    "no_content": "every content signal weighs 0 (behaviour and coordination only)",
     "no_age_tier": "account age and tier (young_account, easy_entry_tier, established_account, "
     "heavy_capability) weigh 0",
-    "no_payment_linking": "no payment link key, shared_payment weighs 0",
+    "no_payment_linking": "no payment link key, shared_payment weighs 0, shared cards carry no trait weight",
+    "no_shared_traits": "shared-trait coordination evidence weighs 0",
 }
 
 
@@ -69,10 +78,19 @@ def ablation_configs(config: DetectionConfig | None = None) -> Iterator[tuple[st
     base = config if config is not None else DetectionConfig()
     for name, zeroed in ZEROED.items():
         variant = _zero_weights(base, zeroed)
+        if name == "no_phrase_markers":
+            features = variant.features.model_copy(update={"phrase_markers": False})
+            variant = variant.model_copy(update={"features": features})
         if name == "no_payment_linking":
             keys = tuple(k for k in base.campaign.link_keys if k != "payment")
+            kinds = tuple(
+                k.model_copy(update={"weight": 0.0}) if k.kind == "pay" else k for k in variant.traits.kinds
+            )
             variant = variant.model_copy(
-                update={"campaign": variant.campaign.model_copy(update={"link_keys": keys})}
+                update={
+                    "campaign": variant.campaign.model_copy(update={"link_keys": keys}),
+                    "traits": variant.traits.model_copy(update={"kinds": kinds}),
+                }
             )
         variant = variant.model_copy(update={"version": f"{base.version}+{ABLATION_PREFIX}{name}"})
         yield name, DetectionConfig.model_validate(variant.model_dump())

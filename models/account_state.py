@@ -5,7 +5,7 @@ weighted shares and moments (the River ``EWMean``/``EWVar`` recurrences, inlined
 rings of 32-bit hashes (recent templates, networks, event ids) and an hour-of-day histogram. State is
 stored as bytes in the account table, so what the changelog holds is exactly what the worker uses.
 
->>> from models.config import AccountConfig
+>>> from distillguard.models.config import AccountConfig
 >>> layout = AccountLayout(AccountConfig())
 >>> state = AccountState.new(layout)
 >>> AccountState.from_bytes(layout, state.to_bytes()).events

@@ -6,7 +6,7 @@ campaign. Only accounts with some evidence of their own may link through the wea
 NATs and cloud ranges do not glue ordinary users together; a key shared by more than
 ``max_key_accounts`` accounts stops linking (it is a public resource, not a campaign's).
 
->>> from models.config import CampaignConfig
+>>> from distillguard.models.config import CampaignConfig
 >>> linker = CampaignLinker(CampaignConfig(min_size=2))
 >>> _ = linker.link("a", ["payment:visa-1"], ts=1)
 >>> c = linker.link("b", ["payment:visa-1"], ts=2)

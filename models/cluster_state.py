@@ -3,7 +3,7 @@
 A template used by a crowd of distinct, young, proxy-routed accounts that also ask for reasoning is
 the footprint of a hydra cluster; one used by many established accounts is a popular product feature.
 
->>> from models.config import ClusterStateConfig
+>>> from distillguard.models.config import ClusterStateConfig
 >>> state = ClusterState.new(ClusterStateConfig())
 >>> state.update("acct-1", young=True, proxy=False, elicitation=1.0, suspicious=True, alpha=0.1)
 >>> round(state.distinct_accounts())

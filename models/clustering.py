@@ -6,7 +6,7 @@ coarse task kind, the extraction markers present, and SimHash bits of the templa
 its markers and its masked frame, so it lands in one cluster or a few; the per-cluster stage can be
 partitioned by this id without any coordination.
 
->>> from models.embedder import HashingEmbedder
+>>> from distillguard.models.embedder import HashingEmbedder
 >>> c = SimHashClusterer(bits=4, dims=16, seed=7)
 >>> e = HashingEmbedder(dims=16, seed=7).embed_text("grade the answer with the rubric")
 >>> c.cluster_id("math", "eg", e) == c.cluster_id("math", "eg", e)

@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +56,13 @@ class FeatureConfig(_Section):
         default=True,
         description="also use the English phrase lists (elicitation, grading, maths/code words); the learned "
         "content model is always on. Off in the ablation that proves no family depends on the lists",
+    )
+    learned_marker: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="learned elicitation/grading probability at which a prompt without a listed phrase is "
+        "clustered by its instruction end (its template) rather than by its filler",
     )
     content_weights: Path | None = Field(
         default=None, description="weights file of the learned content model (default: the committed one)"
@@ -154,8 +162,10 @@ class CampaignConfig(_Section):
         description="own evidence at which an account counts as suspicious in its cluster",
     )
     link_keys: tuple[Literal["payment", "ip24", "ip24_cluster", "ua_cluster", "proxy_asn"], ...] = Field(
-        default=("payment", "ip24_cluster"),
-        description="which shared attributes link accounts (ip24_cluster: same /24 and same prompt cluster)",
+        default=("ip24_cluster",),
+        description="which shared attributes link accounts (ip24_cluster: same /24 and same prompt cluster). "
+        "Payment is not linked here by default: a card shared by one org's keys is one customer; the trait "
+        "stage counts a card across distinct owners instead",
     )
     link_residential_networks: bool = Field(
         default=False,
@@ -186,42 +196,57 @@ class CampaignConfig(_Section):
     max_tracked_accounts: int = Field(default=500_000, ge=100)
 
 
-class FusionWeights(_Section):
-    """Log-odds weights: score = sigmoid(bias + sum(weight * signal)), each signal in [0, 1]."""
+FUSION_WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "fusion_weights.json"
 
-    bias: float = -7.0
-    # what distillers do: extraction markers, templates, one-shot prompts, new-model pivots
-    elicitation: float = 2.5
-    grading: float = 2.0
-    template_repetition: float = 0.6
-    single_turn: float = 0.7
-    new_model_pivot: float = 2.0
-    heavy_extraction: float = 3.5
-    # plain heavy extraction without explicit markers: heavy volume x capability x one-shot x young
-    heavy_capability: float = 2.0
-    # how they operate: fresh accounts on easy tiers, rotating proxies, round-the-clock
-    young_account: float = 1.5
-    easy_entry_tier: float = 0.7
-    proxy_network: float = 0.8
-    ip_rotation: float = 1.5
-    flat_diurnal: float = 0.5
-    # what power users also do (weak alone, so heavy legitimate use is not punished)
-    capability: float = 0.8
-    synthetic: float = 0.0
-    extraction: float = 0.0
-    timing_regularity: float = 0.0
-    thinking: float = 0.4
-    tool_use: float = 0.3
-    heavy_volume: float = 0.1
-    population_anomaly: float = 0.7
+
+def _fitted(path: Path = FUSION_WEIGHTS_FILE) -> dict[str, float]:
+    """The committed fusion weights: fitted on development traffic by ``distillguard fit-fusion``
+    (``make fit-fusion`` reproduces the file); a missing signal here fails at import, loudly."""
+    return json.loads(path.read_text(encoding="utf-8"))["weights"]
+
+
+_W = _fitted()
+
+
+class FusionWeights(_Section):
+    """Log-odds weights: score = sigmoid(bias + sum(weight * signal)), each signal in [0, 1].
+
+    The defaults are the committed fit (``models/data/fusion_weights.json``); an operator overrides any
+    of them in the settings, or re-fits all of them on their own labelled history (README).
+    """
+
+    bias: float = _W["bias"]
+    # what distillers ask for: reasoning traces, grades, synthetic instruction data, capability tasks
+    elicitation: float = _W["elicitation"]
+    grading: float = _W["grading"]
+    synthetic: float = _W["synthetic"]
+    capability: float = _W["capability"]
+    extraction: float = _W["extraction"]
+    thinking: float = _W["thinking"]
+    tool_use: float = _W["tool_use"]
+    heavy_extraction: float = _W["heavy_extraction"]
+    heavy_capability: float = _W["heavy_capability"]
+    # how they ask: templates, one-shot prompts, machine timing, round the clock, new-model pivots
+    template_repetition: float = _W["template_repetition"]
+    single_turn: float = _W["single_turn"]
+    timing_regularity: float = _W["timing_regularity"]
+    flat_diurnal: float = _W["flat_diurnal"]
+    new_model_pivot: float = _W["new_model_pivot"]
+    heavy_volume: float = _W["heavy_volume"]
+    population_anomaly: float = _W["population_anomaly"]
+    # how they operate: rotating proxies, fresh accounts on easy tiers (weak: attackers buy old ones)
+    proxy_network: float = _W["proxy_network"]
+    ip_rotation: float = _W["ip_rotation"]
+    young_account: float = _W["young_account"]
+    easy_entry_tier: float = _W["easy_entry_tier"]
     # coordination: the hydra seen as a whole
-    cluster_crowd: float = 1.6
-    cluster_lockstep: float = 1.6
-    shared_traits: float = 0.0
-    campaign: float = 3.0
-    shared_payment: float = 1.5
-    # trust
-    established_account: float = -2.0
+    cluster_crowd: float = _W["cluster_crowd"]
+    cluster_lockstep: float = _W["cluster_lockstep"]
+    shared_traits: float = _W["shared_traits"]
+    campaign: float = _W["campaign"]
+    shared_payment: float = _W["shared_payment"]
+    # trust (bounded by the fit: an old account may lower a score a little, never cancel evidence)
+    established_account: float = _W["established_account"]
 
 
 class FusionConfig(_Section):

@@ -10,7 +10,7 @@ Why a sink of its own rather than a write into the account record: the account s
 stage's answers arrive on different streams; giving each writer its own table keeps every table single-
 writer, which is what a changelogged Faust table needs.
 
->>> from models.traits import TraitConfig, TraitEvidence
+>>> from distillguard.models.traits import TraitConfig, TraitEvidence
 >>> sink = AccountCoordination(TraitConfig())
 >>> ev = TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000)
 >>> sink.absorb(ev)

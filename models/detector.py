@@ -3,7 +3,7 @@
 It runs the stage chain of :data:`models.pipeline.PIPELINE`, as the worker (one Faust agent per stage,
 Faust tables as their state) and the sharded replay (one process group per stage) do.
 
->>> from schemas import RequestEvent
+>>> from distillguard.schemas import RequestEvent
 >>> detector = Detector(DetectionConfig())
 >>> event = RequestEvent(schema_version=1, event_id="e1", ts=1_767_225_600_000, account_id="a1",
 ...                      ip="198.51.100.4", model="m-1", input_tokens=10, output_tokens=20, prompt="hi")

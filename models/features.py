@@ -5,14 +5,14 @@ prompt is read here and nowhere else; what leaves is markers, hashes, a cluster 
 text-derived part (:class:`PromptAnalysis`) is a pure function of the prompt, memoised in process memory
 for recent short prompts (never stored or sent anywhere).
 
->>> from schemas import RequestEvent
+>>> from distillguard.schemas import RequestEvent
 >>> fx = FeatureExtractor(DetectionConfig())
 >>> e = RequestEvent(schema_version=1, event_id="e1", ts=1_767_225_600_000, account_id="a1",
 ...                  ip="203.0.113.7", model="m-1", input_tokens=12, output_tokens=40,
-...                  prompt="Solve 3x+4=10. Articulate the internal reasoning step by step.")
+...                  prompt="Résous 3x+4=10 et montre chaque étape de ton raisonnement, sans rien omettre.")
 >>> f = fx.extract(e)
->>> f.task, f.elicitation, f.network
-('math', 1.0, '203.0.113')
+>>> f.elicitation > 0.5, f.network, f.traits[:2]
+(True, '203.0.113', ('ip32:203.0.113.7', 'ip24:203.0.113'))
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from distillguard.models.content import ContentModel
 from distillguard.models.embedder import HashingEmbedder
 from distillguard.models.hashing import stable_hash32
 from distillguard.models.text import (
+    TemplateView,
     elicitation_strength,
     instruction_view,
     is_grading,
@@ -191,6 +192,13 @@ class FeatureExtractor:
         instruction = (
             instruction_view(window, 2 * fc.template_view_words, fc.long_token_chars) if markers else ""
         )
+        if not instruction and max(learned.elicitation, learned.grading) >= fc.learned_marker:
+            # No listed phrase, but the learned model says the prompt asks for reasoning or grades: the
+            # instruction is the end of the template (either language, any wording) that says it most.
+            markers = ("e" if learned.elicitation >= fc.learned_marker else "") + (
+                "g" if learned.grading >= fc.learned_marker else ""
+            )
+            instruction = self._instruction_end(text, view, fc.template_view_words)
         seed = self.config.embedding.seed
         return PromptAnalysis(
             task=task,
@@ -207,6 +215,14 @@ class FeatureExtractor:
             head_hash=_frame_hash("h", view.prefix.split()[: fc.frame_words], seed),
             tail_hash=_frame_hash("t", view.suffix.split()[-fc.frame_words :], seed),
         )
+
+    def _instruction_end(self, text: str, view: TemplateView, words: int) -> str:
+        """The view end (prefix or suffix) whose raw text the content model finds more instruction-like."""
+        span = whole_view_chars(words) // 2
+        head, tail = self.content.score_one(text[:span]), self.content.score_one(text[-span:])
+        head_says = max(head.elicitation, head.grading)
+        tail_says = max(tail.elicitation, tail.grading)
+        return view.prefix if head_says > tail_says else view.suffix
 
     def extract(self, event: RequestEvent) -> RequestFeatures:
         fc = self.config.features
@@ -253,13 +269,15 @@ class FeatureExtractor:
             cluster_id=self.clusterer.format_id(prompt.cluster_task, prompt.markers, simhash),
             new_model=self.models.observe(event.model, event.ts),
             owner_id=f"org:{event.org_id}" if event.org_id else f"acct:{event.account_id}",
-            traits=trait_keys(event, prompt.head_hash),
+            traits=trait_keys(event),
         )
 
 
-def trait_keys(event: RequestEvent, frame_hash: int) -> tuple[str, ...]:
-    """The request's shared-trait keys: exit IP, its /24, user agent, system prompt, tool set, payment,
-    account-creation hour and prompt frame. Only hashes and network ids: no prompt text leaves."""
+def trait_keys(event: RequestEvent) -> tuple[str, ...]:
+    """The request's shared-trait keys: exit IP, its /24, user agent, system prompt, tool set, payment and
+    account-creation hour: an operator's infrastructure and tooling. Only hashes and network ids: no
+    prompt text leaves. (Prompt templates are the cluster stage's business: public benchmark questions
+    are shared by attackers and by honest benchmarkers alike, so they are not an operator's trait.)"""
     keys = [f"ip32:{event.ip}", f"ip24:{network_of(event.ip)}"]
     if event.user_agent:
         keys.append(f"ua:{_text_hash(event.user_agent):08x}")
@@ -271,8 +289,6 @@ def trait_keys(event: RequestEvent, frame_hash: int) -> tuple[str, ...]:
         keys.append(f"pay:{event.payment_fingerprint}")
     if event.account_created_ts is not None:
         keys.append(f"cohort:{event.account_created_ts // _MS_PER_HOUR}")
-    if frame_hash:
-        keys.append(f"frame:{frame_hash:08x}")
     return tuple(keys)
 
 

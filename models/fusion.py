@@ -6,7 +6,7 @@ is raised by the hydra it belongs to. A signal becomes a *reason* when its contr
 ``weight·value`` reaches ``reason_min_contribution``; the reason's ``threshold`` is the value at which
 that happens.
 
->>> from models.config import FusionConfig
+>>> from distillguard.models.config import FusionConfig
 >>> cfg = FusionConfig()
 >>> quiet = fuse({"elicitation": 0.0}, cfg.weights)
 >>> loud = fuse({"elicitation": 1.0, "campaign": 1.0, "young_account": 1.0, "ip_rotation": 1.0}, cfg.weights)

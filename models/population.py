@@ -5,7 +5,7 @@ not scale). Account signals are already shares in [0, 1], the range HalfSpaceTre
 the attack from teaching the model that attacks are normal, only accounts currently scored below
 ``learn_below_score`` are learned.
 
->>> from models.config import PopulationConfig
+>>> from distillguard.models.config import PopulationConfig
 >>> pop = PopulationModel(PopulationConfig(warmup_accounts=0, window_size=10), seed=1)
 >>> for _ in range(50): _ = pop.learn_one({"x": 0.1, "y": 0.1})
 >>> pop.score_one({"x": 0.9, "y": 0.95}) > pop.score_one({"x": 0.1, "y": 0.1})

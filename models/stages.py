@@ -83,7 +83,7 @@ class AccountObservation:
 
     def trait_observations(self) -> list[TraitObservation]:
         """What this request tells the trait stage, one observation per emitted trait value."""
-        extraction = self.signals["extraction"]
+        extraction = extraction_level(self.signals)
         return [
             TraitObservation(
                 key, trait_kind(key), self.account_id, self.owner_id, self.ts, extraction, self.events_seen
@@ -116,8 +116,6 @@ class Assessment:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Assessment:
-        if "reasons" in data:  # written by a worker from before reason_context (a rolling upgrade)
-            data = {k: v for k, v in data.items() if k != "reasons"}
         return cls(**data)
 
 
@@ -396,6 +394,15 @@ class ClusterStage:
         if "proxy_asn" in camp.link_keys and obs.proxy_network and obs.asn is not None:
             keys.append(f"proxy_asn:{obs.asn}")
         return keys
+
+
+def extraction_level(signals: dict[str, float]) -> float:
+    """How distillation-shaped an account's traffic is, for the sharers' mean of the trait stage: asking
+    for reasoning traces, grades or synthetic instruction data, or capability tasks sent one-shot.
+    Capability alone is not enough: developers' coding sessions are capability traffic too, and a popular
+    SDK or tool set shared by many developers is not a campaign."""
+    one_shot_capability = signals["capability"] * signals["single_turn"]
+    return max(signals["elicitation"], signals["grading"], signals["synthetic"], one_shot_capability)
 
 
 def content_evidence(signals: dict[str, float]) -> float:

@@ -20,6 +20,13 @@ _QUOTED = re.compile(r"\"[^\"]{0,2000}\"|'[^'\n]{3,2000}'|`{3}.*?`{3}|`[^`\n]{1,
 _URL = re.compile(r"https?://\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
+# Scripts written without spaces between words (Han, kana, Hangul): each character is a view token, so a
+# Chinese or Japanese template has a view (and a frame) like any other; elsewhere a token is a run of
+# letters and masked digits in any script.
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]")
+_VIEW_TOKEN = re.compile(f"[{_UNSPACED}]|(?:(?![{_UNSPACED}])[^\\W\\d_]|0)+")
+
 
 def _ascii_word_table(word_chars: bytes) -> bytes:
     """A ``bytes.translate`` table keeping ``word_chars`` and turning every other byte into a space."""
@@ -177,14 +184,26 @@ def mask(text: str, long_token_chars: int = 24) -> str:
         text = _URL.sub(" u ", text)
     words = _NUMBER.sub("0", text.lower()).split()
     # Most prompts have no long token: one C-level length scan spares a Python loop over every word.
+    # A run of a script written without spaces (a Chinese sentence) is text, not a slot token.
     if words and max(map(len, words)) >= long_token_chars:
-        words = [w if len(w) < long_token_chars else "l" for w in words]
+        words = [w if len(w) < long_token_chars or _UNSPACED_CHAR.search(w) else "l" for w in words]
     return " ".join(words)
 
 
 def _ascii_words(text: str, table: bytes) -> list[bytes]:
     """The words of ``text`` under a word table, as ASCII bytes (see ``_WORD_TABLE``)."""
     return text.encode("ascii", "replace").translate(table).split()
+
+
+def view_tokens(masked: str) -> list[str]:
+    """The template-view tokens of masked text: ASCII words on the fast path, any script otherwise.
+
+    >>> view_tokens("请 写出 推理0过程"), view_tokens("объясни шаг 0")
+    (['请', '写', '出', '推', '理', '0', '过', '程'], ['объясни', 'шаг', '0'])
+    """
+    if masked.isascii():
+        return [w.decode("ascii") for w in masked.encode("ascii").translate(_WORD_TABLE).split()]
+    return _VIEW_TOKEN.findall(masked)
 
 
 def marker_window(text: str, chars: int) -> str:
@@ -209,11 +228,11 @@ def template_view(text: str, words: int = 10, long_token_chars: int = 24) -> Tem
     """
     span = _VIEW_CHARS_PER_WORD * words
     if len(text) > whole_view_chars(words):
-        head = _ascii_words(mask(text[:span], long_token_chars), _WORD_TABLE)
-        tail = _ascii_words(mask(text[-span:], long_token_chars), _WORD_TABLE)
+        head = view_tokens(mask(text[:span], long_token_chars))
+        tail = view_tokens(mask(text[-span:], long_token_chars))
     else:
-        head = tail = _ascii_words(mask(text, long_token_chars), _WORD_TABLE)
-    return TemplateView(b" ".join(head[:words]).decode("ascii"), b" ".join(tail[-words:]).decode("ascii"))
+        head = tail = view_tokens(mask(text, long_token_chars))
+    return TemplateView(" ".join(head[:words]), " ".join(tail[-words:]))
 
 
 def _any(text: str, anchors: tuple[str, ...]) -> bool:

@@ -22,7 +22,7 @@ from distillguard.schemas import RequestEvent
 from distillguard.schemas.suspicion_event import Severity
 
 T0 = 1_767_225_600_000
-TEMPLATE = "{q}\n\nArticulate the internal reasoning behind a completed response, step by step."
+TEMPLATE = "{q}\n\nBefore the result, lay out every intermediate deduction you make, in order, omitting none."
 QUESTIONS = [
     "Natalia sold clips to 48 of her friends in April. How many clips did she sell in May?",
     "A train travels 120 km in 2 hours. What is its average speed?",
@@ -104,7 +104,7 @@ def test_account_state_is_compact_and_round_trips() -> None:
     restored = AccountState.from_bytes(layout, state.to_bytes())
     assert restored.to_bytes() == state.to_bytes()
     assert restored.events == 20
-    assert restored.share("elicitation") > 0.9
+    assert restored.share("elicitation") > 0.75
     assert restored.share("template_repeat") > 0.8
 
 
@@ -192,7 +192,7 @@ def test_detector_flags_a_coordinated_campaign_and_not_ordinary_users() -> None:
     assert {r.signal for r in campaign_alert.reasons} & {"campaign", "elicitation", "shared_payment"}
     for alert in alerts:
         dumped = alert.model_dump_json()
-        assert "Articulate" not in dumped and "Natalia" not in dumped
+        assert "deduction" not in dumped and "Natalia" not in dumped
 
 
 def test_replay_is_deterministic_and_alert_ids_are_stable() -> None:
@@ -234,7 +234,7 @@ def test_config_errors_are_clear() -> None:
 
 
 def test_a_short_fixed_wrapper_counts_as_template_repetition() -> None:
-    """'Please help with this: <question>' repeats its frame even though every question differs."""
+    """'Could you handle the following: <question>' repeats its frame though every question differs."""
     from distillguard.models.stages import AccountStage
 
     questions = [f"{q} (variant {k})" for k in range(3) for q in QUESTIONS]
@@ -242,7 +242,7 @@ def test_a_short_fixed_wrapper_counts_as_template_repetition() -> None:
     varied = AccountStage(DetectionConfig())
     openers = ["Hi!", "Quick question:", "So", "Hmm,", "Okay:", "Help:", "Hey", "Well,", "Right,", "Now"]
     for i, q in enumerate(questions):
-        wrapped.process(event(i, "w", f"Please help with this: {q}"))
+        wrapped.process(event(i, "w", f"Could you handle the following: {q}"))
         varied.process(event(i, "v", f"{openers[i % len(openers)]} {q.split(' ', 1)[1]}"))
     layout = wrapped.layout
     share = {
@@ -281,8 +281,8 @@ def test_one_outlier_timestamp_does_not_move_the_burst_clock() -> None:
 def _extracting_observation() -> AccountObservation:
     """A young account sending extraction material (capability and elicitation), as the cluster stage
     receives it."""
-    signals = {name: 0.0 for name in ("capability", "elicitation", "grading", "heavy_volume")}
-    signals.update(capability=1.0, elicitation=1.0)
+    signals = {name: 0.0 for name in ("capability", "elicitation", "grading", "extraction", "heavy_volume")}
+    signals.update(capability=1.0, elicitation=1.0, extraction=1.0)
     return AccountObservation(
         event_id="e", account_id="x", ts=T0, cluster_id="math.e.3", network="198.51.100", asn=64500,
         proxy_network=False, young_account=True, elicitation=1.0, payment=None, user_agent_family="-",
@@ -318,7 +318,7 @@ def test_heavy_accounts_inherit_less_cluster_evidence_than_hydra_heads() -> None
 
     from distillguard.models.stages import ClusterStage
 
-    config = DetectionConfig()
+    config = DetectionConfig.model_validate({"campaign": {"link_keys": ["payment", "ip24_cluster"]}})
     # The crowd is one paid-for campaign on a proxy /24; newcomers join it through the /24, not the payment.
     crowd = replace(_extracting_observation(), proxy_network=True, payment="card-1")
     signals = crowd.signals

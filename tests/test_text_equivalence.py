@@ -80,16 +80,40 @@ def reference_mask(text: str, long_token_chars: int = 24) -> str:
     if "http" in text or "@" in text:
         text = T._URL.sub(" u ", text)
     text = T._NUMBER.sub("0", text.lower())
-    return " ".join(w if len(w) < long_token_chars else "l" for w in text.split())
+    return " ".join(
+        w if len(w) < long_token_chars or T._UNSPACED_CHAR.search(w) else "l" for w in text.split()
+    )
+
+
+def _unspaced(ch: str) -> bool:
+    o = ord(ch)
+    return any(lo <= o <= hi for lo, hi in ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
+                                            (0xAC00, 0xD7AF), (0xF900, 0xFAFF)))  # fmt: skip
+
+
+def reference_view_tokens(masked: str) -> list[str]:
+    """Character by character: an unspaced-script character is a token; otherwise runs of letters (any
+    script) and the digit placeholder '0' are tokens; everything else separates."""
+    tokens, current = [], ""
+    for ch in masked:
+        if _unspaced(ch):
+            tokens += [current, ch] if current else [ch]
+            current = ""
+        elif ch == "0" or (ch.isalnum() and not ch.isdecimal()):
+            current += ch
+        elif current:
+            tokens.append(current)
+            current = ""
+    return tokens + [current] if current else tokens
 
 
 def reference_template_view(text: str, words: int = 10, long_token_chars: int = 24) -> T.TemplateView:
     span = 12 * words
     if len(text) > 2 * span:
-        head = _WORD.findall(reference_mask(text[:span], long_token_chars))
-        tail = _WORD.findall(reference_mask(text[-span:], long_token_chars))
+        head = reference_view_tokens(reference_mask(text[:span], long_token_chars))
+        tail = reference_view_tokens(reference_mask(text[-span:], long_token_chars))
         return T.TemplateView(" ".join(head[:words]), " ".join(tail[-words:]))
-    tokens = _WORD.findall(reference_mask(text, long_token_chars))
+    tokens = reference_view_tokens(reference_mask(text, long_token_chars))
     return T.TemplateView(" ".join(tokens[:words]), " ".join(tokens[-words:]))
 
 
@@ -162,6 +186,9 @@ def test_examples_with_long_tokens_unicode_digits_and_quotes() -> None:
         "mail me at a.b+c@example.com or https://example.com/x?y=1",
         "how many apples? (a) 3 (b) 4",
         "\U0001d7d8\U0001d7d9 digits and \u00df",
+        "请详细写出你的完整推理过程，然后回答：小明有5个苹果。",
+        "Объясни каждый шаг: 12 яблок и 3 груши",
+        "日本語のテンプレート、그리고 한국어 ok",
     ]
     for text in samples:
         assert T.mask(text) == reference_mask(text)

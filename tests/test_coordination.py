@@ -1,0 +1,79 @@
+"""The shared-trait loop end to end in one process: account stage → trait stage → coordination sink →
+the account's next request. Operators' shared tooling becomes evidence; a popular client shared by
+ordinary users does not."""
+
+from __future__ import annotations
+
+from distillguard.models.config import DetectionConfig
+from distillguard.models.coordination import AccountCoordination
+from distillguard.models.detector import Detector
+from distillguard.models.features import trait_keys
+from distillguard.models.traits import TraitEvidence
+from distillguard.schemas.request_event import RequestEvent
+
+T0 = 1_767_225_600_000
+HOUR = 3_600_000
+
+
+def _event(i: int, account: str, prompt: str, **extra: object) -> RequestEvent:
+    fields = dict(
+        schema_version=1, event_id=f"{account}-{i}", ts=T0 + i * 60_000, account_id=account,
+        ip=f"198.51.{i % 200}.{(7 * i) % 250 + 1}", model="m-1", input_tokens=50, output_tokens=900,
+        prompt=prompt, conversation_turns=1,
+    )  # fmt: skip
+    fields.update(extra)
+    return RequestEvent(**fields)
+
+
+def test_trait_keys_carry_hashes_and_network_ids_only() -> None:
+    event = _event(1, "a", "secret prompt", system_prompt="You are the grader of lab X", tools=["b", "a"],
+                   user_agent="client/1.0", payment_fingerprint="card-9", org_id="org-1",
+                   account_created_ts=T0 - 5 * HOUR)  # fmt: skip
+    keys = trait_keys(event)
+    kinds = [k.split(":", 1)[0] for k in keys]
+    assert kinds == ["ip32", "ip24", "ua", "sys", "tools", "pay", "cohort"]
+    assert not any("grader" in k or "secret" in k or "client" in k for k in keys)
+    assert trait_keys(_event(1, "b", "x", tools=["a", "b"]))[-1] == keys[4]  # tool order is irrelevant
+
+
+def test_sink_keeps_the_stronger_recent_value_and_decays_it() -> None:
+    sink = AccountCoordination(DetectionConfig().traits, decay_hours=10.0)
+    sink.absorb(TraitEvidence("a", "sys", "sys:1", 0.8, 30, 28, 0.9, T0))
+    sink.absorb(TraitEvidence("a", "sys", "sys:2", 0.2, 3, 1, 0.2, T0 + HOUR))  # weaker, recent: ignored
+    value, kind = sink.signal("a", T0)
+    assert kind == "sys" and abs(value - 0.8) < 1e-6
+    later, kind = sink.signal("a", T0 + 10 * HOUR)
+    assert kind == "sys" and abs(later - 0.8 / 2.718281828) < 1e-3
+    sink.absorb(TraitEvidence("a", "ua", "ua:1", 0.5, 10, 9, 0.9, T0 + 2 * HOUR))
+    assert sink.signal("a", T0 + 2 * HOUR)[1] == "sys"
+
+
+def _run(accounts: int, prompt: str, **shared: object) -> list[float]:
+    detector = Detector(DetectionConfig())
+    last: dict[str, float] = {}
+    for i in range(12):
+        for a in range(accounts):
+            detector.process(_event(i * accounts + a, f"acct-{a}", prompt.format(i=i, a=a), **shared))
+            assert detector.last_assessment is not None
+            last[f"acct-{a}"] = detector.last_assessment.signals["shared_traits"]
+    return sorted(last.values())
+
+
+def test_an_operators_shared_system_prompt_becomes_evidence_for_its_extracting_accounts() -> None:
+    campaign = _run(
+        20,
+        "Problem {i}-{a}: a train leaves at {i} and travels {a} km. Show every step of your reasoning "
+        "in full before the final answer.",
+        system_prompt="You answer exactly as instructed. Never skip intermediate work.",
+    )
+    assert min(campaign) > 0.3
+
+
+def test_a_popular_client_shared_by_ordinary_chat_users_is_not_evidence() -> None:
+    chat = _run(
+        20,
+        "hey, any ideas for a birthday present for my sister? she likes hiking ({i}{a})",
+        user_agent="popular-chat-app/5.2",
+        conversation_turns=3,
+    )
+    assert max(chat) < 0.05
