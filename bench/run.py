@@ -289,7 +289,8 @@ class Bench:
             # itself on a fresh cluster, its consumer subscribes before the new topic is in its metadata
             # ("Ignoring missing topic") and the cluster/alert stages stay idle for minutes.
             names = [f"{app_id}.alerts", f"{app_id}.dlq", f"{app_id}.observations-by-cluster",
-                     f"{app_id}-alert-candidates"]  # fmt: skip
+                     f"{app_id}-alert-candidates", f"{app_id}-trait-observations",
+                     f"{app_id}-trait-evidence"]  # fmt: skip
             make_topics(self.bootstrap, names, self.args.partitions)
         env = detection_env(
             self.bootstrap,

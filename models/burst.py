@@ -30,6 +30,7 @@ class MidasBurst:
         self.bucket = 0
         self.first_bucket: int | None = None
         self._jump: int | None = None  # an unconfirmed far-ahead bucket
+        self._events = 0  # events counted so far (the first one alone cannot vouch for its clock)
 
     def score(self, key: str, bucket: int, member: str | None = None) -> float:
         """Count one ``key`` edge at time ``bucket`` and return its chi-square burst score (≥ 0).
@@ -37,12 +38,29 @@ class MidasBurst:
         With ``member`` (an account id), each member counts once per bucket: the score then measures
         how many *distinct* accounts hit the key together (lockstep), not one account's own burst.
         """
+        return self._count(key, self._advance(bucket), member)
+
+    def score_keys(self, keys: list[str], bucket: int, member: str | None = None) -> float:
+        """One event counted under several keys (its cluster, its cluster on its ASN): the highest score.
+
+        The clock moves once per event, so an outlier timestamp cannot confirm its own jump through its
+        second key.
+        """
+        bucket = self._advance(bucket)
+        return max(self._count(key, bucket, member) for key in keys)
+
+    def _advance(self, bucket: int) -> int:
+        """Move the clock to ``bucket`` (decaying the current counts); the bucket the event counts in."""
+        self._events += 1
         if self.first_bucket is None:
             self.first_bucket = self.bucket = bucket
         if bucket > self.bucket + self.idle_gap:
             # A jump past a long silence moves the clock only when a second event confirms it: one
-            # outlier timestamp must not decay every key or stretch the history.
-            confirmed = self._jump is not None and abs(bucket - self._jump) <= self.idle_gap
+            # outlier timestamp must not decay every key or stretch the history. A clock set by the very
+            # first event alone is no history to defend (that event may be the outlier).
+            confirmed = self._events == 2 or (
+                self._jump is not None and abs(bucket - self._jump) <= self.idle_gap
+            )
             self._jump = None if confirmed else bucket
             if not confirmed:
                 bucket = self.bucket
@@ -57,6 +75,9 @@ class MidasBurst:
                 # later expectation s/t would be diluted by empty buckets.
                 self.first_bucket += gap
             self.bucket = bucket
+        return bucket
+
+    def _count(self, key: str, bucket: int, member: str | None) -> float:
         # Both sketches have one shape, so the key's cells are looked up once for both.
         cells = self.current.cells_of(key)
         if member is not None:

@@ -41,6 +41,7 @@ class AccountCoordination:
         table: MutableMapping[str, bytes] | None = None,
         decay_hours: float = 48.0,
         max_accounts: int = 1_000_000,
+        watermark_step_minutes: float = 60.0,
     ) -> None:
         self.kinds = tuple(rule.kind for rule in config.kinds)
         self._index = {kind: i for i, kind in enumerate(self.kinds)}
@@ -48,6 +49,10 @@ class AccountCoordination:
         self.table: MutableMapping[str, bytes] = table if table is not None else {}
         self._decay_ms = decay_hours * _MS_PER_HOUR
         self._max_accounts = max_accounts
+        # The eviction clock advances by a bounded step per answer, so one answer stamped far in the
+        # future cannot evict every account (as in the account stage).
+        self._step_ms = int(watermark_step_minutes * 60_000)
+        self._watermark: int | None = None
         # Accounts this sink wrote, oldest first: it evicts its own keys (each table has one writer).
         self._recency: OrderedDict[str, int] = OrderedDict()
 
@@ -77,7 +82,10 @@ class AccountCoordination:
         recency = self._recency
         recency[account_id] = ts
         recency.move_to_end(account_id)
-        horizon = ts - 4 * self._decay_ms
+        mark = self._watermark
+        mark = ts if mark is None else max(mark, min(ts, mark + self._step_ms))
+        self._watermark = mark
+        horizon = mark - 4 * self._decay_ms
         while recency:
             oldest, oldest_ts = next(iter(recency.items()))
             if oldest_ts >= horizon and len(recency) <= self._max_accounts:

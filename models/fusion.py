@@ -9,7 +9,9 @@ that happens.
 >>> from distillguard.models.config import FusionConfig
 >>> cfg = FusionConfig()
 >>> quiet = fuse({"elicitation": 0.0}, cfg.weights)
->>> loud = fuse({"elicitation": 1.0, "campaign": 1.0, "young_account": 1.0, "ip_rotation": 1.0}, cfg.weights)
+>>> rotating_extraction = {"extraction": 1.0, "elicitation": 1.0, "ip_rotation": 1.0, "single_turn": 1.0,
+...                        "thinking": 1.0, "shared_traits": 1.0}
+>>> loud = fuse(rotating_extraction, cfg.weights)
 >>> quiet < cfg.low < cfg.medium < loud
 True
 >>> severity_for(loud, cfg)

@@ -1,15 +1,20 @@
-"""The detector's stage chain, defined once: account stage → cluster stage → alert stage.
+"""The detector's stage chain, defined once: account stage → cluster stage → alert stage, plus the
+shared-trait side chain the account stage feeds (trait stage → coordination sink, read back by the
+account stage).
 
 Every runner of the detector runs this definition: :class:`~models.detector.Detector` in one process
-(``replay`` and the evaluation), the worker's three Faust agents (``streams.app``) and the sharded replay
-(``streams.sharded_replay``). What each needs to know about a stage is here and nowhere else:
+(``replay`` and the evaluation), the worker's Faust agents, one per stage (``streams.app``), and the
+sharded replay (``streams.sharded_replay``, which runs the side chain inside each account shard). What
+each needs to know about a stage is here and nowhere else:
 
 * the order of the stages (:data:`PIPELINE`);
 * the key each stage's input is partitioned by (``partitioned_by``: the worker's topic key and the
   sharded replay's shard key), and so the key a stage's output travels under, which is the next stage's;
 * what a stage emits to the next one, and which of its outputs go on (``passes``; the band rule
   :func:`reaches_alert_stage` for the cluster stage);
-* the state tables each stage owns (the worker declares one changelogged Faust table per entry).
+* the state tables each stage owns (the worker declares one changelogged Faust table per entry) and
+  the tables it only reads (``reads``: another stage's, co-partitioned with its input);
+* the side chains (:class:`Branch`): which stage feeds one, and how its outputs fan out.
 
 Pure Python: no Kafka or Faust import (the worker adds those around it).
 
@@ -17,6 +22,8 @@ Pure Python: no Kafka or Faust import (the worker adds those around it).
 ['account', 'cluster', 'alert']
 >>> [stage.partitioned_by for stage in PIPELINE.stages], PIPELINE.output_partitioned_by
 (['account_id', 'cluster_id', 'account_id'], 'account_id')
+>>> [(stage.name, stage.partitioned_by) for stage in PIPELINE.branches[0].stages]
+[('trait', 'key'), ('coordination', 'account_id')]
 """
 
 from __future__ import annotations
@@ -179,7 +186,10 @@ def _run_trait(stage: TraitStage, observation: TraitObservation, _position: Posi
 
 def _coordination(config: DetectionConfig, state: StateMappings, _seed: int) -> AccountCoordination:
     return AccountCoordination(
-        config.traits, state.get("account_coordination"), max_accounts=config.account.max_accounts
+        config.traits,
+        state.get("account_coordination"),
+        max_accounts=config.account.max_accounts,
+        watermark_step_minutes=config.account.watermark_step_minutes,
     )
 
 
@@ -265,14 +275,21 @@ class Pipeline:
         following = self.after(stage)
         return attrgetter(following.partitioned_by if following is not None else self.output_partitioned_by)
 
-    def build(self, config: DetectionConfig, state: StateMappings | None = None, seed: int = 0) -> list[Any]:
-        """Every stage of :attr:`all_stages`, in order, over ``state``; a table not given is one dict
-        shared by every stage that owns or reads it (the side chain's sink and its reader)."""
+    def build(
+        self,
+        config: DetectionConfig,
+        state: StateMappings | None = None,
+        seed: int = 0,
+        only: Sequence[StageSpec[Any, Any, Any]] | None = None,
+    ) -> list[Any]:
+        """Every stage of :attr:`all_stages` (or of ``only``), in order, over ``state``; a table not given
+        is one dict shared by every stage that owns or reads it (the side chain's sink and its reader)."""
+        specs = self.all_stages if only is None else tuple(only)
         shared: dict[str, MutableMapping[Any, Any]] = dict(state or {})
-        for spec in self.all_stages:
+        for spec in specs:
             for name in (*(t.name for t in spec.tables), *spec.reads):
                 shared.setdefault(name, {})
-        return [spec.build(config, shared, seed) for spec in self.all_stages]
+        return [spec.build(config, shared, seed) for spec in specs]
 
     def run(self, stages: Sequence[Any], item: Any, config: DetectionConfig) -> dict[str, Any]:
         """Hand one input down the chain in this process: the output of every main-chain stage it
@@ -287,19 +304,21 @@ class Pipeline:
             outputs[spec.name] = output
             branch = self.branch_from(spec)
             if branch is not None:
-                for side_input in branch.fan_out(output):
-                    self._run_side(branch, built, side_input)
+                self.run_branch(branch, built, output)
             if not spec.passes(output, config):
                 break
             item = output
         return outputs
 
     @staticmethod
-    def _run_side(branch: Branch, built: Mapping[StageSpec[Any, Any, Any], Any], item: Any) -> None:
-        for spec in branch.stages:
-            item = spec.run(built[spec], item, None)
-            if item is None:
-                return
+    def run_branch(branch: Branch, built: Mapping[StageSpec[Any, Any, Any], Any], output: Any) -> None:
+        """Fan one output of ``branch.after`` out and run each side input down the side chain to its end
+        (``built``: the side chain's stages by spec), in this process."""
+        for item in branch.fan_out(output):
+            for spec in branch.stages:
+                item = spec.run(built[spec], item, None)
+                if item is None:
+                    break
 
 
 PIPELINE = Pipeline(

@@ -317,11 +317,10 @@ class ClusterStage:
         self.clusters[obs.cluster_id] = cluster.to_bytes()
 
         bucket = obs.ts // (self.config.burst.bucket_seconds * 1000)
-        chi2 = self.burst.score(obs.cluster_id, bucket, member=obs.account_id)
+        burst_keys = [obs.cluster_id]
         if obs.asn is not None:
-            chi2 = max(
-                chi2, self.burst.score(f"{obs.cluster_id}|asn:{obs.asn}", bucket, member=obs.account_id)
-            )
+            burst_keys.append(f"{obs.cluster_id}|asn:{obs.asn}")
+        chi2 = self.burst.score_keys(burst_keys, bucket, member=obs.account_id)
         # Cluster evidence counts in proportion to the cluster's suspicious share and to how much
         # extraction material the account itself sends: campaigns mix in mundane prompts, so their
         # chat clusters are shared with ordinary users who must not inherit the campaign's evidence.

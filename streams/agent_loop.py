@@ -7,8 +7,9 @@ for a batch to fill unless ``wait_s`` > 0). Per batch, :meth:`AgentLoop.process`
    partition in the stage's :class:`~streams.batched_table.PartitionScope` (the stage reads and writes its
    state through :class:`~streams.batched_table.BatchedTable` views);
 2. hands the step's outputs to the sink (an internal topic's sink sends one record per destination
-   partition, see :mod:`streams.internal_records`), then waits once for all of the batch's records,
-   including any the step sent itself (dead letters), to be delivered;
+   partition, see :mod:`streams.internal_records`) and its side-chain inputs, if the stage feeds one,
+   to the branch sink, then waits once for all of the batch's records, including any the step sent
+   itself (dead letters), to be delivered;
 3. flushes the views: each changed state key is written once to its table, and so to the changelog
    partition of the source partition it belongs to;
 4. only then acks the batch's records, so their offsets become committable (Faust's commit also flushes
@@ -43,6 +44,8 @@ class BatchWork:
     """What a stage's step made of one batch, in processing order."""
 
     outputs: list[tuple[str, Any]] = field(default_factory=list)  # (key, output) for the sink
+    # (key, input of the side chain) for the branch sink: what a stage's outputs fan out into
+    branch_outputs: list[tuple[str, Any]] = field(default_factory=list)
     deliveries: list[Awaitable[Any]] = field(default_factory=list)  # sends of the step's own (dead letters)
     items: int = 0  # units processed: requests, or the stage outputs internal records carry
     dropped: int = 0  # inputs the stage consumed without an output (the account stage: duplicates)
@@ -131,6 +134,7 @@ class AgentLoop:
         *,
         step: Step,
         sink: Sink,
+        branch_sink: Sink | None = None,
         scope: Scope,
         views: Sequence[StateView],
         batching: Batching,
@@ -140,6 +144,7 @@ class AgentLoop:
     ) -> None:
         self.name = name
         self.step, self.sink, self.scope, self.views = step, sink, scope, tuple(views)
+        self.branch_sink = branch_sink
         self.batching, self.decode, self.report, self.stopping = batching, decode, report, stopping
 
     async def run(self, stream: Any) -> None:
@@ -158,6 +163,8 @@ class AgentLoop:
             # The outputs go to the producer first; the step's dead-letter sends are coroutines that start
             # when gathered, after them.
             deliveries = [*work.deliveries, *(await self.sink(work.outputs))]
+            if self.branch_sink is not None:
+                deliveries.extend(await self.branch_sink(work.branch_outputs))
             waited = 0.0
             if deliveries:
                 wait_started = time.perf_counter()

@@ -2,17 +2,24 @@
 
     requests ──▶ score_accounts ──▶ observations-by-cluster ──▶ score_clusters ──▶ alert-candidates
     (key: account)  [account_state,   (partition of cluster id)   [cluster_state]   (partition of account)
-                     model_first_seen]                                                      │
-    dead-letter ◀── (invalid records)                    alerts ◀── emit_alerts [alert_state]
+                     model_first_seen;        │                                             │
+                     reads account_coordination]                alerts ◀── emit_alerts [alert_state]
+          │    └──▶ trait-observations ──▶ score_traits ──▶ trait-evidence ──▶ absorb_coordination
+          │         (partition of trait value)  [trait_state]  (partition of account)  [account_coordination]
+    dead-letter ◀── (invalid records)
 
-Each agent runs one stage of :data:`models.pipeline.PIPELINE` (its keys, its state tables and what it
-hands on are defined there, once, for the worker, ``replay`` and the sharded replay) with Faust tables as
-its state. Tables hold bytes/ints only (no prompt text); their changelogs restore them after a crash.
+Each agent runs one stage of :data:`models.pipeline.PIPELINE` (its keys, its state tables, what it hands
+on and the side chain it feeds are defined there, once, for the worker, ``replay`` and the sharded
+replay) with Faust tables as its state. Tables hold bytes/ints only (no prompt text); their changelogs
+restore them after a crash. The shared-trait side chain closes a loop: the account stage reads (never
+writes) the coordination sink's table on the account's next request; every internal topic has the
+requests' partition count, so that table's partitions are co-located with the account stage's.
 
-Every agent is the same :class:`~streams.agent_loop.AgentLoop` (batching and at-least-once order: output
+Every agent is the same :class:`~streams.agent_loop.AgentLoop` (batching and at-least-once order: outputs
 delivered, then state written, then acks), given the stage and its step (:mod:`streams.stage_agents`),
-its write-back table views (:mod:`streams.batched_table`) and a sink: an internal topic takes each batch's
-outputs grouped per partition (:mod:`streams.internal_records`), the alert topic one record per alert.
+its write-back table views (:mod:`streams.batched_table`) and sinks: an internal topic takes each batch's
+outputs grouped per partition (:mod:`streams.internal_records`), the alert topic one record per alert;
+the account agent has a second (branch) sink for its trait observations, delivered in the same batch.
 App configuration, gauges and HTTP pages are in :mod:`streams.app_config`.
 """
 
@@ -23,11 +30,13 @@ from typing import Any
 
 import faust
 
+from distillguard.models.coordination import AccountCoordination
 from distillguard.models.pipeline import PIPELINE
 from distillguard.models.stages import AccountStage, AlertStage, ClusterStage
+from distillguard.models.traits import TraitStage
 from distillguard.streams.agent_loop import Batching
 from distillguard.streams.app_config import add_gauges, add_pages, faust_app, raw_topic, state_table
-from distillguard.streams.internal_records import PartitionForKey, grouped_sink
+from distillguard.streams.internal_records import PartitionForKey, grouped_sink, no_output
 from distillguard.streams.metrics import WorkerMetrics
 from distillguard.streams.settings import Settings
 from distillguard.streams.stage_agents import StageAgent, alert_sink, dead_letter_sender, live_request_decoder
@@ -45,48 +54,61 @@ class Topology:
     observations: Any
     candidates: Any
     alerts: Any
+    trait_observations: Any
+    trait_evidence: Any
     account_stage: AccountStage
     cluster_stage: ClusterStage
     alert_stage: AlertStage
+    trait_stage: TraitStage
+    coordination: AccountCoordination
     metrics: WorkerMetrics
     tables: dict[str, Any] = field(default_factory=dict)
 
 
 def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> Topology:
     """Build the app and its topology from settings (no global state: call it per worker or test)."""
-    topics, worker, detection = settings.topics, settings.worker, settings.detection
+    topics, internal, worker = settings.topics, settings.internal_topics, settings.worker
     metrics = metrics or WorkerMetrics()
     app = faust_app(settings)
 
     # Topics: each stage's input (keyed, or partitioned, by the stage's key), the alerts, the dead letters.
     requests = raw_topic(app, topics.requests)
-    observations = raw_topic(app, topics.cluster_repartition, internal=True)
-    candidates = raw_topic(app, f"{worker.app_id}-alert-candidates", internal=True)
+    observations = raw_topic(app, internal.observations, internal=True)
+    candidates = raw_topic(app, internal.candidates, internal=True)
+    trait_observations = raw_topic(app, internal.trait_observations, internal=True)
+    trait_evidence = raw_topic(app, internal.trait_evidence, internal=True)
     alerts = raw_topic(app, topics.alerts)
     dead_letter = raw_topic(app, topics.dead_letter)
 
-    # Tables: the state each stage owns, changelogged. Each stage reads and writes them through
-    # write-back views that its agent loop flushes once per batch.
-    tables = {t.name: state_table(app, t) for spec in PIPELINE.stages for t in spec.tables}
+    # Tables: the state each stage owns, changelogged. Each stage writes them through write-back views
+    # that its agent loop flushes once per batch; a stage that only reads another's table reads it as is.
+    tables = {t.name: state_table(app, t) for spec in PIPELINE.all_stages for t in spec.tables}
     batching = Batching(worker.batch_max_events, worker.batch_max_wait_ms / 1000.0)
-    account, cluster, alert = (
-        StageAgent(spec, tables, detection, metrics, batching, stopping=lambda: app.should_stop)
-        for spec in PIPELINE.stages  # account, cluster, alert
+    account, cluster, alert, trait, coordination = (
+        StageAgent(spec, tables, settings.detection, metrics, batching, stopping=lambda: app.should_stop)
+        for spec in PIPELINE.all_stages  # account, cluster, alert; then the side chain: trait, coordination
     )
 
-    # Agents: input topic → stage, in batches → sink (the next stage's topic, grouped per partition of
-    # its key, or the alert topic).
-    partition_of = PartitionForKey(app.conf.producer_partitioner, topics.partitions)
-    score_accounts = account.request_loop(
-        live_request_decoder(worker),
-        dead_letter_sender(dead_letter, metrics.dead_letters),
-        grouped_sink(observations, partition_of),
-    )
-    score_clusters = cluster.internal_loop(grouped_sink(candidates, partition_of))
-    emit_alerts = alert.internal_loop(alert_sink(alerts, metrics.alerts))
-    app.agent(requests, name="score_accounts")(score_accounts.run)
-    app.agent(observations, name="score_clusters")(score_clusters.run)
-    app.agent(candidates, name="emit_alerts")(emit_alerts.run)
+    # Agents: input topic → stage, in batches → sink(s) (the next stage's topic, grouped per partition of
+    # its key, or the alert topic; the account stage also feeds the trait stage).
+    to = PartitionForKey(app.conf.producer_partitioner, topics.partitions)
+    agents = {
+        "score_accounts": (
+            requests,
+            account.request_loop(
+                live_request_decoder(worker),
+                dead_letter_sender(dead_letter, metrics.dead_letters),
+                grouped_sink(observations, to),
+                branch_sink=grouped_sink(trait_observations, to),
+            ),
+        ),
+        "score_clusters": (observations, cluster.internal_loop(grouped_sink(candidates, to))),
+        "emit_alerts": (candidates, alert.internal_loop(alert_sink(alerts, metrics.alerts))),
+        "score_traits": (trait_observations, trait.internal_loop(grouped_sink(trait_evidence, to))),
+        "absorb_coordination": (trait_evidence, coordination.internal_loop(no_output)),
+    }
+    for name, (source, loop) in agents.items():
+        app.agent(source, name=name)(loop.run)
 
     add_gauges(
         app,
@@ -97,15 +119,19 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
     )
     add_pages(app, metrics)
     return Topology(
-        app,
-        requests,
-        dead_letter,
-        observations,
-        candidates,
-        alerts,
-        account.stage,
-        cluster.stage,
-        alert.stage,
-        metrics,
+        app=app,
+        requests=requests,
+        dead_letter=dead_letter,
+        observations=observations,
+        candidates=candidates,
+        alerts=alerts,
+        trait_observations=trait_observations,
+        trait_evidence=trait_evidence,
+        account_stage=account.stage,
+        cluster_stage=cluster.stage,
+        alert_stage=alert.stage,
+        trait_stage=trait.stage,
+        coordination=coordination.stage,
+        metrics=metrics,
         tables=tables,
     )

@@ -106,19 +106,13 @@ def config(config_file: Path | None) -> None:
 @main.command()
 @CONFIG_OPTION
 def topics(config_file: Path | None) -> None:
-    """Create the request, alert and dead-letter topics (idempotent)."""
+    """Create the request, alert and dead-letter topics and the worker's internal ones (idempotent)."""
     from distillguard.streams.broker.local import create_topics
 
     s = settings_or_exit(config_file)
     # The worker's internal topics too: on a fresh cluster a consumer may otherwise ignore them until
-    # its next metadata refresh, leaving the cluster stage idle.
-    names = [
-        s.topics.requests,
-        s.topics.alerts,
-        s.topics.dead_letter,
-        s.topics.cluster_repartition,
-        f"{s.worker.app_id}-alert-candidates",
-    ]
+    # its next metadata refresh, leaving the later stages idle.
+    names = [s.topics.requests, s.topics.alerts, s.topics.dead_letter, *s.internal_topics]
     create_topics(s.bootstrap_servers, {n: s.topics.partitions for n in names}, s.topics.replication_factor)
     click.echo(f"topics ready on {s.bootstrap_servers}: {', '.join(names)}")
 

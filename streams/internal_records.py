@@ -4,6 +4,11 @@ An agent sends the outputs of a batch that go to the same partition of the next 
 holding a JSON list, in processing order, so the next stage consumes one Kafka record (and Faust's
 per-message work) per partition and batch instead of one per event, and sees every key's items, and
 every partition's, in the order of per-event sends.
+
+The same shape on every internal topic: account observations (by cluster id) and assessments (by
+account) on the main chain, trait observations (by trait value) and trait evidence (by account) on the
+shared-trait side chain. Each item is its dataclass's ``to_dict()`` form; the consuming stage rebuilds it
+with ``from_dict()`` (:meth:`models.pipeline.StageSpec.decode`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import orjson
 from aiokafka.partitioner import DefaultPartitioner
 
 from distillguard.models.stages import AccountObservation, Assessment
+from distillguard.models.traits import TraitEvidence, TraitObservation
 
 # Most stage outputs one internal record carries (~64-128 KB): a full record stays below the producer
 # batch size (app_config.PRODUCER_MAX_BATCH_BYTES) and the broker's default message.max.bytes.
@@ -23,8 +29,11 @@ MAX_ITEMS_PER_RECORD = 64
 # What an agent hands its outputs to: (key, output) pairs in processing order → the delivery futures.
 Sink = Callable[[list[tuple[str, Any]]], Awaitable[list[Awaitable[Any]]]]
 
+# What internal records carry: the outputs of every stage but the last of its chain.
+StageRecord = AccountObservation | Assessment | TraitObservation | TraitEvidence
 
-def encode_stage_records(records: Sequence[AccountObservation | Assessment]) -> bytes:
+
+def encode_stage_records(records: Sequence[StageRecord]) -> bytes:
     """Stage outputs as one internal record: a JSON list of ``to_dict()`` forms, in processing order.
 
     orjson serialises the dataclasses directly (fields in order): byte-identical to dumping
@@ -89,3 +98,9 @@ def grouped_sink(topic: Any, partition_of: Callable[[str], int]) -> Sink:
         return sent
 
     return send
+
+
+async def no_output(outputs: list[tuple[str, Any]]) -> list[Awaitable[Any]]:
+    """The sink of a stage that ends its chain without output (the coordination sink): nothing to send."""
+    assert not outputs, f"{len(outputs)} outputs for a stage without output"
+    return []

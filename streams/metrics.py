@@ -1,8 +1,9 @@
 """Prometheus metrics of one worker, on a registry of its own (no process-global collectors).
 
 The agents process records in batches and update these once per batch, not once per record. A stage's
-*items* are the units it processes: requests (account stage), observations (cluster stage) and alert
-candidates (alert stage); internal records carry several items. Per-stage item counts and busy time are
+*items* are the units it processes: requests (account stage), observations (cluster stage), alert
+candidates (alert stage), trait observations (trait stage) and trait evidence (coordination stage);
+internal records carry several items. Per-stage item counts and busy time are
 counters (mean time per item = busy seconds / items); the histograms describe batches.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-STAGES = ("account", "cluster", "alert")
+STAGES = ("account", "cluster", "alert", "trait", "coordination")
 BATCH_SECONDS_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
@@ -54,7 +55,8 @@ class WorkerMetrics:
         self.stage_items = Counter(
             "distillguard_stage_items",
             "items a stage has processed (account: request records incl. duplicates and dead letters; "
-            "cluster: observations; alert: alert candidates)",
+            "cluster: observations; alert: alert candidates; trait: trait observations; coordination: "
+            "trait evidence)",
             ["stage"],
             registry=r,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
@@ -34,6 +34,16 @@ class TopicSettings(BaseModel):
     cluster_repartition: str = "distillguard.observations-by-cluster.v1"
     partitions: int = Field(default=4, ge=1, le=1024)
     replication_factor: int = Field(default=1, ge=1, le=16)
+
+
+class InternalTopics(NamedTuple):
+    """The worker's internal topics between its agents (all with ``topics.partitions`` partitions, so they
+    are co-partitioned with the requests)."""
+
+    observations: str  # account stage -> cluster stage, partitioned by cluster id
+    candidates: str  # cluster stage -> alert stage, partitioned by account id
+    trait_observations: str  # account stage -> trait stage, partitioned by trait value
+    trait_evidence: str  # trait stage -> coordination sink, partitioned by account id
 
 
 class KafkaSecurity(BaseModel):
@@ -97,7 +107,7 @@ class WorkerSettings(BaseModel):
         ge=0,
         le=1_000,
         description="how long an agent lingers for more records before processing a batch smaller than "
-        "batch_max_events (0: right away); each of the 3 stages can add this much latency",
+        "batch_max_events (0: right away); each stage on a request's path can add this much latency",
     )
 
 
@@ -137,6 +147,18 @@ class Settings(BaseSettings):
     detection: DetectionConfig = DetectionConfig()
 
     config_file: ClassVar[Path | None] = None
+
+    @property
+    def internal_topics(self) -> InternalTopics:
+        """The worker's internal topic names (the observations topic is configurable, the others are
+        named after the app id)."""
+        app_id = self.worker.app_id
+        return InternalTopics(
+            observations=self.topics.cluster_repartition,
+            candidates=f"{app_id}-alert-candidates",
+            trait_observations=f"{app_id}-trait-observations",
+            trait_evidence=f"{app_id}-trait-evidence",
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -10,14 +10,24 @@ already work on chunk *i + 1*, so every stage is busy at once.
 The stages, their keys and the band rule of what reaches the alert stage come from
 :data:`models.pipeline.PIPELINE`, as in the worker and :class:`~models.detector.Detector`.
 
+The shared-trait side chain (trait stage → coordination sink, read back by the account stage) runs
+inside each account shard, right after the account stage on each request, over that shard's own dicts,
+as the Detector runs it. It is not keyed by trait value here (the worker keys it so): **with K > 1 each
+account shard keeps the trait state of its own accounts only**, so a trait value shared by accounts of
+different shards counts, in each shard, only the owners that shard holds (fewer owners, weaker or no
+``shared_traits`` evidence than the serial replay or a worker computes, and so fewer alerts: use K > 1
+for speed, not for reference numbers). With K = 1 it is exact.
+
 Determinism: each cluster shard sees its observations in file order and the alert stage runs in file
 order, so the output depends only on the input, the config and ``shards``.
 
 * ``shards=1`` gives byte-for-byte the output of :func:`streams.replay.replay_file` (the account stage
-  never reads cluster state, so running it ahead changes nothing);
-* ``shards=K > 1`` computes what a deployment with K partitions computes: dedupe and per-account state
-  are exact (each account lives in one shard), but each account shard learns its own population model
-  from the accounts it owns, as each worker does.
+  never reads cluster state, so running it ahead changes nothing; the side chain runs in the same order
+  as in the Detector);
+* ``shards=K > 1`` computes what a deployment with K partitions computes, but for two differences:
+  dedupe and per-account state are exact (each account lives in one shard), but each account shard
+  learns its own population model from the accounts it owns, as each worker does, and keeps the trait
+  state of its own accounts only (above), which no worker does.
 
 Only record positions, observations and assessments cross process boundaries, never decoded prompts;
 raw lines go to the account shards and nothing is persisted beyond the alert and dead-letter files.
@@ -112,7 +122,12 @@ def account_shard_loop(
     """Account stage over (sequence number, raw record) chunks until a ``None`` chunk arrives; each
     chunk's observations go to the cluster shards (one list per shard, maybe empty, in file order)."""
     try:
-        stage = ACCOUNT.build(config, seed=seed)
+        # The account stage and its side chain over one set of dicts (the coordination sink's table is
+        # the one the account stage reads).
+        branch = PIPELINE.branch_from(ACCOUNT)
+        side_specs = branch.stages if branch is not None else ()
+        stage, *side_stages = PIPELINE.build(config, seed=seed, only=(ACCOUNT, *side_specs))
+        side = dict(zip(side_specs, side_stages, strict=True))
         route_key = PIPELINE.key_after(ACCOUNT)
         shards = len(to_clusters)
         while (chunk := inbox.get()) is not None:
@@ -129,6 +144,8 @@ def account_shard_loop(
                     reply.duplicates += 1
                     continue
                 reply.observations += 1
+                if branch is not None:
+                    PIPELINE.run_branch(branch, side, observation)
                 if ACCOUNT.passes(observation, config):
                     routed[shard_of(route_key(observation), shards)].append(
                         (seq, _observation_values(observation))

@@ -8,7 +8,11 @@ that fits its input:
   outputs; an item the stage fails on is logged, counted and skipped.
 
 Both hand the stage's output on as the pipeline says: only outputs that pass go on, keyed by the next
-stage's partition key. Also here: the alert topic's sink and what a batch reports to the metrics.
+stage's partition key; a stage that feeds a side chain (the account stage feeds the shared-trait chain)
+also fans every output out into the side chain's inputs, each keyed by the side chain's first stage's key,
+for the loop's branch sink. A stage reads the tables of ``spec.reads`` (owned and written by another
+stage's agent) directly, never through a write-back view: it must not write them. Also here: the alert
+topic's sink and what a batch reports to the metrics.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +118,18 @@ class _HandOn:
     ) -> None:
         self.spec, self.stage, self.config, self.errors = spec, stage, config, errors
         self.key_after = PIPELINE.key_after(spec)
+        branch = PIPELINE.branch_from(spec)
+        self.fan_out = branch.fan_out if branch is not None else None
+        self.branch_key = attrgetter(branch.stages[0].partitioned_by) if branch is not None else None
 
     def hand_on(self, output: Any, work: BatchWork) -> None:
         if output is None:
             work.dropped += 1
-        elif self.spec.passes(output, self.config):
+            return
+        if self.fan_out is not None:  # the side chain is fed whether or not the output goes on
+            key = self.branch_key
+            work.branch_outputs.extend((key(item), item) for item in self.fan_out(output))
+        if self.spec.passes(output, self.config):
             work.outputs.append((self.key_after(output), output))
 
 
@@ -210,7 +222,8 @@ def request_report(metrics: WorkerMetrics, stage: StageMetrics) -> Report:
 
 
 class StageAgent:
-    """A pipeline stage over write-back views of the worker's tables, and the agent loops that run it."""
+    """A pipeline stage over write-back views of the tables it owns and the raw tables it only reads,
+    and the agent loops that run it."""
 
     def __init__(
         self,
@@ -230,12 +243,19 @@ class StageAgent:
             for t in spec.tables
         }
         self.views = tuple(views.values())
-        self.stage = spec.build(config, views)
+        # Read-only: the owner's agent writes these (through its own views); a view here would flush them.
+        read_only = {name: tables[name] for name in spec.reads}
+        self.stage = spec.build(config, {**read_only, **views})
 
     def request_loop(
-        self, decode: Callable[[bytes], RequestEvent], dead_letter: DeadLetter, sink: Sink
+        self,
+        decode: Callable[[bytes], RequestEvent],
+        dead_letter: DeadLetter,
+        sink: Sink,
+        branch_sink: Sink | None = None,
     ) -> AgentLoop:
-        """The loop over request records (the first stage)."""
+        """The loop over request records (the first stage); ``branch_sink`` takes the side chain's inputs
+        when the stage feeds one."""
         step = RequestStep(
             self.spec,
             self.stage,
@@ -244,20 +264,30 @@ class StageAgent:
             dead_letter=dead_letter,
             errors=self.stage_metrics.error,
         )
-        return self._loop(step, sink, None, request_report(self.metrics, self.stage_metrics))
+        return self._loop(step, sink, None, request_report(self.metrics, self.stage_metrics), branch_sink)
 
-    def internal_loop(self, sink: Sink) -> AgentLoop:
-        """The loop over internal records (a later stage)."""
+    def internal_loop(self, sink: Sink, branch_sink: Sink | None = None) -> AgentLoop:
+        """The loop over internal records (a later stage, or a side chain's)."""
         step = InternalStep(self.spec, self.stage, self.config, self.stage_metrics.error)
-        return self._loop(step, sink, decode_stage_records, stage_report(self.stage_metrics))
+        return self._loop(step, sink, decode_stage_records, stage_report(self.stage_metrics), branch_sink)
 
     def _loop(
-        self, step: Step, sink: Sink, decode: Callable[[bytes], list[Any]] | None, report: Report
+        self,
+        step: Step,
+        sink: Sink,
+        decode: Callable[[bytes], list[Any]] | None,
+        report: Report,
+        branch_sink: Sink | None = None,
     ) -> AgentLoop:
+        if (branch_sink is None) != (PIPELINE.branch_from(self.spec) is None):
+            raise ValueError(
+                f"{self.spec.name} stage: a branch sink exactly when the stage feeds a side chain"
+            )
         return AgentLoop(
             self.spec.name,
             step=step,
             sink=sink,
+            branch_sink=branch_sink,
             scope=self.scope,
             views=self.views,
             batching=self.batching,

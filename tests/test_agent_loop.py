@@ -337,3 +337,98 @@ def test_internal_records_count_their_items_and_bad_ones_carry_the_exception() -
     payloads = [payload for batch in got for _, payload in batch]
     assert payloads[0] == [1, 2, 3] and isinstance(payloads[1], orjson.JSONDecodeError)
     assert payloads[2:] == [[4, 5], [6]]
+
+
+# --- a stage that feeds a side chain (the account stage) -------------------------------------------
+
+
+class Fanning(Counter):
+    """:class:`Counter` that also fans each input out into side-chain inputs ``{"key": k, "side": [..]}``,
+    as the account stage sends its trait observations, keyed by each one's own key."""
+
+    def __call__(self, event: Event, payload: Any, work: BatchWork) -> None:
+        super().__call__(event, payload, work)
+        for side_key in orjson.loads(event.value).get("side", []):
+            work.branch_outputs.append((side_key, f"{side_key}<-{work.outputs[-1][1]}"))
+
+
+def fanning_setup(*, hold_main: bool = False, hold_branch: bool = False) -> tuple[Setup, Topic]:
+    table, scope = Table(), PartitionScope()
+    main, branch = Topic(hold=hold_main), Topic(hold=hold_branch)
+    view = BatchedTable(table, scope)
+    reports: list[tuple[int, int, int]] = []
+    loop = AgentLoop(
+        "account",
+        step=Fanning(view),
+        sink=grouped_sink(main, partition_of),
+        branch_sink=grouped_sink(branch, partition_of),
+        scope=scope,
+        views=[view],
+        batching=Batching(max_items=100),
+        report=lambda records, work, _busy, _waited: reports.append((records, work.items, work.dropped)),
+    )
+    return Setup(loop, table, view, main, reports), branch
+
+
+def side_record(key: str, to: str, *side: str) -> bytes:
+    return orjson.dumps({"key": key, "to": to, "side": list(side)})
+
+
+def test_a_fanned_out_batch_sends_both_outputs_grouped_per_partition_in_the_same_batch() -> None:
+    s, branch = fanning_setup()
+    batch = events(
+        (0, side_record("a", "x1", "sys2", "ip3")),
+        (1, side_record("b", "y2", "sys2")),
+        (0, side_record("c", "z1")),
+    )
+    stream = Stream(batch)
+    asyncio.run(s.loop.process(stream, [(event, None) for event in batch]))
+    assert sent_items(s.topic) == [(1, ["a", "c"]), (2, ["b"])]
+    # the side inputs travel under their own keys' partitions, in processing order
+    assert sent_items(branch) == [(2, ["sys2<-a", "sys2<-b"]), (3, ["ip3<-a"])]
+    assert stream.acked == batch and sorted(s.table.changelog) == [(0, "a", 1), (0, "c", 1), (1, "b", 1)]
+
+
+@pytest.mark.parametrize("held", ["main", "branch"])
+def test_state_is_written_and_acked_only_after_both_outputs_are_delivered(held: str) -> None:
+    """The account stage's at-least-once order holds for its trait observations as for its observations:
+    a batch whose side-chain records are not yet delivered writes no state and acks nothing."""
+    s, branch = fanning_setup(hold_main=held == "main", hold_branch=held == "branch")
+    pending = s.topic if held == "main" else branch
+    batch = events((0, side_record("a", "x1", "sys2")), (1, side_record("b", "y2", "sys3")))
+    stream = Stream(batch)
+
+    async def run() -> None:
+        task = asyncio.create_task(s.loop.process(stream, [(event, None) for event in batch]))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        # both outputs handed to the producer, one not delivered yet: no state, no acks
+        assert len(s.topic.sent) == 2 and len(branch.sent) == 2 and not task.done()
+        assert s.table.changelog == [] and stream.acked == []
+        pending.deliver()
+        await task
+
+    asyncio.run(run())
+    assert sorted(s.table.changelog) == [(0, "a", 1), (1, "b", 1)] and stream.acked == batch
+
+
+def test_a_batch_whose_side_chain_send_fails_writes_no_state_and_acks_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    s, branch = fanning_setup(hold_branch=True)
+    batch = events((0, side_record("a", "x1", "sys2")))
+    stream = Stream(batch)
+
+    async def run() -> None:
+        task = asyncio.create_task(s.loop.process(stream, [(event, None) for event in batch]))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        branch.fail()
+        with pytest.raises(RuntimeError, match="broker said no"):
+            await task
+
+    with caplog.at_level(logging.ERROR, logger="distillguard.worker"):
+        asyncio.run(run())
+    assert s.topic.sent, "the main output was sent (and delivered) all the same"
+    assert s.table.changelog == [] and stream.acked == [] and s.view.pending == 0
+    assert "batch of 1 records not completed" in caplog.text

@@ -12,6 +12,7 @@ tests wait until the stage has counted the records as processed before leaving t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from faust.streams import current_event
 from kafka.partitioner.default import murmur2
 
 from distillguard.models.stages import AccountStage, ClusterStage
+from distillguard.models.traits import TraitEvidence, TraitObservation
 from distillguard.schemas import RequestEvent, SuspicionEvent
 from distillguard.streams import faust_compat
 from distillguard.streams.app import Topology, create_app
@@ -90,6 +92,10 @@ class Changelog:
         return [(p, k, v) for name, p, k, v in self.writes if name == table]
 
 
+# Every topic the agents send to (their sends are captured, never produced).
+SENDS = ("observations", "candidates", "alerts", "dead_letter", "trait_observations", "trait_evidence")
+
+
 def build(
     tmp_path: Any, detection: dict[str, Any] | None = None, **worker: Any
 ) -> tuple[Topology, dict[str, Captured]]:
@@ -97,7 +103,7 @@ def build(
         worker={"data_dir": tmp_path, "app_id": "dg-agent-test", **worker}, detection=detection or {}
     )
     topology = create_app(settings)
-    captured = {name: Captured() for name in ("observations", "candidates", "alerts", "dead_letter")}
+    captured = {name: Captured() for name in SENDS}
     for name, sink in captured.items():
         getattr(topology, name).send = sink.send
     return topology, captured
@@ -125,25 +131,47 @@ def encoded(e: RequestEvent) -> bytes:
 
 
 def test_agents_turn_a_campaign_into_alerts_and_junk_into_dead_letters(tmp_path: Any) -> None:
+    """All five agents chained by hand, one round of requests at a time: each round goes through the
+    account agent, its trait observations through the side chain (trait agent, coordination agent: the
+    evidence the account agent reads from the next round on), its observations through the cluster and
+    alert agents."""
     topology, captured = build(tmp_path)
     agents = topology.app.agents
     events = sorted(coordinated_campaign(10, 10) + ordinary_users(6, 10), key=lambda e: e.ts)
+    rounds = [events[i : i + 16] for i in range(0, len(events), 16)]
+    # (agent, the sink whose records it consumes, its stage's metric name)
+    downstream = (
+        ("score_traits", "trait_observations", "trait"),
+        ("absorb_coordination", "trait_evidence", "coordination"),
+        ("score_clusters", "observations", "cluster"),
+        ("emit_alerts", "candidates", "alert"),
+    )
 
     async def run() -> None:
-        async with agents["score_accounts"].test_context() as accounts:
-            await accounts.put(b"{not json", key="junk")
-            for e in events:
-                await accounts.put(encoded(e), key=e.account_id)
-            await accounts.put(encoded(events[0]), key=events[0].account_id)
-            await until(lambda: stage_items(topology, "account") == len(events) + 2)
-        async with agents["score_clusters"].test_context() as clusters:
-            for key, value, _ in captured["observations"].records:
-                await clusters.put(value, key=key)
-            await until(lambda: stage_items(topology, "cluster") == len(items(captured["observations"])))
-        async with agents["emit_alerts"].test_context() as alerter:
-            for key, value, _ in captured["candidates"].records:
-                await alerter.put(value, key=key)
-            await until(lambda: stage_items(topology, "alert") == len(items(captured["candidates"])))
+        fed = dict.fromkeys(captured, 0)  # records of each sink already handed on
+        async with contextlib.AsyncExitStack() as stack:  # one context per agent: offsets keep counting
+            accounts = await stack.enter_async_context(agents["score_accounts"].test_context())
+            contexts = {
+                a: await stack.enter_async_context(agents[a].test_context()) for a, _, _ in downstream
+            }
+            for number, batch in enumerate(rounds):
+                # in the second round: a junk record and a redelivery of the first request
+                extra = (
+                    [(b"{not json", "junk"), (encoded(events[0]), events[0].account_id)]
+                    if number == 1
+                    else []
+                )
+                for value, key in [*((encoded(e), e.account_id) for e in batch), *extra]:
+                    await accounts.put(value, key=key)
+                done = sum(map(len, rounds[: number + 1])) + (2 if number >= 1 else 0)
+                await until(lambda done=done: stage_items(topology, "account") == done)
+                for agent, sink, stage in downstream:
+                    records = captured[sink].records
+                    for key, value, _ in records[fed[sink] :]:
+                        await contexts[agent].put(value, key=key)
+                    fed[sink] = len(records)
+                    total = len(items(captured[sink]))
+                    await until(lambda stage=stage, total=total: stage_items(topology, stage) == total)
 
     asyncio.run(run())
 
@@ -264,6 +292,104 @@ def test_evicting_an_idle_account_writes_the_tombstone_to_its_own_partition(tmp_
     assert tombstones == [(0, "idle-account")]
     assert "idle-account" not in topology.tables["account_state"]
     assert all(p == 1 for p, k, v in changelog.of("account_state") if k == "busy-account")
+
+
+# ------------------------------------------------------------------------------------------------
+# The shared-trait side chain: score_accounts → trait-observations → score_traits → trait-evidence →
+# absorb_coordination, read back by score_accounts
+# ------------------------------------------------------------------------------------------------
+
+
+async def replay_into(agent: Any, sink: Captured) -> None:
+    """Put what a stage sent (captured) into the next agent, each record on the partition it was sent to."""
+    for (key, value, _), partition in zip(sink.records, sink.partitions, strict=True):
+        await agent.put(value, key=key, partition=partition, wait=False)
+
+
+def test_the_account_agent_feeds_the_trait_chain_and_reads_its_answers(tmp_path: Any) -> None:
+    topology, captured = build(tmp_path)
+    changelog = Changelog(topology)
+    agents = topology.app.agents
+    events = sorted(coordinated_campaign(10, 10) + ordinary_users(6, 10), key=lambda e: e.ts)
+    partition_of = PartitionForKey(None, Settings().topics.partitions)
+    # the account stage reads the raw table the coordination agent writes (no write-back view of its own)
+    coordination_table = topology.tables["account_coordination"]
+    assert topology.account_stage.coordination.table is coordination_table
+    assert isinstance(topology.coordination.table, BatchedTable)
+    assert topology.coordination.table.table is coordination_table
+    assert isinstance(topology.trait_stage.traits, BatchedTable)
+
+    async def run() -> None:
+        async with agents["score_accounts"].test_context() as accounts:
+            for e in events:
+                await accounts.put(encoded(e), key=e.account_id, wait=False)
+            await until(lambda: stage_items(topology, "account") == len(events))
+        assert changelog.of("account_coordination") == [], "the account agent only reads that table"
+        async with agents["score_traits"].test_context() as traits:
+            await replay_into(traits, captured["trait_observations"])
+            await until(lambda: stage_items(topology, "trait") == len(items(captured["trait_observations"])))
+        async with agents["absorb_coordination"].test_context() as sink:
+            await replay_into(sink, captured["trait_evidence"])
+            await until(
+                lambda: stage_items(topology, "coordination") == len(items(captured["trait_evidence"]))
+            )
+
+    asyncio.run(run())
+
+    # trait observations go to the partition of their trait value, evidence to its account's
+    sent = captured["trait_observations"]
+    assert sent.records and all(key is None for key, _, _ in sent.records)
+    for (_, value, _), partition in zip(sent.records, sent.partitions, strict=True):
+        assert {partition_of(item["key"]) for item in decode_stage_records(value)} == {partition}
+    assert len(items(sent)) >= len(events)  # several trait values per request early on
+    answers = captured["trait_evidence"]
+    for (_, value, _), partition in zip(answers.records, answers.partitions, strict=True):
+        assert {partition_of(item["account_id"]) for item in decode_stage_records(value)} == {partition}
+    assert len(items(answers)) == len(items(sent))  # one answer per observation
+    # the coordination sink wrote its table, each account on its own (the requests') partition
+    writes = changelog.of("account_coordination")
+    assert writes and all(p == partition_of(k) for p, k, _ in writes)
+    assert all(p == partition_of(k) for p, k, _ in changelog.of("trait_state"))
+    last = events[-1].ts
+    hydra = {a for a in coordination_table if topology.coordination.signal(a, last)[0] > 0}
+    assert hydra == {f"hydra-{i}" for i in range(10)}, "shared card: every campaign account has evidence"
+    assert changelog.of("account_state")
+    # the account stage reads the evidence on the account's next request
+    follow_up = event(10_000, "hydra-3", "What is 6 times 7? Answer step by step.", ts=last + 1_000)
+    observation = topology.account_stage.process(follow_up)
+    assert observation is not None and observation.signals["shared_traits"] > 0
+
+
+def test_state_is_written_only_after_the_trait_observations_are_delivered_too(tmp_path: Any) -> None:
+    events = coordinated_campaign(3, 2)
+    topology, captured = build(tmp_path)
+    changelog = Changelog(topology)
+    captured["trait_observations"].hold = True
+    agent = topology.app.agents["score_accounts"]
+
+    async def run() -> None:
+        async with agent.test_context() as ctx:
+            put = [await ctx.put(encoded(e), key=e.account_id, wait=False) for e in events]
+            await until(lambda: len(items(captured["observations"])) == len(events))
+            await until(lambda: len(items(captured["trait_observations"])) > 0)
+            await asyncio.sleep(0.05)
+            # observations delivered, trait observations sent but not delivered: nothing written or acked
+            assert changelog.of("account_state") == []
+            assert not any(evt.message.acked for evt in put)
+            captured["trait_observations"].release()
+            await until(lambda: stage_items(topology, "account") == len(events))
+            assert len(changelog.of("account_state")) == 3
+            assert all(evt.message.acked for evt in put)
+
+    asyncio.run(run())
+
+
+def test_trait_records_round_trip_through_the_internal_record_encoding() -> None:
+    observation = TraitObservation("sys:9f2c", "sys", "acct-1", "org-1", 1_000, 0.75, 12)
+    evidence = TraitEvidence("acct-1", "sys", "sys:9f2c", 0.5, 12.0, 9.0, 0.7, 1_000)
+    for record in (observation, evidence):
+        (data,) = decode_stage_records(encode_stage_records([record]))
+        assert data == record.to_dict() and type(record).from_dict(data) == record
 
 
 # ------------------------------------------------------------------------------------------------

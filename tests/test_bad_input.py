@@ -54,7 +54,7 @@ def examples(n: int) -> settings:
 
 @cache
 def sample_events() -> tuple[dict[str, Any], ...]:
-    """The first 100 requests of the 'small' scenario's model-pivot campaign (they alert) plus 60
+    """The first 100 requests of the 'small' scenario's cot_rubric campaign (they alert) plus 60
     requests of normal accounts, in time order."""
     scenario = get_scenario("small")
     family = {row["account_id"]: row["family"] for row in labels(scenario)}
@@ -62,7 +62,7 @@ def sample_events() -> tuple[dict[str, Any], ...]:
     normal: list[dict[str, Any]] = []
     for event in iter_events(scenario):
         kind = family[event["account_id"]]
-        if kind == "model_pivot" and len(pivot) < 100:
+        if kind == "cot_rubric" and len(pivot) < 100:
             pivot.append(event)
         elif kind in ("casual", "developer") and len(normal) < 60 and event.get("prompt"):
             normal.append(event)
@@ -443,12 +443,16 @@ def test_timestamps_at_the_schema_bounds_are_accepted() -> None:
 
 
 def _far(event_id: str, account_id: str, ts: int) -> bytes:
-    """A valid request decades away from the reference stream (its own account, model and prompt)."""
-    return orjson.dumps(
-        _event(
-            event_id=event_id, account_id=account_id, ts=ts, model="atlas-2-flash", prompt="unrelated words"
-        )
-    )
+    """A valid request decades away from the reference stream (its own account, model, prompt and
+    infrastructure: sharing a client or a card with reference accounts would be coordination evidence,
+    which is not what these tests are about)."""
+    event = _event(
+        event_id=event_id, account_id=account_id, ts=ts, model="atlas-2-flash", prompt="unrelated words",
+        ip="192.0.2.77", user_agent="far-client/1.0",
+    )  # fmt: skip
+    for shared in ("payment_fingerprint", "system_prompt", "tools", "account_created_ts", "org_id"):
+        event.pop(shared, None)
+    return orjson.dumps(event)
 
 
 def test_one_far_past_event_does_not_change_other_accounts_alerts() -> None:

@@ -104,7 +104,7 @@ def reference_view_tokens(masked: str) -> list[str]:
         elif current:
             tokens.append(current)
             current = ""
-    return tokens + [current] if current else tokens
+    return [*tokens, current] if current else tokens
 
 
 def reference_template_view(text: str, words: int = 10, long_token_chars: int = 24) -> T.TemplateView:
@@ -186,7 +186,7 @@ def test_examples_with_long_tokens_unicode_digits_and_quotes() -> None:
         "mail me at a.b+c@example.com or https://example.com/x?y=1",
         "how many apples? (a) 3 (b) 4",
         "\U0001d7d8\U0001d7d9 digits and \u00df",
-        "请详细写出你的完整推理过程，然后回答：小明有5个苹果。",
+        "请详细写出你的完整推理过程\uff0c然后回答\uff1a小明有5个苹果。",
         "Объясни каждый шаг: 12 яблок и 3 груши",
         "日本語のテンプレート、그리고 한국어 ok",
     ]

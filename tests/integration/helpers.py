@@ -83,8 +83,29 @@ class WorkerConfig:
 
     @property
     def candidates(self) -> str:
-        """The internal alert-candidates topic (named by streams.app from the app id)."""
+        """The internal alert-candidates topic (named from the app id, see Settings.internal_topics)."""
         return f"{self.app_id}-alert-candidates"
+
+    @property
+    def trait_observations(self) -> str:
+        """The internal topic of the shared-trait side chain's inputs (partitioned by trait value)."""
+        return f"{self.app_id}-trait-observations"
+
+    @property
+    def trait_evidence(self) -> str:
+        """The internal topic of the trait stage's answers (partitioned by account id)."""
+        return f"{self.app_id}-trait-evidence"
+
+    @property
+    def stage_sources(self) -> list[str]:
+        """Every topic a stage agent consumes."""
+        return [
+            self.requests,
+            self.observations,
+            self.candidates,
+            self.trait_observations,
+            self.trait_evidence,
+        ]
 
     def changelog(self, table: str) -> str:
         """Faust's changelog topic name for a table of this app."""
@@ -92,14 +113,21 @@ class WorkerConfig:
 
     @property
     def changelogs(self) -> list[str]:
-        return [
-            self.changelog(t) for t in ("account_state", "cluster_state", "alert_state", "model_first_seen")
-        ]
+        tables = ("account_state", "cluster_state", "alert_state", "model_first_seen", "trait_state",
+                  "account_coordination")  # fmt: skip
+        return [self.changelog(t) for t in tables]
 
     @property
     def internal_topics(self) -> list[str]:
         """Every topic the worker writes derived data to (must never hold prompt text)."""
-        return [self.observations, self.candidates, self.alerts, *self.changelogs]
+        return [
+            self.observations,
+            self.candidates,
+            self.trait_observations,
+            self.trait_evidence,
+            self.alerts,
+            *self.changelogs,
+        ]
 
     def env(self) -> dict[str, str]:
         """Environment for the worker subprocess and for in-process load_settings()."""
@@ -403,15 +431,17 @@ def wait_drained(
     timeout: float = DRAIN_TIMEOUT_S,
     settle_s: float = 2.0,
 ) -> float:
-    """Block until the worker's group has committed every record of the requests, observations and
-    candidates topics, and nothing new appeared for ``settle_s`` seconds. Returns the seconds waited.
+    """Block until the worker's group has committed every record of every topic a stage consumes
+    (requests, observations, candidates, trait observations, trait evidence), and nothing new appeared
+    for ``settle_s`` seconds. Returns the seconds waited.
 
-    Committed == end offsets on all three source topics means every request went through all three
-    stages (at-least-once: Faust commits an offset only after the agent has processed the record).
+    Committed == end offsets on all source topics means every request went through every stage,
+    the shared-trait side chain included (at-least-once: Faust commits an offset only after the agent
+    has processed the record).
     """
     started = time.monotonic()
     deadline = started + timeout
-    sources = [config.requests, config.observations, config.candidates]
+    sources = config.stage_sources
     previous: dict[TopicPartition, int] | None = None
     stable_since = None
     while True:
@@ -507,6 +537,28 @@ def medium_plus(alerts: Iterable[dict[str, Any]]) -> set[str]:
 
 def alert_keys(alerts: Iterable[dict[str, Any]]) -> set[tuple[str, str, str, str]]:
     return {(a["account_id"], a["severity"], a["trigger_event_id"], a["alert_id"]) for a in alerts}
+
+
+def assert_agrees_with_offline(live: list[dict[str, Any]], offline: list[dict[str, Any]]) -> None:
+    """What a worker's alerts share with the offline Detector's (or ``replay --input``) over the same
+    events in the same order, even with one partition.
+
+    Not the alerts one for one: the shared-trait loop closes across two topic hops in the worker (the trait
+    stage's answer reaches the account stage's table a batch or more later, as timing has it), while the
+    Detector applies it before the account's next request. The ``shared_traits`` signal, and so the
+    scores, can differ for a few requests, and with them which request first crosses a band (the trigger)
+    and how many re-alerts there are. The enforcement decision must not differ: the same accounts are
+    flagged medium+; and an alert for the same trigger and severity has the same (deterministic) id.
+    """
+    assert medium_plus(live) == medium_plus(offline), (
+        f"flagged medium+ only by the worker: {sorted(medium_plus(live) - medium_plus(offline))}, "
+        f"only offline: {sorted(medium_plus(offline) - medium_plus(live))}"
+    )
+    ids = {(a["trigger_event_id"], a["severity"]): a["alert_id"] for a in offline}
+    differing = [
+        a for a in live if ids.get((a["trigger_event_id"], a["severity"]), a["alert_id"]) != a["alert_id"]
+    ]
+    assert not differing, f"same trigger and severity, another alert id: {differing[:3]}"
 
 
 _LEAK_KEY = 16
