@@ -47,7 +47,7 @@ class FeatureConfig(_Section):
         default=3,
         ge=1,
         description="words at each end of the masked prompt that form its frame (a fixed wrapper such as "
-        "'please help with this: ...' around a varying question)",
+        "a fixed lead-in or closing line around a varying question)",
     )
     marker_window_chars: int = Field(
         default=1500, ge=100, description="characters read from each end of a prompt for markers (cost bound)"
