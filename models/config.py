@@ -378,6 +378,12 @@ class TraitConfig(_Section):
         default=168.0, gt=0, description="a value idle this long starts afresh when it is next touched"
     )
     max_traits: int = Field(default=100_000, ge=1, description="decoded trait states kept in memory")
+    max_trait_values: int = Field(
+        default=2_000_000, ge=1, description="trait values kept in the table (least recently used go first)"
+    )
+    watermark_step_minutes: float = Field(
+        default=60.0, gt=0, description="how far one observation may advance the idle-eviction clock"
+    )
     # Emission (account side, see TraitEmitter).
     refresh_every: int = Field(
         default=32, ge=1, description="each trait is re-sent once per this many of the account's requests"

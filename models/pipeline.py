@@ -203,7 +203,14 @@ TRAIT: StageSpec[TraitStage, TraitObservation, TraitEvidence] = StageSpec(
     partitioned_by="key",
     input_type=TraitObservation,
     output_type=TraitEvidence,
-    tables=(StateTable("trait_state", bytes, "per shared-trait value: owners and their extraction"),),
+    tables=(
+        StateTable(
+            "trait_state",
+            bytes,
+            "per shared-trait value: owners and their extraction",
+            deleted_elsewhere=True,  # idle values are evicted while other values are processed
+        ),
+    ),
     make=_trait,
     run=_run_trait,
 )

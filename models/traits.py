@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections import OrderedDict
 from collections.abc import MutableMapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -296,7 +297,15 @@ class TraitStage:
         self._horizon = int(config.idle_expire_hours * _MS_PER_HOUR)
         self._max_cached = config.max_traits
         self._decoded: dict[str, TraitState] = {}
+        # Values by last use, oldest first: idle values are deleted from the table (every exit IP ever
+        # seen would otherwise stay forever). Like the account stage's eviction, the clock advances by a
+        # bounded step per observation, so one far-future timestamp cannot delete every value.
+        self._recency: OrderedDict[str, int] = OrderedDict()
+        self._watermark: int | None = None
+        self._step = int(config.watermark_step_minutes * 60_000)
+        self._max_values = config.max_trait_values
         self.expired = 0
+        self.evicted = 0
         self.undecodable = 0
 
     @staticmethod
@@ -344,6 +353,7 @@ class TraitStage:
         own = obs.extraction
         state.observe(obs.owner_id, own, obs.events, ts)
         self.traits[key] = state.to_bytes()
+        self._touch(key, ts)
 
         # trait_evidence(), inlined: most observations stop at the first test.
         owners = state.owners.count()
@@ -365,6 +375,24 @@ class TraitStage:
         return TraitEvidence(
             obs.account_id, obs.kind, key, evidence, owners, min(extracting, owners), mean, ts
         )
+
+
+    def _touch(self, key: str, ts: int) -> None:
+        recency = self._recency
+        recency[key] = ts
+        recency.move_to_end(key)
+        mark = self._watermark
+        mark = ts if mark is None else max(mark, min(ts, mark + self._step))
+        self._watermark = mark
+        horizon = mark - self._horizon
+        while recency:
+            oldest, oldest_ts = next(iter(recency.items()))
+            if oldest_ts >= horizon and len(recency) <= self._max_values:
+                break
+            recency.popitem(last=False)
+            self.traits.pop(oldest, None)
+            self._decoded.pop(oldest, None)
+            self.evicted += 1
 
 
 class TraitEmitter:

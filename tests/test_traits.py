@@ -400,3 +400,21 @@ def test_warming_up_campaign_is_found_through_emitter_refreshes() -> None:
     private = [value for (_, key), value in evidence.items() if key != "sys:ops-prompt"]
     assert min(shared) > 0.6
     assert max(private) == 0.0
+
+
+def test_idle_values_leave_the_table_and_the_table_is_capped() -> None:
+    """Every exit IP ever seen must not stay forever: values idle past the horizon are deleted from the
+    table, the table holds at most ``max_trait_values``, and one far-future timestamp deletes nothing."""
+    config = TraitConfig(idle_expire_hours=2.0, max_trait_values=50)
+    table: dict[str, bytes] = {}
+    stage = TraitStage(config, table)
+    for i in range(40):
+        stage.process(observe(f"ip32:203.0.113.{i}", f"a{i}", 0.5, ts=T0 + i * MINUTE))
+    stage.process(observe("ip32:192.0.2.1", "outlier", 0.5, ts=T0 + 10_000 * HOUR))
+    assert len(table) == 41  # the outlier advanced the clock by one bounded step only
+    for hour in range(1, 5):  # steady traffic on one value moves the clock honestly
+        stage.process(observe("sys:x", "b", 0.5, ts=T0 + hour * HOUR))
+    assert "ip32:203.0.113.0" not in table and "sys:x" in table
+    for i in range(100):
+        stage.process(observe(f"ua:{i}", f"c{i}", 0.5, ts=T0 + 4 * HOUR + i))
+    assert len(table) <= 50 and stage.evicted >= 90
