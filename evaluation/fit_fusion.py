@@ -9,17 +9,19 @@ split), and lets an operator re-fit them on their own labelled history:
 
 What it does:
 
-1. runs the detector (with the current configuration) over each labelled file and keeps, per account,
-   up to ``samples_per_account`` of its requests' signal vectors (evenly spaced, from ``min_events`` on);
+1. runs the detector (with the current configuration) over each labelled file; keeps, per account, up
+   to ``samples_per_account`` evenly spaced signal vectors of its later requests to fit on, and every
+   alert-eligible request's vector (from ``min_events`` on) to calibrate on;
 2. fits ``sigmoid(bias + w·x)`` by L2-regularised logistic regression (Newton steps, NumPy), each account
    weighing the same in total and both classes weighing the same, under sign bounds that encode what an
-   attacker can buy: trust signals (account age) may only lower the score and only by a bounded amount,
-   account youth and tier may only raise it by a bounded amount, everything else is evidence (≥ 0);
-3. calibrates the bias so that at most ``target_fpr`` of the normal accounts would reach the medium band
-   at any of their sampled requests (and reports the per-class false-positive rates that result).
+   attacker can buy: account age may only lower the score, by at most 1 log-odd; youth and tier may only
+   raise it, by at most 1 and 0.5; everything else is evidence (≥ 0);
+3. mines hard negatives for a few rounds (:func:`fit_mined`) and calibrates the bias on every request so
+   that at most ``target_fpr`` of all normal accounts and ``class_fpr`` of each normal class would reach
+   the medium band anywhere (:func:`calibrate_bias`).
 
-The output is a JSON file of weights that ``FusionWeights`` loads (``detection.fusion.weights_file``) or
-that an operator copies into the TOML settings.
+The output is the JSON file ``FusionWeights`` loads its defaults from (``models/data/fusion_weights.json``)
+or whose ``weights`` an operator copies into ``[detection.fusion.weights]`` of the TOML settings.
 """
 
 from __future__ import annotations
