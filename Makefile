@@ -48,12 +48,15 @@ report: $(STAMP)
 		--alerts out/full/alerts.jsonl --out docs/report
 
 # Fusion weights: fitted on development traffic only (the red-team dev split and the small tuned
-# scenario), never on the blind red-team split; writes models/data/fusion_weights.json.
+# scenario), never on the blind red-team split; writes models/data/fusion_weights.json. The collection
+# runs with the weights the committed fit recorded, so this reproduces the committed file (drop
+# --collect-with to iterate one more pass from the current weights).
 fit-fusion: $(STAMP)
 	$(BIN)/distillguard simulate --scenario redteam-dev --out out/redteam-dev > /dev/null
 	$(BIN)/distillguard simulate --scenario small --out out/small > /dev/null
 	$(BIN)/distillguard fit-fusion --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
-		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_weights.json
+		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_weights.json \
+		--collect-with models/data/fusion_weights.json
 
 # The blind red-team evaluation (measure once per detector version): report under docs/report-redteam/.
 report-redteam: $(STAMP)

@@ -189,22 +189,30 @@ def demo(scenario: str, keep_broker: bool) -> None:
 )
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--target-fpr", type=float, default=0.001, show_default=True)
+@click.option(
+    "--collect-with",
+    "collect_with",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Run the collection with the weights a previous fit recorded as 'collected_with' (reproduces "
+    "that fit exactly) instead of the configured ones.",
+)
 def fit_fusion(
     config_file: Path | None,
     events_paths: tuple[Path, ...],
     labels_paths: tuple[Path, ...],
     out_path: Path,
     target_fpr: float,
+    collect_with: Path | None,
 ) -> None:
     """Fit the fusion weights on labelled development traffic (never on the blind red-team split)."""
-    from distillguard.evaluation.fit_fusion import fit_weights, write
+    from distillguard.evaluation.fit_fusion import fit_weights, with_collection_weights, write
 
     if len(events_paths) != len(labels_paths):
         raise click.UsageError("give one --labels per --events")
-    result = fit_weights(
-        list(zip(events_paths, labels_paths, strict=True)),
-        settings_or_exit(config_file).detection,
-        target_fpr=target_fpr,
-    )
+    config = settings_or_exit(config_file).detection
+    if collect_with is not None:
+        config = with_collection_weights(config, collect_with)
+    result = fit_weights(list(zip(events_paths, labels_paths, strict=True)), config, target_fpr=target_fpr)
     write(result, out_path)
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

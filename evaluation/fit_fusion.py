@@ -291,5 +291,12 @@ def fit_weights(
     }
 
 
+def with_collection_weights(config: DetectionConfig, fitted: Path) -> DetectionConfig:
+    """``config`` with the fusion weights a previous fit's collection ran with (its ``collected_with``)."""
+    recorded = orjson.loads(fitted.read_bytes())["report"]["collected_with"]
+    weights = FusionWeights.model_validate(recorded)
+    return config.model_copy(update={"fusion": config.fusion.model_copy(update={"weights": weights})})
+
+
 def write(result: dict[str, Any], out: Path) -> None:
     out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import math
 import random
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from distillguard.evaluation.fit_fusion import (
     TRUST_BOUNDS,
@@ -79,3 +81,23 @@ def test_mining_never_returns_a_worse_round_than_the_plain_fit() -> None:
     _, _, rates, history = fit_mined(samples, samples, 0.6, target_fpr=0.01, class_fpr=0.01, rounds=3)
     assert rates["hydra"] == max(history) == np.max(history)
     assert history[0] <= max(history)
+
+
+@pytest.mark.slow  # ~3 minutes, and the red-team dev split needs ../shared/corpora to be the same traffic
+def test_make_fit_fusion_reproduces_the_committed_weights(tmp_path: Path) -> None:
+    from distillguard.evaluation import redteam
+    from distillguard.evaluation.corpora import corpora_root
+    from distillguard.evaluation.fit_fusion import fit_weights, with_collection_weights
+    from distillguard.evaluation.scenarios import get_scenario
+    from distillguard.evaluation.simulator import write_scenario
+    from distillguard.models.config import DetectionConfig
+
+    root = corpora_root()
+    if root is None:
+        pytest.skip("the committed fit was made with ../shared/corpora (set DISTILLGUARD_CORPORA)")
+    redteam.write(tmp_path / "redteam-dev", "dev", corpora_root=root)
+    write_scenario(get_scenario("small"), tmp_path / "small")
+    pairs = [(tmp_path / d / "events.jsonl", tmp_path / d / "labels.jsonl") for d in ("redteam-dev", "small")]
+    config = with_collection_weights(DetectionConfig(), FUSION_WEIGHTS_FILE)
+    fitted = fit_weights(pairs, config)["weights"]
+    assert fitted == json.loads(FUSION_WEIGHTS_FILE.read_text(encoding="utf-8"))["weights"]
