@@ -376,7 +376,6 @@ class TraitStage:
             obs.account_id, obs.kind, key, evidence, owners, min(extracting, owners), mean, ts
         )
 
-
     def _touch(self, key: str, ts: int) -> None:
         recency = self._recency
         recency[key] = ts

@@ -35,7 +35,14 @@ from distillguard.models.pipeline import PIPELINE
 from distillguard.models.stages import AccountStage, AlertStage, ClusterStage
 from distillguard.models.traits import TraitStage
 from distillguard.streams.agent_loop import Batching
-from distillguard.streams.app_config import add_gauges, add_pages, faust_app, raw_topic, state_table
+from distillguard.streams.app_config import (
+    add_gauges,
+    add_pages,
+    faust_app,
+    limit_library_logs,
+    raw_topic,
+    state_table,
+)
 from distillguard.streams.internal_records import PartitionForKey, grouped_sink, no_output
 from distillguard.streams.metrics import WorkerMetrics
 from distillguard.streams.settings import Settings
@@ -117,7 +124,8 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         tracked_campaign_accounts=lambda: len(cluster.stage.linker),
         tracked_clusters=lambda: len(tables["cluster_state"]),
     )
-    add_pages(app, metrics)
+    broker = limit_library_logs(app, metrics, worker.log_repeat_interval_s)
+    add_pages(app, metrics, broker)
     return Topology(
         app=app,
         requests=requests,

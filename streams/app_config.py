@@ -13,6 +13,7 @@ import faust
 
 from distillguard.models.pipeline import StateTable
 from distillguard.streams.faust_compat import committed_offset
+from distillguard.streams.log_limits import BrokerWatch, RepeatLimit, install_filters
 from distillguard.streams.metrics import WorkerMetrics
 from distillguard.streams.settings import Settings
 
@@ -75,6 +76,9 @@ def faust_app(settings: Settings) -> faust.App:
         topic_replication_factor=topics.replication_factor,
         consumer_auto_offset_reset="earliest",
         processing_guarantee="at_least_once",
+        # web_bind is where the server listens (Faust's default: every interface), web_host the name it
+        # advertises; both are the one setting worker.web_host.
+        web_bind=worker.web_host,
         web_host=worker.web_host,
         web_port=worker.web_port,
         web_in_thread=True,
@@ -142,9 +146,29 @@ def add_gauges(
         metrics.consumer_lag.set(lag)
 
 
-def add_pages(app: faust.App, metrics: WorkerMetrics) -> None:
+def limit_library_logs(app: faust.App, metrics: WorkerMetrics, interval_s: float) -> BrokerWatch:
+    """Rate-limit repeated Kafka/Faust warnings and errors (a broker outage otherwise logs over a
+    thousand lines a second) and watch for "broker unreachable" lines; returns the watch.
+
+    The filters go on every library logger now and, every 5 s, on those created since (lazy imports of
+    the Kafka driver happen when the worker starts)."""
+    watch = BrokerWatch()
+    suppressed = metrics.suppressed_log_lines
+    limit = RepeatLimit(interval_s, on_suppressed=lambda record: suppressed.labels(record.name).inc())
+    filters = (watch, limit)  # the watch first: it must see the records the limit drops
+    install_filters(filters)
+    metrics.broker_unreachable.set_function(lambda: float(watch.unreachable()))
+
+    @app.timer(interval=5.0)
+    async def filter_new_loggers() -> None:
+        install_filters(filters)
+
+    return watch
+
+
+def add_pages(app: faust.App, metrics: WorkerMetrics, broker: BrokerWatch | None = None) -> None:
     """``/metrics`` (Prometheus), ``/healthz`` (the web server answers) and ``/readyz`` (assigned, not
-    rebalancing)."""
+    rebalancing, and the broker not reported unreachable)."""
 
     @app.page("/metrics")
     async def prometheus_metrics(web: Any, request: Any) -> Any:
@@ -156,5 +180,7 @@ def add_pages(app: faust.App, metrics: WorkerMetrics) -> None:
 
     @app.page("/readyz")
     async def ready(web: Any, request: Any) -> Any:
-        is_ready = app.rebalancing is False and bool(app.consumer.assignment())
-        return web.json({"ready": is_ready}, status=200 if is_ready else 503)
+        unreachable = broker is not None and broker.unreachable()
+        is_ready = app.rebalancing is False and bool(app.consumer.assignment()) and not unreachable
+        body = {"ready": is_ready, "broker_unreachable": unreachable}
+        return web.json(body, status=200 if is_ready else 503)

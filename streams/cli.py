@@ -14,6 +14,8 @@ group, loaded only when one of them is invoked, so ``worker`` and ``replay`` nev
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 import time
 from datetime import datetime
@@ -40,6 +42,36 @@ def settings_or_exit(config_file: Path | None) -> Settings:
         return load_settings(config_file)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def web_port_problem(host: str, port: int) -> str | None:
+    """Why the worker's HTTP server could not listen on ``host:port`` (one line), or None if it can.
+
+    Binds a throwaway socket the way aiohttp binds (SO_REUSEADDR, so a port in TIME_WAIT is free).
+    Port 0 (any free port) is always fine."""
+    if port == 0:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"worker.web_host {host!r} does not resolve ({exc.strerror}); set worker.web_host"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"worker.web_port {port} is already in use on {host} (another worker?); choose a free "
+                    "port with --web-port, worker.web_port in the config file or "
+                    "DISTILLGUARD_WORKER__WEB_PORT"
+                )
+            return (
+                f"cannot listen on worker.web_host {host} port {port} ({exc.strerror}); check "
+                "worker.web_host / DISTILLGUARD_WORKER__WEB_HOST and worker.web_port / --web-port"
+            )
+    return None
 
 
 class ProgressLine:
@@ -122,13 +154,19 @@ def topics(config_file: Path | None) -> None:
 @click.option("--web-port", type=int, default=None, help="HTTP port for /metrics, /healthz, /readyz.")
 def worker(config_file: Path | None, web_port: int | None) -> None:
     """Run the Faust detection worker until interrupted."""
+    s = settings_or_exit(config_file)
+    if web_port is not None:
+        s = s.model_copy(update={"worker": s.worker.model_copy(update={"web_port": web_port})})
+    # Before Faust or Kafka are touched: Faust starts its web server only after joining the group, and
+    # a taken port then killed the worker with a bare OSError.
+    problem = web_port_problem(s.worker.web_host, s.worker.web_port)
+    if problem:
+        raise click.ClickException(problem)
+
     import faust
 
     from distillguard.streams.app import create_app
 
-    s = settings_or_exit(config_file)
-    if web_port is not None:
-        s = s.model_copy(update={"worker": s.worker.model_copy(update={"web_port": web_port})})
     topology = create_app(s)
     faust.Worker(topology.app, loglevel=s.worker.log_level, quiet=True).execute_from_commandline()
 

@@ -101,6 +101,19 @@ class WorkerMetrics:
         self.consumer_lag = Gauge(
             "distillguard_consumer_lag", "records behind the log end, summed", registry=r
         )
+        self.broker_unreachable = Gauge(
+            "distillguard_broker_unreachable",
+            "1 while the Kafka client reports that it cannot reach the broker (a connection or metadata "
+            "error logged within the last few seconds), else 0",
+            registry=r,
+        )
+        self.suppressed_log_lines = Counter(
+            "distillguard_suppressed_log_lines",
+            "repeated library warnings/errors (e.g. connection errors during a broker outage) dropped "
+            "by the log rate limit (worker.log_repeat_interval_s)",
+            ["logger"],
+            registry=r,
+        )
 
     def stage(self, name: str) -> StageMetrics:
         return StageMetrics(self, name)

@@ -79,8 +79,13 @@ class WorkerSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
     app_id: str = "distillguard"
-    web_port: int = Field(default=6066, ge=0, le=65535)
-    web_host: str = "127.0.0.1"
+    web_port: int = Field(
+        default=6066, ge=0, le=65535, description="port of the HTTP server (/metrics, /healthz, /readyz)"
+    )
+    web_host: str = Field(
+        default="127.0.0.1",
+        description="address the HTTP server binds to (and advertises); 0.0.0.0 for every interface",
+    )
     data_dir: Path = Path(".distillguard/worker")
     max_record_bytes: int = Field(default=1_048_576, ge=1024)
     max_future_skew_ms: int = Field(default=3_600_000, ge=0, description="reject events further ahead of now")
@@ -88,6 +93,13 @@ class WorkerSettings(BaseModel):
         default=None, ge=0, description="reject events older than this in live mode (None: accept history)"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_repeat_interval_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3_600,
+        description="Kafka/Faust warnings and errors with the same message template are logged once, "
+        "then at most once per this many seconds with a count of the suppressed ones (0: no limit)",
+    )
     batch_max_events: int = Field(
         default=500,
         ge=1,

@@ -46,6 +46,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses on which some socket of this host listens on TCP ``port`` (from
+    /proc/net/tcp and tcp6; ``0.0.0.0`` / ``::`` mean every interface)."""
+    found: set[str] = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                address, hex_port = fields[1].split(":")
+                if fields[3] != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                    continue
+                raw = bytes.fromhex(address)
+                # the kernel prints each 32-bit word in host (little-endian) byte order
+                raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+                found.add(socket.inet_ntop(family, raw))
+    return found
+
+
 # --------------------------------------------------------------------------------------------------
 # Worker configuration
 # --------------------------------------------------------------------------------------------------
@@ -264,6 +282,10 @@ class WorkerProcess:
                     return time.monotonic() - started
             time.sleep(0.5)
         raise AssertionError(f"worker not ready after {timeout:.0f}s:\n{self.log_tail()}")
+
+    def readyz(self) -> tuple[int, Any]:
+        """(HTTP status, body) of /readyz."""
+        return _get_json(f"{self.url}/readyz")
 
     def healthz(self) -> Any:
         status, body = _get_json(f"{self.url}/healthz")

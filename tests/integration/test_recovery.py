@@ -32,6 +32,7 @@ from tests.integration.helpers import (
     committed_offsets,
     end_offsets,
     find_prompt_leaks,
+    listening_addresses,
     medium_plus,
     produce_events,
     read_topic,
@@ -369,31 +370,73 @@ def _broker_started_by_this_session(bootstrap: str) -> tuple[LocalBroker | None,
     return broker, ""
 
 
+OUTAGE_S = 10.0
+# Without the log rate limit a 10 s outage logged ~1,300 ERROR lines a second (connection and metadata
+# errors, one per retry); with it, one line per message template and 10 s.
+MAX_OUTAGE_ERROR_LINES = 50
+
+
+def _error_lines(log: Path, start: int) -> list[str]:
+    text = log.read_bytes()[start:].decode(errors="replace")
+    return [line for line in text.splitlines() if "[ERROR]" in line]
+
+
 def test_worker_reconnects_after_broker_restart(kafka_bootstrap: str, tmp_path: Path) -> None:
+    """The broker goes away for ~10 s under a running worker: the worker stays up, says so on /readyz
+    and /metrics without flooding its log, and carries on when the broker is back."""
     broker, reason = _broker_started_by_this_session(kafka_bootstrap)
     if broker is None:
         pytest.skip(reason)
     workload = small_workload(("cot_rubric",), normals=20)
     events = workload.events
     half = len(events) // 2
+    log = tmp_path / "worker.log"
     with (
         worker_topics(kafka_bootstrap, tmp_path, partitions=2) as config,
-        running_worker(config, tmp_path / "worker.log") as worker,
+        running_worker(config, log) as worker,
     ):
         produce_events(kafka_bootstrap, config.requests, events[:half])
         wait_drained(config, worker)
+        assert listening_addresses(worker.web_port) == {"127.0.0.1"}, (
+            "the HTTP server is not on loopback only"
+        )
+        assert _counter(worker.metrics(), "distillguard_broker_unreachable") == 0
+        log_start = log.stat().st_size
         assert broker.stop(), "the broker was not running"
-        time.sleep(1.0)
-        assert worker.alive(), f"worker exited when the broker went away:\n{worker.log_tail()}"
+        stopped = time.monotonic()
+        readiness: list[int] = []
+        unreachable: list[float] = []
+        while time.monotonic() - stopped < OUTAGE_S:
+            assert worker.alive(), f"worker exited when the broker went away:\n{worker.log_tail()}"
+            readiness.append(worker.readyz()[0])
+            unreachable.append(_counter(worker.metrics(), "distillguard_broker_unreachable"))
+            time.sleep(0.5)
+        outage_metrics = worker.metrics()
         broker.start()
+        outage_errors = _error_lines(log, log_start)
         produce_events(kafka_bootstrap, config.requests, events[half:])
         wait_drained(config, worker, timeout=180)
         assert worker.alive()
         assert worker.healthz() == {"status": "ok"}
+        worker.wait_ready(timeout=60)  # ready again once the broker answers
+        assert _counter(worker.metrics(), "distillguard_broker_unreachable") == 0
         alerts = [orjson.loads(r.value) for r in read_topic(kafka_bootstrap, config.alerts)]
         observations = stage_items(kafka_bootstrap, config.observations)
         committed = committed_offsets(kafka_bootstrap, config.app_id)
 
+    print(f"ERROR lines in the worker log during the {OUTAGE_S:.0f} s outage: {len(outage_errors)}")
+    assert len(outage_errors) < MAX_OUTAGE_ERROR_LINES, (
+        f"{len(outage_errors)} ERROR lines during a {OUTAGE_S:.0f} s outage, e.g.\n"
+        + "\n".join(outage_errors[:20])
+    )
+    suppressed = sum(
+        float(line.split()[-1])
+        for line in outage_metrics.splitlines()
+        if line.startswith("distillguard_suppressed_log_lines_total{")
+    )
+    assert suppressed > 0, "no repeated log line was suppressed during the outage"
+    assert 503 in readiness[2:], f"/readyz during the outage: {readiness}"
+    assert 1 in unreachable, f"distillguard_broker_unreachable during the outage: {unreachable}"
     assert observations >= len(events), "requests produced after the broker restart were not processed"
     assert sum(v for tp, v in committed.items() if tp.topic == config.requests) == len(events)
     flagged = medium_plus(alerts)
