@@ -21,9 +21,10 @@ import orjson
 from distillguard.evaluation.scenarios import get_scenario
 from distillguard.evaluation.simulator import iter_events, labels
 from distillguard.schemas.suspicion_event import Severity
-from distillguard.streams.broker.local import create_topics, ensure_broker
+from distillguard.streams.broker.local import ensure_broker
 from distillguard.streams.kafka_io import produce, tail
 from distillguard.streams.settings import load_settings
+from distillguard.streams.topic_limits import create_project_topics
 
 ENFORCEMENT_RANK = Severity.MEDIUM.rank
 QUIET_SECONDS = 20.0
@@ -81,9 +82,7 @@ def run_demo(scenario_name: str = "small", *, keep_broker: bool = False) -> int:
     os.environ.update({k: v for k, v in env.items() if k.startswith(("DISTILLGUARD_", "KAFKA_BOOTSTRAP"))})
     settings = load_settings()
     topics = settings.topics
-    create_topics(
-        bootstrap, {t: topics.partitions for t in (topics.requests, topics.alerts, topics.dead_letter)}
-    )
+    create_project_topics(settings)  # the request and dead-letter topics with their size limits
     worker_log = Path(settings.worker.data_dir) / "worker.log"
     worker_log.parent.mkdir(parents=True, exist_ok=True)
     _say(f"broker at {bootstrap}; starting a worker (log: {worker_log}) ...")

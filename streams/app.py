@@ -46,7 +46,14 @@ from distillguard.streams.app_config import (
 from distillguard.streams.internal_records import PartitionForKey, grouped_sink, no_output
 from distillguard.streams.metrics import WorkerMetrics
 from distillguard.streams.settings import Settings
-from distillguard.streams.stage_agents import StageAgent, alert_sink, dead_letter_sender, live_request_decoder
+from distillguard.streams.stage_agents import (
+    SPILL_FILE_NAME,
+    DeadLetterSpill,
+    StageAgent,
+    alert_sink,
+    dead_letter_sender,
+    live_request_decoder,
+)
 
 __all__ = ["Topology", "create_app"]
 
@@ -104,7 +111,16 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
             requests,
             account.request_loop(
                 live_request_decoder(worker),
-                dead_letter_sender(dead_letter, metrics.dead_letters),
+                dead_letter_sender(
+                    dead_letter,
+                    metrics.dead_letters,
+                    DeadLetterSpill(
+                        worker.data_dir / SPILL_FILE_NAME,
+                        worker.dead_letter_spill_max_bytes,
+                        metrics.dead_letters_spilled,
+                        metrics.dead_letters_spill_dropped,
+                    ),
+                ),
                 grouped_sink(observations, to),
                 branch_sink=grouped_sink(trait_observations, to),
             ),

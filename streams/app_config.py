@@ -17,9 +17,10 @@ from distillguard.streams.log_limits import BrokerWatch, RepeatLimit, install_fi
 from distillguard.streams.metrics import WorkerMetrics
 from distillguard.streams.settings import Settings
 
-# Producer request cap. Records rejected for size (> worker.max_record_bytes) still go to the dead-letter
-# topic with their original bytes, so the producer must accept more than the 1 MiB aiokafka default
-# (the dead-letter topic's max.message.bytes must allow them too).
+# Producer request cap (at least; raised to the dead-letter topic's max.message.bytes when that is larger).
+# Records rejected for size (> worker.max_record_bytes) still go to the dead-letter topic with their
+# original bytes, so the producer must accept more than the 1 MiB aiokafka default (the dead-letter
+# topic's max.message.bytes, Settings.topic_size_limits, allows them too).
 PRODUCER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 # Producer batch (per partition) size. aiokafka keeps one open batch per partition and, once it is full,
 # makes the next send() wait until the sender has taken it, which is only after the request in flight to
@@ -83,7 +84,7 @@ def faust_app(settings: Settings) -> faust.App:
         web_port=worker.web_port,
         web_in_thread=True,
         producer_linger_ms=worker.producer_linger_ms,
-        producer_max_request_size=PRODUCER_MAX_REQUEST_BYTES,
+        producer_max_request_size=max(PRODUCER_MAX_REQUEST_BYTES, settings.topic_size_limits.dead_letter),
         producer_max_batch_size=PRODUCER_MAX_BATCH_BYTES,
         stream_wait_empty=False,
     )

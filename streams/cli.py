@@ -138,15 +138,30 @@ def config(config_file: Path | None) -> None:
 @main.command()
 @CONFIG_OPTION
 def topics(config_file: Path | None) -> None:
-    """Create the request, alert and dead-letter topics and the worker's internal ones (idempotent)."""
-    from distillguard.streams.broker.local import create_topics
+    """Create the request, alert and dead-letter topics and the worker's internal ones (idempotent).
+
+    The request and dead-letter topics get the ``max.message.bytes`` the settings derive from
+    ``worker.max_record_bytes``; existing topics are left alone but checked (too small: an error)."""
+    from distillguard.streams.topic_limits import (
+        create_project_topics,
+        limit_problems,
+        live_max_message_bytes,
+        project_topics,
+    )
 
     s = settings_or_exit(config_file)
     # The worker's internal topics too: on a fresh cluster a consumer may otherwise ignore them until
     # its next metadata refresh, leaving the later stages idle.
-    names = [s.topics.requests, s.topics.alerts, s.topics.dead_letter, *s.internal_topics]
-    create_topics(s.bootstrap_servers, {n: s.topics.partitions for n in names}, s.topics.replication_factor)
-    click.echo(f"topics ready on {s.bootstrap_servers}: {', '.join(names)}")
+    names = project_topics(s)
+    create_project_topics(s)
+    problems = limit_problems(s, live_max_message_bytes(s, [s.topics.requests, s.topics.dead_letter]))
+    if problems:
+        raise click.ClickException("; ".join(problems))
+    limits = s.topic_size_limits
+    click.echo(
+        f"topics ready on {s.bootstrap_servers}: {', '.join(names)} "
+        f"(max.message.bytes: requests {limits.requests}, dead-letter {limits.dead_letter})"
+    )
 
 
 @main.command()
@@ -162,6 +177,15 @@ def worker(config_file: Path | None, web_port: int | None) -> None:
     problem = web_port_problem(s.worker.web_host, s.worker.web_port)
     if problem:
         raise click.ClickException(problem)
+    # Before consuming: the live request and dead-letter topics must hold what the worker accepts.
+    from distillguard.streams.topic_limits import TopicLimitError, ensure_topic_limits
+
+    try:
+        ensure_topic_limits(s)
+    except TopicLimitError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # broker not reachable yet: the worker waits for it as before
+        click.echo(f"warning: could not check the topics' max.message.bytes: {exc!r}", err=True)
 
     import faust
 

@@ -51,6 +51,17 @@ class WorkerMetrics:
         self.dead_letters = Counter(
             "distillguard_dead_letters", "records sent to the dead-letter topic", registry=r
         )
+        self.dead_letters_spilled = Counter(
+            "distillguard_dead_letters_spilled",
+            "dead letters the dead-letter topic refused (e.g. too large), written to the local spill file",
+            registry=r,
+        )
+        self.dead_letters_spill_dropped = Counter(
+            "distillguard_dead_letters_spill_dropped",
+            "dead letters neither forwarded nor spilled: the spill file was full "
+            "(worker.dead_letter_spill_max_bytes) or could not be written",
+            registry=r,
+        )
         self.alerts = Counter("distillguard_alerts", "alerts emitted", ["severity"], registry=r)
         self.stage_items = Counter(
             "distillguard_stage_items",

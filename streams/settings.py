@@ -34,6 +34,42 @@ class TopicSettings(BaseModel):
     cluster_repartition: str = "distillguard.observations-by-cluster.v1"
     partitions: int = Field(default=4, ge=1, le=1024)
     replication_factor: int = Field(default=1, ge=1, le=16)
+    request_max_message_bytes: int | None = Field(
+        default=None,
+        ge=1024,
+        description="max.message.bytes of the request topic (None: worker.max_record_bytes + "
+        "RECORD_ENVELOPE_BYTES, so every record the worker accepts fits, with its key and headers)",
+    )
+    dead_letter_max_message_bytes: int | None = Field(
+        default=None,
+        ge=1024,
+        description="max.message.bytes of the dead-letter topic (None: the request topic's + "
+        "DEAD_LETTER_HEADROOM_BYTES, so every request record fits with its dlq.* headers)",
+    )
+
+
+# Room for a record's key, headers and batch framing on top of its value (Kafka's max.message.bytes
+# limits the whole record batch, not the value).
+RECORD_ENVELOPE_BYTES = 64 * 1024
+# Room for the dlq.* headers (reason, source topic/partition/offset) a dead letter adds to a request.
+DEAD_LETTER_HEADROOM_BYTES = 64 * 1024
+
+
+class TopicSizeLimits(NamedTuple):
+    """``max.message.bytes`` of the request and dead-letter topics (dead-letter >= requests >=
+    worker.max_record_bytes + envelope)."""
+
+    requests: int
+    dead_letter: int
+
+
+def topic_size_limits(
+    max_record_bytes: int, requests: int | None = None, dead_letter: int | None = None
+) -> TopicSizeLimits:
+    """The topics' size limits, derived from ``worker.max_record_bytes`` unless given."""
+    request_limit = requests if requests is not None else max_record_bytes + RECORD_ENVELOPE_BYTES
+    dead_limit = dead_letter if dead_letter is not None else request_limit + DEAD_LETTER_HEADROOM_BYTES
+    return TopicSizeLimits(request_limit, dead_limit)
 
 
 class InternalTopics(NamedTuple):
@@ -88,6 +124,12 @@ class WorkerSettings(BaseModel):
     )
     data_dir: Path = Path(".distillguard/worker")
     max_record_bytes: int = Field(default=1_048_576, ge=1024)
+    dead_letter_spill_max_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=0,
+        description="cap on the local spill file (data_dir/dead-letter-spill.jsonl) for dead letters the "
+        "dead-letter topic refuses; once full, further ones are counted as dropped and logged",
+    )
     max_future_skew_ms: int = Field(default=3_600_000, ge=0, description="reject events further ahead of now")
     max_past_age_ms: int | None = Field(
         default=None, ge=0, description="reject events older than this in live mode (None: accept history)"
@@ -159,6 +201,39 @@ class Settings(BaseSettings):
     detection: DetectionConfig = DetectionConfig()
 
     config_file: ClassVar[Path | None] = None
+
+    @model_validator(mode="after")
+    def _consistent_sizes(self) -> Settings:
+        limits = self.topic_size_limits
+        floor = self.worker.max_record_bytes + RECORD_ENVELOPE_BYTES
+        if limits.requests < floor:
+            raise ValueError(
+                f"topics.request_max_message_bytes {limits.requests} is below worker.max_record_bytes "
+                f"{self.worker.max_record_bytes} + {RECORD_ENVELOPE_BYTES} bytes of record envelope ({floor})"
+            )
+        if limits.dead_letter < limits.requests + DEAD_LETTER_HEADROOM_BYTES:
+            raise ValueError(
+                f"topics.dead_letter_max_message_bytes {limits.dead_letter} is below the request topic's "
+                f"{limits.requests} + {DEAD_LETTER_HEADROOM_BYTES} bytes of dead-letter headers"
+            )
+        return self
+
+    @property
+    def topic_size_limits(self) -> TopicSizeLimits:
+        """``max.message.bytes`` the request and dead-letter topics are created with (and checked for)."""
+        t = self.topics
+        return topic_size_limits(
+            self.worker.max_record_bytes, t.request_max_message_bytes, t.dead_letter_max_message_bytes
+        )
+
+    @property
+    def topic_configs(self) -> dict[str, dict[str, str]]:
+        """Per-topic configs the project creates its topics with (only the sized ones are listed)."""
+        limits = self.topic_size_limits
+        return {
+            self.topics.requests: {"max.message.bytes": str(limits.requests)},
+            self.topics.dead_letter: {"max.message.bytes": str(limits.dead_letter)},
+        }
 
     @property
     def internal_topics(self) -> InternalTopics:

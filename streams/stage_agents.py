@@ -17,7 +17,9 @@ topic's sink and what a batch reports to the metrics.
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,6 +27,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 from faust.exceptions import ProducerSendError
 
@@ -58,8 +61,85 @@ def processing_failed(stage: str, event: Any, exc: BaseException) -> str:
     return reason
 
 
-def dead_letter_sender(topic: Any, counter: Any) -> DeadLetter:
-    """Dead-lettering to ``topic``: the record's original key and bytes with the reason in headers."""
+SPILL_FILE_NAME = "dead-letter-spill.jsonl"
+
+
+class DeadLetterSpill:
+    """A bounded local file (JSON lines) for dead letters the dead-letter topic refuses: each line holds
+    the source topic/partition/offset, the reason, the delivery error and the original key and value as
+    base64. Once the file would exceed ``max_bytes`` (or cannot be written), a record is counted in
+    ``dropped`` and logged instead, never silently lost."""
+
+    def __init__(self, path: Path, max_bytes: int, spilled: Any = None, dropped: Any = None) -> None:
+        self.path, self.max_bytes = Path(path), max_bytes
+        self.spilled, self.dropped = spilled, dropped
+        self.size = self.path.stat().st_size if self.path.exists() else 0
+
+    def write(self, message: Any, key: Any, value: bytes, reason: str, error: str) -> bool:
+        """Append one record; returns False (counted, logged) when it was dropped."""
+        entry = {
+            "spilled_at_ms": int(time.time() * 1000),
+            "topic": message.topic,
+            "partition": message.partition,
+            "offset": message.offset,
+            "reason": reason,
+            "error": error,
+            "key_b64": None if key is None else base64.b64encode(_as_bytes(key)).decode(),
+            "value_bytes": len(value),
+            "value_b64": base64.b64encode(value).decode(),
+        }
+        line = orjson.dumps(entry) + b"\n"
+        where = f"{message.topic}[{message.partition}]@{message.offset}"
+        if self.size + len(line) > self.max_bytes:
+            return self._drop(
+                where, len(value), f"spill file {self.path} full ({self.size}/{self.max_bytes} bytes)"
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("ab") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            return self._drop(where, len(value), f"could not write {self.path}: {exc!r}")
+        self.size += len(line)
+        if self.spilled is not None:
+            self.spilled.inc()
+        log.error("dead letter %s (%d bytes) spilled to %s: %s", where, len(value), self.path, error)
+        return True
+
+    def _drop(self, where: str, size: int, why: str) -> bool:
+        if self.dropped is not None:
+            self.dropped.inc()
+        log.error("DROPPED dead letter %s (%d bytes): not forwarded and %s", where, size, why)
+        return False
+
+
+def _as_bytes(key: Any) -> bytes:
+    return key if isinstance(key, bytes) else str(key).encode()
+
+
+async def _deliver(topic: Any, key: Any, value: bytes, headers: dict[str, bytes]) -> None:
+    """Send and wait for delivery, observing every future (no "Future exception was never retrieved").
+
+    A Faust topic's ``send`` hands the producer's future back but drops its own promise, which then holds
+    the delivery error unobserved; so the promise is made here and awaited. A ``send`` set on the instance
+    (a test double) is used as is."""
+    if "send" in vars(topic) or not hasattr(topic, "publish_message"):
+        await (await topic.send(key=key, value=value, headers=headers))
+        return
+    promise = topic.as_future_message(key=key, value=value, headers=headers)
+    try:
+        await topic.publish_message(promise)
+    except BaseException:
+        promise.cancel()  # never published: nothing will resolve it
+        raise
+    await promise
+
+
+def dead_letter_sender(topic: Any, counter: Any, spill: DeadLetterSpill | None = None) -> DeadLetter:
+    """Dead-lettering to ``topic``: the record's original key and bytes with the reason in headers; a
+    record the topic refuses (too large) goes to ``spill`` with its bytes, never replaced by an empty one."""
 
     async def dead_letter(event: Any, reason: str) -> None:
         """Send the record's original key and bytes with the reason, and wait until it is delivered."""
@@ -74,11 +154,11 @@ def dead_letter_sender(topic: Any, counter: Any) -> DeadLetter:
             "dlq.source.offset": str(message.offset).encode(),
         }
         try:
-            await (await topic.send(key=event.key, value=value, headers=headers))
+            await _deliver(topic, event.key, value, headers)
         except TOO_LARGE as exc:
             # Too large even for the dead-letter topic (refused by the producer or by the broker): never
-            # crash the agent over it (that loses the record silently or stalls the partition); send the
-            # reason and the original's size instead of its bytes.
+            # crash the agent over it (that stalls the partition) and never lose it silently: the original
+            # bytes go to the bounded local spill file (or, if that is full, are counted as dropped).
             log.error(
                 "could not dead-letter %d bytes from %s[%s]@%s: %r",
                 len(value),
@@ -87,9 +167,9 @@ def dead_letter_sender(topic: Any, counter: Any) -> DeadLetter:
                 message.offset,
                 exc,
             )
-            headers["dlq.reason"] = f"{reason}; original value ({len(value)} bytes) not forwarded".encode()
-            headers["dlq.original.bytes"] = str(len(value)).encode()
-            await (await topic.send(key=event.key, value=b"", headers=headers))
+            if spill is None:
+                raise
+            spill.write(message, event.key, value, reason, repr(exc))
 
     return dead_letter
 

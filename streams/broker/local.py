@@ -77,6 +77,9 @@ class BrokerError(RuntimeError):
     """The local broker could not be fetched, formatted, started or stopped; the message says why."""
 
 
+LOCAL_MESSAGE_MAX_BYTES = 8 * 1024 * 1024
+
+
 def _env_int(name: str, default: int) -> int:
     """Read an integer from the environment, failing with the variable's name if it is malformed."""
     raw = os.environ.get(name, "").strip()
@@ -356,6 +359,11 @@ class LocalBroker:
             "default.replication.factor": "1",
             "min.insync.replicas": "1",
             "auto.create.topics.enable": "true",
+            # The default max.message.bytes of topics created without one (e.g. by hand): room for the
+            # worker's default worker.max_record_bytes (1 MiB) plus envelope and dead-letter headers, which
+            # the broker's own default (1 MiB + 12 bytes) does not leave. Topics created by the project
+            # carry their own limits (Settings.topic_size_limits).
+            "message.max.bytes": str(LOCAL_MESSAGE_MAX_BYTES),
             "delete.topic.enable": "true",
             "offsets.topic.replication.factor": "1",
             # 50 partitions by default; fewer makes the first consumer-group join noticeably faster.
@@ -796,8 +804,13 @@ def create_topics(
     replication: int = 1,
     timeout: float = 30.0,
     configs: Mapping[str, str] | None = None,
+    topic_configs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
     """Create ``{name: partitions}`` topics if missing and wait until every partition has a leader.
+
+    ``configs`` apply to every topic, ``topic_configs`` (``{name: {key: value}}``, e.g.
+    :attr:`Settings.topic_configs <distillguard.streams.settings.Settings.topic_configs>`, the request
+    and dead-letter topics' ``max.message.bytes``) to the topics named, and win over ``configs``.
 
     Idempotent: topics that already exist are left alone (even with another partition count), so it
     is safe for every test or worker start. Returns the names that were actually created. Other
@@ -811,7 +824,7 @@ def create_topics(
         name: {
             "num_partitions": int(partitions),
             "replication_factor": int(replication),
-            "configs": dict(configs or {}),
+            "configs": {**(configs or {}), **(topic_configs or {}).get(name, {})},
         }
         for name, partitions in topics.items()
     }

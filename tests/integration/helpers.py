@@ -32,6 +32,7 @@ from distillguard.evaluation.simulator import iter_events, labels
 from distillguard.schemas.suspicion_event import Severity
 from distillguard.streams.broker.local import create_topics
 from distillguard.streams.internal_records import decode_stage_records
+from distillguard.streams.settings import WorkerSettings, topic_size_limits
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MEDIUM_RANK = Severity.MEDIUM.rank
@@ -168,7 +169,22 @@ class WorkerConfig:
     def create_topics(self, configs: dict[str, str] | None = None) -> None:
         """Create the external topics up front (the worker creates its internal ones itself)."""
         names = (self.requests, self.alerts, self.dead_letter)
-        create_topics(self.bootstrap, dict.fromkeys(names, self.partitions), configs=configs)
+        create_topics(
+            self.bootstrap,
+            dict.fromkeys(names, self.partitions),
+            # the caller's configs win (a test may ask for a bigger, or a too-small, topic)
+            topic_configs={n: {**self.topic_configs.get(n, {}), **(configs or {})} for n in names},
+        )
+
+    @property
+    def topic_configs(self) -> dict[str, dict[str, str]]:
+        """The request and dead-letter topics' max.message.bytes, as the project's settings derive them."""
+        max_record = self.extra_env.get("DISTILLGUARD_WORKER__MAX_RECORD_BYTES")
+        limits = topic_size_limits(int(max_record) if max_record else WorkerSettings().max_record_bytes)
+        return {
+            self.requests: {"max.message.bytes": str(limits.requests)},
+            self.dead_letter: {"max.message.bytes": str(limits.dead_letter)},
+        }
 
 
 def make_worker_config(
