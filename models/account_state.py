@@ -49,6 +49,7 @@ SHARES = (
     "young_account",
     "easy_entry_tier",
     "single_turn",
+    "long_output",
 )
 _SCALARS = (
     "gap_log_mean",
@@ -222,6 +223,7 @@ class AccountState:
             float(f.young_account),
             float(f.easy_entry_tier),
             float(f.opens_conversation),
+            float(f.long_output),
         )
         # The first requests weigh more (running mean) until the EW horizon takes over.
         weight = max(alpha, 1.0 / self.events)

@@ -40,6 +40,17 @@ class FeatureConfig(_Section):
     long_token_chars: int = Field(
         default=24, ge=4, description="tokens at least this long are masked as slots"
     )
+    # Harvesting wants long worked answers to short questions (traces, derivations, full programs); the
+    # gateway logs output tokens for every request, whatever language or wording the prompt uses.
+    long_output_tokens: int = Field(
+        default=600, ge=1, description="an answer at least this long (output tokens) can count as long"
+    )
+    long_output_ratio: float = Field(
+        default=4.0,
+        gt=0,
+        description="... and only when it is at least this many times the prompt (input tokens): a long "
+        "answer to a long document is a summary, not an appetite for worked answers",
+    )
     template_view_words: int = Field(
         default=10, ge=2, description="words kept from each end of the masked prompt for the template view"
     )
@@ -114,6 +125,20 @@ class PopulationConfig(_Section):
         default=0.3, ge=0, le=1, description="only accounts scored below this teach 'normal' (anti-poisoning)"
     )
     learn_every: int = Field(default=5, ge=1, description="an account teaches the model every Nth request")
+    # The benign reference of models.signal_rarity (tail shares in reasons, the 'rarity' signal).
+    rarity_bins: int = Field(default=50, ge=4, le=1000, description="histogram bins per signal over [0, 1]")
+    rarity_half_life_accounts: float = Field(
+        default=20_000.0, gt=0, description="lessons after which an old lesson counts half (drift)"
+    )
+    rarity_warmup_accounts: int = Field(
+        default=200, ge=1, description="no tail shares or rarity before this many lessons"
+    )
+    rarity_floor_share: float = Field(
+        default=1e-3, gt=0, lt=1, description="smallest tail share reported (the histogram's resolution)"
+    )
+    rarity_saturation: float = Field(
+        default=6.0, gt=0, description="combined -log10 tail shares at which the rarity signal saturates"
+    )
 
 
 class BurstConfig(_Section):
@@ -229,6 +254,8 @@ class FusionWeights(_Section):
     # how they ask: templates, one-shot prompts, machine timing, round the clock, new-model pivots
     template_repetition: float = _W["template_repetition"]
     single_turn: float = _W["single_turn"]
+    output_appetite: float = _W["output_appetite"]
+    rarity: float = _W["rarity"]
     timing_regularity: float = _W["timing_regularity"]
     flat_diurnal: float = _W["flat_diurnal"]
     new_model_pivot: float = _W["new_model_pivot"]

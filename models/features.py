@@ -98,6 +98,7 @@ class RequestFeatures:
     synthetic: float  # in [0, 1]: self-instruct style generation of instruction data
     tool_use: bool
     thinking: bool
+    long_output: bool  # a long answer to a much shorter prompt (FeatureConfig.long_output_*)
     conversation_turns: int | None
     prefix_hash: int
     suffix_hash: int
@@ -261,6 +262,8 @@ class FeatureExtractor:
             synthetic=prompt.synthetic,
             tool_use=has_tools,
             thinking=bool(event.thinking),
+            long_output=event.output_tokens >= fc.long_output_tokens
+            and event.output_tokens >= fc.long_output_ratio * max(event.input_tokens, 1),
             conversation_turns=event.conversation_turns,
             prefix_hash=prompt.prefix_hash,
             suffix_hash=prompt.suffix_hash,

@@ -46,6 +46,7 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "tool_use": "{pct} of recent requests declare tools",
     "template_repetition": "{pct} of recent requests reuse one of the account's recent prompt templates",
     "single_turn": "{pct} of recent requests open a new conversation (one-shot prompts)",
+    "output_appetite": "{pct} of recent requests draw long answers, many times the prompt's length",
     "young_account": "account is younger than the young-account age (signal {num})",
     "easy_entry_tier": "account is on an easy-entry tier (free/education/research/startup)",
     "proxy_network": "{pct} of recent requests come from proxy or hosting networks",
@@ -57,6 +58,7 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "heavy_capability": "a young account sending one-shot maths, code or tool tasks at heavy volume "
     "(signal {num})",
     "population_anomaly": "account behaviour is unlike the population (anomaly signal {num})",
+    "rarity": "its strongest signals are rare among accounts not under suspicion (rarity {num})",
     "cluster_crowd": "its prompt cluster is shared by a crowd of suspicious accounts (signal {num})",
     "cluster_lockstep": "its prompt cluster shows a synchronized burst across accounts (signal {num})",
     "shared_traits": "shares a trait (exit IP, system prompt, tool set, client, card, ...) with many "

@@ -25,6 +25,7 @@ from distillguard.models.features import FeatureExtractor, ModelRegistry, Reques
 from distillguard.models.fusion import ACTIONS, explain, fuse, severity_for, should_alert
 from distillguard.models.hashing import short_id
 from distillguard.models.population import PopulationModel
+from distillguard.models.signal_rarity import SignalRarity, lesson_due
 from distillguard.models.traits import TraitEmitter, TraitObservation, trait_kind
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import Reason, Severity, SuspicionEvent
@@ -47,6 +48,27 @@ BEHAVIOUR_SIGNALS = (
     "heavy_volume",
     "flat_diurnal",
     "heavy_extraction",
+)
+# Account signals judged against the benign reference (models.signal_rarity): the evidence an account
+# shows on its own and through shared traits, not trust attributes an attacker buys (age, tier).
+RARITY_SIGNALS = (
+    "elicitation",
+    "grading",
+    "synthetic",
+    "capability",
+    "extraction",
+    "thinking",
+    "tool_use",
+    "template_repetition",
+    "single_turn",
+    "output_appetite",
+    "timing_regularity",
+    "flat_diurnal",
+    "new_model_pivot",
+    "heavy_volume",
+    "proxy_network",
+    "ip_rotation",
+    "shared_traits",
 )
 
 
@@ -71,6 +93,8 @@ class AccountObservation:
     owner_id: str = ""
     # Shared-trait values this request sends to the trait stage (the emitter's choice, not every trait).
     trait_keys: tuple[str, ...] = ()
+    # For the signals that would be reasons: the share of accounts not under suspicion at this level.
+    population_shares: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,6 +168,15 @@ class AccountStage:
         self.extractor = FeatureExtractor(config, ModelRegistry(window_ms, first_seen))  # type: ignore[arg-type]
         self.layout = AccountLayout(config.account, trait_memory_bytes=2 * config.traits.emit_recent_traits)
         self.population = PopulationModel(config.population, seed=seed)
+        pc = config.population
+        self.rarity = SignalRarity(
+            RARITY_SIGNALS,
+            bins=pc.rarity_bins,
+            half_life_accounts=pc.rarity_half_life_accounts,
+            warmup_accounts=pc.rarity_warmup_accounts,
+            floor_share=pc.rarity_floor_share,
+            saturation=pc.rarity_saturation,
+        )
         self._recency: OrderedDict[str, int] = OrderedDict()
         self._watermark: int | None = None
         self.duplicates = 0
@@ -174,12 +207,28 @@ class AccountStage:
         signals["shared_traits"], _ = self.coordination.signal(event.account_id, event.ts)
         emitted, state.trait_memory = self.emitter.select(features.traits, state.trait_memory, state.events)
         self._population_step(state, signals)
+        signals["rarity"] = self.rarity.rarity(signals, RARITY_SIGNALS)
         own = fuse(signals, self.config.fusion.weights)
         state.set_scalar("own_evidence", own)
         state.set_scalar("max_own_evidence", max(own, state.scalar("max_own_evidence")))
+        benign = state.scalar("max_own_evidence") < self.config.population.learn_below_score
+        if benign and lesson_due(state.events):
+            self.rarity.learn_one(signals)
         self.accounts[event.account_id] = state.to_bytes()
         self._touch(event.account_id, event.ts)
         return self._observation(features, state, own, signals, tuple(emitted))
+
+    def _population_shares(self, signals: dict[str, float]) -> dict[str, float]:
+        """Tail shares of the signals strong enough to become reasons (a handful, or none)."""
+        if not self.rarity.ready:
+            return {}
+        fc = self.config.fusion
+        weights, least = fc.weights, fc.reason_min_contribution
+        return {
+            name: round(self.rarity.share_at_least(name, signals[name]), 4)
+            for name in RARITY_SIGNALS
+            if getattr(weights, name) * signals[name] >= least and getattr(weights, name) > 0
+        }
 
     def account_signals(self, state: AccountState) -> dict[str, float]:
         """The account-level signals in [0, 1] (plus the negative 'established' trust signal)."""
@@ -201,6 +250,7 @@ class AccountStage:
             "tool_use": state.share("tool_use"),
             "template_repetition": state.share("template_repeat"),
             "single_turn": single_turn,
+            "output_appetite": state.share("long_output"),
             "young_account": young,
             "easy_entry_tier": state.share("easy_entry_tier"),
             "proxy_network": state.share("proxy_network"),
@@ -279,6 +329,7 @@ class AccountStage:
             signals=signals,
             owner_id=f.owner_id,
             trait_keys=trait_keys,
+            population_shares=self._population_shares(signals),
         )
 
 
@@ -362,6 +413,10 @@ class ClusterStage:
                 f"young, {cluster.proxy_share:.0%} proxy traffic, {cluster.elicitation_share:.0%} eliciting",
                 "campaign": f"{campaign.size} linked accounts",
             }
+            floor = self.config.population.rarity_floor_share
+            for name, share in obs.population_shares.items():
+                share_text = f"under {floor:.1%}" if share <= floor else f"{share:.1%}"
+                context[name] = f"{share_text} of accounts not under suspicion reach this level"
         return Assessment(
             event_id=obs.event_id,
             account_id=obs.account_id,

@@ -32,6 +32,9 @@ def test_simulate_replay_evaluate_small_scenario(tmp_path: Path) -> None:
     assert lines
     parsed = [SuspicionEvent.model_validate(orjson.loads(line)) for line in lines]
     assert len({a.alert_id for a in parsed}) == len(parsed)
+    # Once the benign reference has warmed up, reasons say how rare each level is among accounts.
+    population_reasons = [r.detail for a in parsed for r in a.reasons if "not under suspicion" in r.detail]
+    assert population_reasons, "no reason carried a population share"
 
     out = tmp_path / "eval"
     evaluation = runner.invoke(
