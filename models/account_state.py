@@ -50,6 +50,7 @@ SHARES = (
     "easy_entry_tier",
     "single_turn",
     "long_output",
+    "asn_rotation",
 )
 _SCALARS = (
     "gap_log_mean",
@@ -65,6 +66,9 @@ _SCALAR_INDEX = {name: i for i, name in enumerate(_SCALARS)}
 _GAP_MEAN, _GAP_VAR = _SCALAR_INDEX["gap_log_mean"], _SCALAR_INDEX["gap_log_var"]
 _AGE_DAYS, _EXTRACTION_COUNT = _SCALAR_INDEX["age_days"], _SCALAR_INDEX["extraction_count"]
 _HEAD_FIELDS = 12  # events .. source_offset: the fixed-width fields before the arrays
+# Autonomous systems remembered (most recent first): a person moves between home, office and mobile
+# carriers; a proxy pool hops across many providers.
+_ASN_RING = 4
 
 
 class AccountLayout:
@@ -83,12 +87,20 @@ class AccountLayout:
         self.struct = struct.Struct(
             f"<IqqIHHBBBiq{trait_memory_bytes}s"
             + f"{len(SHARES)}f{len(_SCALARS)}f"
-            + f"{self.templates}I{self.networks}I{self.dedupe}I{_HOURS}H"
+            + f"{self.templates}I{self.networks}I{self.dedupe}I{_HOURS}H{_ASN_RING}I"
         )
         self.size = self.struct.size
         # Where each array starts and ends in the unpacked values.
         bounds = [_HEAD_FIELDS]
-        for length in (len(SHARES), len(_SCALARS), self.templates, self.networks, self.dedupe, _HOURS):
+        for length in (
+            len(SHARES),
+            len(_SCALARS),
+            self.templates,
+            self.networks,
+            self.dedupe,
+            _HOURS,
+            _ASN_RING,
+        ):
             bounds.append(bounds[-1] + length)
         self.array_slices = tuple(slice(a, b) for a, b in itertools.pairwise(bounds))
 
@@ -116,6 +128,7 @@ class AccountState:
     networks: list[int]
     dedupe: list[int]
     hours: list[int]
+    asns: list[int]
 
     @classmethod
     def new(cls, layout: AccountLayout) -> AccountState:
@@ -132,12 +145,13 @@ class AccountState:
             [0] * layout.networks,
             [0] * layout.dedupe,
             [0] * _HOURS,
+            [0] * _ASN_RING,
         )
 
     @classmethod
     def from_bytes(cls, layout: AccountLayout, raw: bytes) -> AccountState:
         values = list(layout.struct.unpack(raw))
-        shares, scalars, templates, networks, dedupe, hours = layout.array_slices
+        shares, scalars, templates, networks, dedupe, hours, asns = layout.array_slices
         return cls(
             layout,
             *values[:_HEAD_FIELDS],
@@ -147,6 +161,7 @@ class AccountState:
             values[networks],
             values[dedupe],
             values[hours],
+            values[asns],
         )
 
     def to_bytes(self) -> bytes:
@@ -169,6 +184,7 @@ class AccountState:
             *self.networks,
             *self.dedupe,
             *self.hours,
+            *self.asns,
         )
 
     # --- dedupe -------------------------------------------------------------------------------
@@ -208,6 +224,7 @@ class AccountState:
 
         repeated = self._remember_template((f.prefix_hash, f.suffix_hash, f.head_hash, f.tail_hash))
         rotated = self._remember_network(stable_hash32(f.network))
+        hopped = f.asn is not None and self._remember_asn(f.asn)
         observed = (
             f.elicitation,
             float(f.grading),
@@ -224,6 +241,7 @@ class AccountState:
             float(f.easy_entry_tier),
             float(f.opens_conversation),
             float(f.long_output),
+            float(hopped),
         )
         # The first requests weigh more (running mean) until the EW horizon takes over.
         weight = max(alpha, 1.0 / self.events)
@@ -272,6 +290,19 @@ class AccountState:
         first_ever = not any(self.networks)
         self.networks[self.network_cursor] = key
         self.network_cursor = (self.network_cursor + 1) % len(self.networks)
+        return not first_ever
+
+    def _remember_asn(self, asn: int) -> bool:
+        """Move-to-front ring of recent ASNs; True when ``asn`` is new and not the account's first."""
+        key = (asn & 0xFFFFFFFF) or 1
+        ring = self.asns
+        if key in ring:
+            ring.remove(key)
+            ring.insert(0, key)
+            return False
+        first_ever = not any(ring)
+        ring.insert(0, key)
+        ring.pop()
         return not first_ever
 
     # --- reading ---------------------------------------------------------------------------------

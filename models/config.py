@@ -264,6 +264,7 @@ class FusionWeights(_Section):
     # how they operate: rotating proxies, fresh accounts on easy tiers (weak: attackers buy old ones)
     proxy_network: float = _W["proxy_network"]
     ip_rotation: float = _W["ip_rotation"]
+    asn_rotation: float = _W["asn_rotation"]
     young_account: float = _W["young_account"]
     easy_entry_tier: float = _W["easy_entry_tier"]
     # coordination: the hydra seen as a whole

@@ -51,6 +51,8 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "easy_entry_tier": "account is on an easy-entry tier (free/education/research/startup)",
     "proxy_network": "{pct} of recent requests come from proxy or hosting networks",
     "ip_rotation": "{pct} of recent requests come from a network /24 the account had not used recently",
+    "asn_rotation": "{pct} of recent requests come from a network provider (ASN) the account had not used "
+    "recently",
     "flat_diurnal": "activity is spread round the clock (flatness signal {num})",
     "new_model_pivot": "{pct} of recent requests target a model released within the new-model window",
     "heavy_volume": "peak hourly volume is {pct} of the heavy-volume rate",

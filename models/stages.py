@@ -68,6 +68,7 @@ RARITY_SIGNALS = (
     "heavy_volume",
     "proxy_network",
     "ip_rotation",
+    "asn_rotation",
     "shared_traits",
 )
 
@@ -255,6 +256,7 @@ class AccountStage:
             "easy_entry_tier": state.share("easy_entry_tier"),
             "proxy_network": state.share("proxy_network"),
             "ip_rotation": state.share("network_rotation"),
+            "asn_rotation": state.share("asn_rotation"),
             "flat_diurnal": _clip((flatness - fc.flat_diurnal_floor) / (1.0 - fc.flat_diurnal_floor)),
             "new_model_pivot": state.share("new_model"),
             "heavy_volume": heavy,
