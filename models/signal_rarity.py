@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping
 
 # Teaching schedule: an account teaches at these request counts and then at every doubling.
 FIRST_LESSON = 5
+REBUILD_EVERY = 16
 
 
 def lesson_due(events: int) -> bool:
@@ -74,9 +75,11 @@ class SignalRarity:
         # Decay without touching every bin: each lesson weighs 1/decay times the previous one, and
         # everything is rescaled before the weights overflow.
         self._unit = 1.0
-        # Tail sums (share of mass at or above each bin), rebuilt lazily after lessons.
+        # Tail shares (of mass at or above each bin, floored) and their -log10, rebuilt after lessons
+        # (at most once per ``REBUILD_EVERY`` lessons: a lesson moves a share by ~1/accounts).
         self._tails: dict[str, list[float]] = {}
-        self._stale = True
+        self._evidence: dict[str, list[float]] = {}
+        self._built_at = -1
 
     def _bin(self, value: float) -> int:
         if value <= 0.0:
@@ -91,7 +94,6 @@ class SignalRarity:
             self._counts[name][self._bin(signals.get(name, 0.0))] += unit
         self._total += unit
         self.lessons += 1
-        self._stale = True
         if unit > 1e200:
             self._rescale()
 
@@ -106,30 +108,43 @@ class SignalRarity:
     def ready(self) -> bool:
         return self.lessons >= self.warmup_accounts
 
-    def _rebuild(self) -> None:
-        total = self._total
+    def _fresh(self) -> None:
+        if self._built_at >= 0 and self.lessons - self._built_at < REBUILD_EVERY:
+            return
+        total, floor = self._total, self.floor_share
         for name, counts in self._counts.items():
             tail, running = [0.0] * self.bins, 0.0
             for i in range(self.bins - 1, -1, -1):
                 running += counts[i]
-                tail[i] = running / total if total > 0 else 1.0
+                tail[i] = max(floor, running / total) if total > 0 else 1.0
             self._tails[name] = tail
-        self._stale = False
+            self._evidence[name] = [-math.log10(share) for share in tail]
+        self._built_at = self.lessons
 
     def share_at_least(self, name: str, value: float) -> float:
         """Share of benign accounts whose value is in ``value``'s bin or above (1.0 before warm-up)."""
         if not self.ready or name not in self._counts:
             return 1.0
-        if self._stale:
-            self._rebuild()
-        return max(self.floor_share, self._tails[name][self._bin(value)])
+        self._fresh()
+        return self._tails[name][self._bin(value)]
 
     def rarity(self, signals: Mapping[str, float], names: Iterable[str] | None = None) -> float:
         """The combined rarity of ``signals`` (over ``names``, default all) in [0, 1]: the strongest
         ``-log10`` tail share, plus half the next, plus a quarter of the third, over ``saturation``."""
         if not self.ready:
             return 0.0
-        shown = [n for n in (names or self.names) if signals.get(n)]
-        evidence = sorted((-math.log10(self.share_at_least(n, signals[n])) for n in shown), reverse=True)
-        combined = sum(e * 0.5**i for i, e in enumerate(evidence[:3]))
-        return min(1.0, combined / self.saturation)
+        self._fresh()
+        table, bins = self._evidence, self.bins
+        first = second = third = 0.0
+        for name in names or self.names:
+            value = signals.get(name)
+            if not value or value <= 0.0:
+                continue
+            e = table[name][min(bins - 1, int(value * bins))]
+            if e > first:
+                first, second, third = e, first, second
+            elif e > second:
+                second, third = e, second
+            elif e > third:
+                third = e
+        return min(1.0, (first + 0.5 * second + 0.25 * third) / self.saturation)

@@ -178,6 +178,8 @@ class AccountStage:
             floor_share=pc.rarity_floor_share,
             saturation=pc.rarity_saturation,
         )
+        weights = config.fusion.weights
+        self._rarity_weights = tuple((name, getattr(weights, name)) for name in RARITY_SIGNALS)
         self._recency: OrderedDict[str, int] = OrderedDict()
         self._watermark: int | None = None
         self.duplicates = 0
@@ -223,12 +225,11 @@ class AccountStage:
         """Tail shares of the signals strong enough to become reasons (a handful, or none)."""
         if not self.rarity.ready:
             return {}
-        fc = self.config.fusion
-        weights, least = fc.weights, fc.reason_min_contribution
+        least = self.config.fusion.reason_min_contribution
         return {
             name: round(self.rarity.share_at_least(name, signals[name]), 4)
-            for name in RARITY_SIGNALS
-            if getattr(weights, name) * signals[name] >= least and getattr(weights, name) > 0
+            for name, weight in self._rarity_weights
+            if weight > 0 and weight * signals[name] >= least
         }
 
     def account_signals(self, state: AccountState) -> dict[str, float]:
