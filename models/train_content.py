@@ -41,7 +41,8 @@ Not used: alpaca_5000, alpaca_eval_805, hh_rlhf_helpful_base_via_alpaca_eval, wi
 math500 (a subset of math_test_5000).
 
 No corpus labels ``elicitation`` or ``grading``: the project's own labelled phrasings in
-``data/content_examples.jsonl`` (10 languages: en zh ru es de fr ja ko pt it; elicitation and grading
+``data/content_examples.jsonl`` (en zh ru es de fr ja ko pt it, and a few phrasings in ar hi tr vi pl nl id
+(field labels of grading composites fall back to English there); elicitation and grading
 instructions, self-instruct generation requests, multilingual ordinary chat including hard negatives,
 a few capability tasks for languages no corpus covers) are composed with corpus task text: an
 instruction before or after a task (various separators), a grading instruction around a question and
@@ -346,7 +347,8 @@ def compose(
                 )
             for _ in range(per_instruction):
                 task, _ = _task(rng, pools, lang)
-                q, a = _pick(rng, _QA_LABELS[lang] if rng.random() < 0.6 else _QA_LABELS["en"])
+                labels = _QA_LABELS.get(lang, _QA_LABELS["en"])
+                q, a = _pick(rng, labels if rng.random() < 0.6 else _QA_LABELS["en"])
                 if rng.random() < 0.4:
                     body = f"{q}: {task}\n\n{a} A: {_response(rng, pools)}\n\n{a} B: {_response(rng, pools)}"
                 else:

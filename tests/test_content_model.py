@@ -200,7 +200,11 @@ def test_heldout_metrics_above_floors(model: ContentModel) -> None:
     assert corpora["synthetic"]["recall"] >= 0.93 and corpora["synthetic"]["precision"] >= 0.8
     assert corpora["mundane"]["recall"] >= 0.87 and corpora["mundane"]["precision"] >= 0.65
     fpr = T.false_positive_rates(model, sets["corpora"])
-    assert fpr["elicitation"]["0.5"] <= 0.03 and fpr["grading"]["0.5"] <= 0.015
+    # v3 examples (2,510 phrasings) traded corpus elicitation FPR 0.017 -> 0.034 at 0.5 (0.004 -> 0.009 at
+    # 0.8) for held-out elicitation recall 0.66 -> 0.80 (English 0.44 -> 0.82); accounts are judged on EW
+    # shares, where a stray request weighs little. The floors hold that trade, not more.
+    assert fpr["elicitation"]["0.5"] <= 0.036 and fpr["elicitation"]["0.8"] <= 0.01
+    assert fpr["grading"]["0.5"] <= 0.015
     trained = T.evaluate(model, sets["train_phrasings_on_heldout_tasks"])
     assert trained["elicitation"]["recall"] >= 0.88 and trained["elicitation"]["precision"] >= 0.93
     assert trained["grading"]["recall"] >= 0.95 and trained["grading"]["precision"] >= 0.93
