@@ -267,8 +267,10 @@ def fit_weights(
     target_fpr: float = 0.001,
     class_fpr: float = 0.01,
     samples_per_account: int = 40,
+    recalibrate: bool = True,
 ) -> dict[str, Any]:
-    """Collect, fit and calibrate; returns ``{"weights": {...}, "report": {...}}``."""
+    """Collect, fit and calibrate (and, with ``recalibrate``, calibrate the bias again on a run with the
+    fitted weights); returns ``{"weights": {...}, "report": {...}}``."""
     config = config or DetectionConfig()
     collected = collect(pairs, config, samples_per_account)
     samples = collected.fit
@@ -276,6 +278,20 @@ def fit_weights(
         samples, collected.every_request, config.fusion.medium, target_fpr, class_fpr
     )
     fitted = {name: round(float(v), 4) for name, v in zip(samples.names, weights, strict=True)}
+    if recalibrate:
+        # The signals depend on the weights they were collected with (campaign links, what teaches the
+        # population model and the benign reference), so the bias is calibrated again on a run of the
+        # detector as it will run: with the fitted weights.
+        running = config.model_copy(
+            update={
+                "fusion": config.fusion.model_copy(
+                    update={"weights": FusionWeights.model_validate({"bias": bias, **fitted})}
+                )
+            }
+        )
+        rerun = collect(pairs, running, samples_per_account).every_request
+        rounded = np.array([fitted[name] for name in samples.names])
+        bias, rates = calibrate_bias(rerun, rounded, config.fusion.medium, target_fpr, class_fpr)
     return {
         "weights": {"bias": round(bias, 4), **fitted},
         "report": {
@@ -285,6 +301,7 @@ def fit_weights(
             "target_fpr": target_fpr,
             "class_fpr": class_fpr,
             "mean_family_recall_by_mining_round": history,
+            "bias_recalibrated_on_a_run_with_the_fitted_weights": recalibrate,
             "collected_with": config.fusion.weights.model_dump(),
             "flagged_share_by_family_on_training_data": {k: round(v, 4) for k, v in rates.items()},
         },

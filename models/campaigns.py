@@ -60,6 +60,11 @@ class CampaignLinker:
     def __len__(self) -> int:
         return len(self._accounts)
 
+    def campaign_sizes(self) -> list[int]:
+        """The size of every linked group that counts as a campaign (at least ``min_size`` accounts)."""
+        floor = self.config.min_size
+        return [size for size in self._size.values() if size >= floor]
+
     def link(self, account_id: str, keys: list[str], ts: int) -> Campaign:
         """Offer ``keys`` for ``account_id`` (already filtered by evidence) and return its campaign."""
         account = self._accounts.get(account_id)

@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from distillguard.models.operator_config import EnforcementConfig, FeedbackConfig
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -131,7 +133,10 @@ class PopulationConfig(_Section):
         default=20_000.0, gt=0, description="lessons after which an old lesson counts half (drift)"
     )
     rarity_warmup_accounts: int = Field(
-        default=200, ge=1, description="no tail shares or rarity before this many lessons"
+        default=20,
+        ge=1,
+        description="no tail shares or rarity before this many lessons (shares are also smoothed by the "
+        "number of lessons, so a small reference cannot call anything very rare)",
     )
     rarity_floor_share: float = Field(
         default=1e-3, gt=0, lt=1, description="smallest tail share reported (the histogram's resolution)"
@@ -449,3 +454,5 @@ class DetectionConfig(_Section):
     campaign: CampaignConfig = CampaignConfig()
     traits: TraitConfig = TraitConfig()
     fusion: FusionConfig = FusionConfig()
+    feedback: FeedbackConfig = FeedbackConfig()
+    enforcement: EnforcementConfig = EnforcementConfig()

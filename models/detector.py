@@ -17,11 +17,14 @@ True
 
 from __future__ import annotations
 
+from distillguard.models.challenger import Challenger
 from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
-from distillguard.models.pipeline import ALERT, CLUSTER, PIPELINE
+from distillguard.models.feedback import LabelBook, learn_from_label
+from distillguard.models.pipeline import ALERT, CLUSTER, LABELS_TABLE, PIPELINE
 from distillguard.models.stages import AccountStage, AlertStage, Assessment, ClusterStage
 from distillguard.models.traits import TraitStage
+from distillguard.schemas.feedback_event import FeedbackEvent
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import SuspicionEvent
 
@@ -29,9 +32,17 @@ from distillguard.schemas.suspicion_event import SuspicionEvent
 class Detector:
     """The stage chain of :data:`models.pipeline.PIPELINE` in one process, with in-memory state."""
 
-    def __init__(self, config: DetectionConfig | None = None, seed: int = 0) -> None:
+    def __init__(
+        self, config: DetectionConfig | None = None, seed: int = 0, challenger: DetectionConfig | None = None
+    ) -> None:
         self.config = config or DetectionConfig()
-        self.stages = PIPELINE.build(self.config, seed=seed)
+        # A challenger configuration beside the live one (models.challenger); its alerts collect in
+        # ``challenger_alerts`` (drained by the caller).
+        self.challenger = Challenger(challenger, self.config) if challenger is not None else None
+        self.challenger_alerts: list[SuspicionEvent] = []
+        # Analysts' labels (models.feedback), read by the cluster stage; apply_feedback() writes them.
+        self.labels = LabelBook({})
+        self.stages = PIPELINE.build(self.config, {LABELS_TABLE: self.labels.labels}, seed=seed)
         self.accounts: AccountStage
         self.clusters: ClusterStage
         self.alerts: AlertStage
@@ -49,4 +60,19 @@ class Detector:
         outputs = PIPELINE.run(self.stages, event, self.config)
         self.last_assessment = outputs.get(CLUSTER.name)
         alert = outputs.get(ALERT.name)
+        assessment = self.last_assessment
+        if self.challenger is not None and assessment is not None and CLUSTER.passes(assessment, self.config):
+            challenged = self.challenger.process(assessment)
+            if challenged is not None:
+                self.challenger_alerts.append(challenged)
         return [alert] if alert is not None else []
+
+    def apply_feedback(self, feedback: FeedbackEvent) -> bool:
+        """Record an analyst's label; it applies to requests stamped at or after ``feedback.ts``.
+        False when the subject already holds a later label."""
+        applied = self.labels.apply(feedback)
+        if applied and self.config.feedback.calibrate and feedback.subject_type == "account":
+            standing = self.alerts.verdicts.get(feedback.subject_id)
+            if standing is not None:  # every label on a scored account is a training example
+                learn_from_label(self.labels, self.config, feedback, standing.score)
+        return applied

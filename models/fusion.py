@@ -14,8 +14,8 @@ that happens.
 >>> loud = fuse(rotating_extraction, cfg.weights)
 >>> quiet < cfg.low < cfg.medium < loud
 True
->>> severity_for(loud, cfg)
-<Severity.HIGH: 'high'>
+>>> severity_for(loud, cfg), severity_for(fuse({**rotating_extraction, "rarity": 1.0}, cfg.weights), cfg)
+(<Severity.MEDIUM: 'medium'>, <Severity.CRITICAL: 'critical'>)
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from typing import Any, Generic, TypeVar
 
 from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
+from distillguard.models.feedback import condemned_label
 from distillguard.models.fusion import severity_for
 from distillguard.models.stages import AccountObservation, AccountStage, AlertStage, Assessment, ClusterStage
 from distillguard.models.traits import TraitEvidence, TraitObservation, TraitStage
@@ -49,12 +50,15 @@ OutT = TypeVar("OutT")
 Position = tuple[int, int]
 # Named state mappings a stage is built over (dicts in-process, write-back table views in the worker).
 StateMappings = Mapping[str, MutableMapping[Any, Any]]
+# Analysts' latest label per subject (models.feedback.LabelBook): a global table in the worker.
+LABELS_TABLE = "subject_labels"
 
 
 def reaches_alert_stage(assessment: Assessment, config: DetectionConfig) -> bool:
     """Only scores in a severity band go on to the alert stage: any other could never alert (the alert
-    stage refuses them itself), so no runner spends a hand-over on them."""
-    return severity_for(assessment.score, config.fusion) is not None
+    stage refuses them itself), so no runner spends a hand-over on them. A request of an account an
+    analyst condemned always goes on (it alerts at critical whatever its score)."""
+    return severity_for(assessment.score, config.fusion) is not None or condemned_label(assessment)
 
 
 def _always(_output: Any, _config: DetectionConfig) -> bool:
@@ -118,7 +122,7 @@ def _run_account(
 
 
 def _cluster(config: DetectionConfig, state: StateMappings, _seed: int) -> ClusterStage:
-    return ClusterStage(config, clusters=state.get("cluster_state"))
+    return ClusterStage(config, clusters=state.get("cluster_state"), labels=state.get(LABELS_TABLE))
 
 
 def _run_cluster(
@@ -128,7 +132,7 @@ def _run_cluster(
 
 
 def _alert(config: DetectionConfig, state: StateMappings, _seed: int) -> AlertStage:
-    return AlertStage(config, alert_state=state.get("alert_state"))
+    return AlertStage(config, alert_state=state.get("alert_state"), verdicts=state.get("account_verdicts"))
 
 
 def _run_alert(
@@ -164,13 +168,18 @@ CLUSTER: StageSpec[ClusterStage, AccountObservation, Assessment] = StageSpec(
     make=_cluster,
     run=_run_cluster,
     passes=reaches_alert_stage,
+    # Analysts' labels (models.feedback): written by the feedback agent, every worker holds them all.
+    reads=(LABELS_TABLE,),
 )
 ALERT: StageSpec[AlertStage, Assessment, SuspicionEvent] = StageSpec(
     name="alert",
     partitioned_by="account_id",
     input_type=Assessment,
     output_type=SuspicionEvent,
-    tables=(StateTable("alert_state", bytes, "last alert severity/time per account, for cooldown"),),
+    tables=(
+        StateTable("alert_state", bytes, "last alert severity/time per account, for cooldown"),
+        StateTable("account_verdicts", bytes, "each account's current standing (models.verdicts)"),
+    ),
     make=_alert,
     run=_run_alert,
 )

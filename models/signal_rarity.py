@@ -15,7 +15,9 @@ accounts reach at least this value?" — the account's tail share. That number s
 Only accounts whose own fused score is below ``learn_below_score`` teach it, at their 5th, 10th, 20th,
 40th ... request (a geometric schedule), so every account weighs about the logarithm of its volume and a
 heavy campaign cannot define "normal". Learning is per process (like the population anomaly model): it
-needs no key, and a restart relearns it within ``warmup_accounts`` accounts; until then it says nothing.
+needs no key, and a restart relearns it within ``warmup_accounts`` lessons; until then it says nothing,
+and after that a share is never below ``(1/2) / (lessons + 1)``: a reference of a few dozen accounts
+cannot call anything very rare, so a cold detector is conservative rather than jumpy.
 
 >>> rarity = SignalRarity(("elicitation",), warmup_accounts=10)
 >>> for i in range(100):
@@ -58,7 +60,7 @@ class SignalRarity:
         names: Iterable[str],
         bins: int = 50,
         half_life_accounts: float = 20_000.0,
-        warmup_accounts: int = 200,
+        warmup_accounts: int = 20,
         floor_share: float = 1e-3,
         saturation: float = 6.0,
     ) -> None:
@@ -111,12 +113,16 @@ class SignalRarity:
     def _fresh(self) -> None:
         if self._built_at >= 0 and self.lessons - self._built_at < REBUILD_EVERY:
             return
-        total, floor = self._total, self.floor_share
+        # Shares are smoothed by the effective number of lessons n (decayed weights in units of the
+        # latest lesson): (tail + 1/2) / (n + 1), so a reference of 30 accounts cannot call anything
+        # rarer than ~2 %, and a reference of millions is floored at ``floor_share`` (its resolution).
+        unit, floor = self._unit, self.floor_share
+        lessons = self._total / unit
         for name, counts in self._counts.items():
             tail, running = [0.0] * self.bins, 0.0
             for i in range(self.bins - 1, -1, -1):
                 running += counts[i]
-                tail[i] = max(floor, running / total) if total > 0 else 1.0
+                tail[i] = max(floor, min(1.0, (running / unit + 0.5) / (lessons + 1.0)))
             self._tails[name] = tail
             self._evidence[name] = [-math.log10(share) for share in tail]
         self._built_at = self.lessons

@@ -22,13 +22,17 @@ from distillguard.models.cluster_state import ClusterState
 from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
 from distillguard.models.features import FeatureExtractor, ModelRegistry, RequestFeatures
+from distillguard.models.feedback import CondemnedCampaigns, LabelBook, annotate, label_effect
 from distillguard.models.fusion import ACTIONS, explain, fuse, severity_for, should_alert
 from distillguard.models.hashing import short_id
+from distillguard.models.live_config import finalize_alert
 from distillguard.models.population import PopulationModel
 from distillguard.models.signal_rarity import SignalRarity, lesson_due
 from distillguard.models.traits import TraitEmitter, TraitObservation, trait_kind
+from distillguard.models.verdicts import VerdictBook
 from distillguard.schemas.request_event import RequestEvent
-from distillguard.schemas.suspicion_event import Reason, Severity, SuspicionEvent
+from distillguard.schemas.suspicion_event import Action, Reason, Severity, SuspicionEvent
+from distillguard.schemas.verdict import Verdict
 
 _MS_PER_HOUR = 3_600_000
 
@@ -135,6 +139,10 @@ class Assessment:
     campaign_id: str | None = None
     campaign_size: int = 1
     linked_accounts: list[str] = field(default_factory=list)
+    # The analyst label in force for the account, its org or its campaign (models.feedback), and the
+    # condemned member whose campaign raised this score; None while there is none.
+    label: dict[str, Any] | None = None
+    campaign_evidence: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -339,9 +347,17 @@ class AccountStage:
 class ClusterStage:
     """Updates the prompt cluster's state, the burst sketch and campaign links; fuses the final score."""
 
-    def __init__(self, config: DetectionConfig, clusters: MutableMapping[str, bytes] | None = None) -> None:
+    def __init__(
+        self,
+        config: DetectionConfig,
+        clusters: MutableMapping[str, bytes] | None = None,
+        labels: MutableMapping[str, bytes] | None = None,
+    ) -> None:
         self.config = config
         self.clusters: MutableMapping[str, bytes] = clusters if clusters is not None else {}
+        # Read-only here: analysts' labels by subject (models.feedback), written by the feedback agent.
+        self.labels = LabelBook(labels)
+        self.condemned = CondemnedCampaigns(config.feedback.max_condemned_campaigns)
         bc = config.burst
         self.burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay, bc.idle_gap_buckets)
         self.linker = CampaignLinker(config.campaign)
@@ -420,7 +436,7 @@ class ClusterStage:
             for name, share in obs.population_shares.items():
                 share_text = f"under {floor:.1%}" if share <= floor else f"{share:.1%}"
                 context[name] = f"{share_text} of accounts not under suspicion reach this level"
-        return Assessment(
+        assessment = Assessment(
             event_id=obs.event_id,
             account_id=obs.account_id,
             ts=obs.ts,
@@ -433,6 +449,8 @@ class ClusterStage:
             campaign_size=campaign.size,
             linked_accounts=_linked(campaign, obs.account_id, camp.max_linked_listed),
         )
+        annotate(assessment, self.labels, self.condemned, obs.owner_id, self.config)
+        return assessment
 
     def _link_keys(self, obs: AccountObservation, content: float) -> list[str]:
         camp = self.config.campaign
@@ -481,25 +499,84 @@ class AlertStage:
     """Turns assessments into alerts with cooldown, rising-severity re-alerts and deterministic ids."""
 
     def __init__(
-        self, config: DetectionConfig, alert_state: MutableMapping[str, bytes] | None = None
+        self,
+        config: DetectionConfig,
+        alert_state: MutableMapping[str, bytes] | None = None,
+        verdicts: MutableMapping[str, bytes] | None = None,
     ) -> None:
         self.config = config
         self.alert_state: MutableMapping[str, bytes] = alert_state if alert_state is not None else {}
+        # Each account's current standing (models.verdicts); changes are drained to the verdict topic.
+        self.verdicts = VerdictBook(verdicts)
+        # Medium+ alerts held back by an analyst's clearing label, by severity (still counted).
+        self.suppressed: dict[str, int] = {}
 
     def process(self, assessment: Assessment) -> SuspicionEvent | None:
         fc = self.config.fusion
         severity = severity_for(assessment.score, fc)
-        if severity is None or assessment.events_seen < self.config.account.min_events:
+        labelled = assessment.label is not None or assessment.campaign_evidence is not None
+        if not labelled and (severity is None or assessment.events_seen < self.config.account.min_events):
             return None
         raw = self.alert_state.get(assessment.account_id)
         last_rank, last_ts, max_score = _ALERT_STATE.unpack(raw) if raw is not None else (0, 0, 0.0)
+        effect = label_effect(assessment, severity, max_score, self.config) if labelled else None
+        label_reasons: list[Reason] = []
+        if effect is not None:
+            severity, label_reasons = effect.severity, effect.reasons
+            if effect.suppressed and severity is not None:
+                self.suppressed[severity.value] = self.suppressed.get(severity.value, 0) + 1
+                self._suppressed_verdict(assessment, severity)
+                return None
+            if severity is None or (
+                not effect.condemned and assessment.events_seen < self.config.account.min_events
+            ):
+                return None
         if not should_alert(severity, last_rank, last_ts, assessment.ts, fc):
             return None
         self.alert_state[assessment.account_id] = _ALERT_STATE.pack(
             severity.rank, assessment.ts, max(max_score, assessment.score)
         )
-        reasons = explain(assessment.signals, fc, assessment.reason_context)
-        return build_alert(assessment, severity, self.config.version, reasons)
+        reasons = label_reasons + explain(assessment.signals, fc, assessment.reason_context)
+        alert = finalize_alert(build_alert(assessment, severity, self.config.version, reasons), self.config)
+        self.verdicts.observe(
+            Verdict(
+                account_id=alert.account_id,
+                score=alert.score,
+                severity=alert.severity,
+                action=alert.action,
+                campaign_id=alert.campaign_id,
+                reasons=alert.reasons[:3],
+                updated_ts=alert.ts,
+                label=assessment.label["label"] if assessment.label else None,
+                alert_id=alert.alert_id,
+                config_version=alert.config_version,
+            )
+        )
+        return alert
+
+    def _suppressed_verdict(self, assessment: Assessment, severity: Severity) -> None:
+        """A held-back alert still sets the standing: the model's severity, no action, the label."""
+        current = self.verdicts.get(assessment.account_id)
+        if current is not None and current.suppressed and current.severity == severity:
+            return  # unchanged standing: skip the reasons
+        reasons = explain(assessment.signals, self.config.fusion, assessment.reason_context)[:3]
+        alert_free = finalize_alert(
+            build_alert(assessment, severity, self.config.version, reasons), self.config
+        )
+        self.verdicts.observe(
+            Verdict(
+                account_id=assessment.account_id,
+                score=alert_free.score,
+                severity=severity,
+                action=Action.MONITOR,
+                campaign_id=assessment.campaign_id,
+                reasons=reasons,
+                updated_ts=assessment.ts,
+                label=assessment.label["label"] if assessment.label else None,
+                suppressed=True,
+                config_version=alert_free.config_version,
+            )
+        )
 
 
 def build_alert(

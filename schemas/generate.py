@@ -6,13 +6,20 @@ from pathlib import Path
 
 import orjson
 
+from distillguard.schemas.control import ConfigUpdate, ConfigUpdateResult
+from distillguard.schemas.feedback_event import FeedbackEvent
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import SuspicionEvent
+from distillguard.schemas.verdict import Verdict
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 SCHEMA_FILES = {
     "request_event.v1.json": RequestEvent,
     "suspicion_event.v1.json": SuspicionEvent,
+    "feedback_event.v1.json": FeedbackEvent,
+    "verdict.v1.json": Verdict,
+    "config_update.v1.json": ConfigUpdate,
+    "config_update_result.v1.json": ConfigUpdateResult,
 }
 
 

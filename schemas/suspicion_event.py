@@ -70,3 +70,6 @@ class SuspicionEvent(BaseModel):
     linked_accounts: list[str] = Field(default_factory=list)
     events_seen: int = Field(ge=1)
     detector_version: str
+    config_version: str | None = Field(
+        default=None, description="version of the detection configuration that produced the alert"
+    )

@@ -17,8 +17,10 @@ for a batch to fill unless ``wait_s`` > 0). Per batch, :meth:`AgentLoop.process`
 
 A batch that does not complete (an exception or a cancellation anywhere before 4) discards its state
 writes and acks nothing: it is redelivered, and the account stage drops what its (partition, offset)
-dedupe says was already applied. State is written only after the batch's output is on the broker, so a
-redelivery that the dedupe drops cannot have lost its output.
+dedupe says was already applied; every later stage skips an item whose key's state is stamped with
+this record's source offset or a later one (:meth:`~streams.batched_table.BatchedTable.applied`: the
+stamp travels in the same changelog record as the state). State is written only after the batch's
+output is on the broker, so a redelivery that the dedupe drops cannot have lost its output.
 
 Nothing here knows Kafka, Faust or a stage: the stream, views, step and sink are passed in (the unit
 tests drive it with fakes).
@@ -29,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -38,17 +40,24 @@ from distillguard.streams.internal_records import Sink
 
 log = logging.getLogger("distillguard.worker")
 
+# Longest stretch an agent processes a batch without yielding to the event loop.
+YIELD_EVERY_S = 0.05
+
 
 @dataclass(slots=True)
 class BatchWork:
     """What a stage's step made of one batch, in processing order."""
 
     outputs: list[tuple[str, Any]] = field(default_factory=list)  # (key, output) for the sink
+    # per output, the (partition, offset) of the request it derives from (None: unknown), for a sink
+    # that carries origins (streams.internal_records.grouped_sink)
+    origins: list[tuple[int, int] | None] = field(default_factory=list)
     # (key, input of the side chain) for the branch sink: what a stage's outputs fan out into
     branch_outputs: list[tuple[str, Any]] = field(default_factory=list)
     deliveries: list[Awaitable[Any]] = field(default_factory=list)  # sends of the step's own (dead letters)
     items: int = 0  # units processed: requests, or the stage outputs internal records carry
     dropped: int = 0  # inputs the stage consumed without an output (the account stage: duplicates)
+    redelivered: int = 0  # items a later stage skipped: already applied to their key's state
 
 
 # A stage's step: one (event, payload) of the batch → appended to the batch's work.
@@ -141,11 +150,13 @@ class AgentLoop:
         decode: Callable[[bytes], list[Any]] | None = None,
         report: Report = _no_report,
         stopping: Callable[[], bool] = lambda: False,
+        processed: MutableMapping[tuple[str, int], int] | None = None,
     ) -> None:
         self.name = name
         self.step, self.sink, self.scope, self.views = step, sink, scope, tuple(views)
         self.branch_sink = branch_sink
         self.batching, self.decode, self.report, self.stopping = batching, decode, report, stopping
+        self.processed = processed  # (topic, partition) -> offset after the last acked record
 
     async def run(self, stream: Any) -> None:
         """Process the stream's records batch by batch, until the stream ends."""
@@ -157,12 +168,24 @@ class AgentLoop:
         with self._uncommitted_on_failure(batch):
             started = time.perf_counter()
             work = BatchWork()
+            step, enter, slice_end = self.step, self.scope.enter, started + YIELD_EVERY_S
             for event, payload in batch:
-                self.scope.enter(event)
-                self.step(event, payload, work)
+                enter(event)
+                step(event, payload, work)
+                if time.perf_counter() >= slice_end:
+                    # Let the rest of the worker run (offset commits, heartbeats, the other agents'
+                    # deliveries): a batch of hundreds of items otherwise holds the event loop for up
+                    # to a second, and a commit, which waits several times, falls seconds behind.
+                    await asyncio.sleep(0)
+                    slice_end = time.perf_counter() + YIELD_EVERY_S
             # The outputs go to the producer first; the step's dead-letter sends are coroutines that start
             # when gathered, after them.
-            deliveries = [*work.deliveries, *(await self.sink(work.outputs))]
+            sink = self.sink
+            if getattr(sink, "carries_origins", False) and len(work.origins) == len(work.outputs):
+                sent = await sink(work.outputs, work.origins)  # type: ignore[call-arg]
+            else:
+                sent = await sink(work.outputs)
+            deliveries = [*work.deliveries, *sent]
             if self.branch_sink is not None:
                 deliveries.extend(await self.branch_sink(work.branch_outputs))
             waited = 0.0
@@ -172,8 +195,12 @@ class AgentLoop:
                 waited = time.perf_counter() - wait_started
             for view in self.views:
                 view.flush()
+            processed = self.processed
             for event, _ in batch:
                 await stream.ack(event)
+                if processed is not None:
+                    message = event.message
+                    processed[(message.topic, message.partition)] = message.offset + 1
             self.report(len(batch), work, time.perf_counter() - started - waited, waited)
 
     @contextmanager

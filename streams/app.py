@@ -31,9 +31,10 @@ from typing import Any
 import faust
 
 from distillguard.models.coordination import AccountCoordination
-from distillguard.models.pipeline import PIPELINE
+from distillguard.models.pipeline import LABELS_TABLE, PIPELINE
 from distillguard.models.stages import AccountStage, AlertStage, ClusterStage
 from distillguard.models.traits import TraitStage
+from distillguard.streams import control as operator_loop
 from distillguard.streams.agent_loop import Batching
 from distillguard.streams.app_config import (
     add_gauges,
@@ -77,6 +78,8 @@ class Topology:
     coordination: AccountCoordination
     metrics: WorkerMetrics
     tables: dict[str, Any] = field(default_factory=dict)
+    # The operator's loop (streams.control): verdict topic, feedback/control topics, live configuration.
+    operator: dict[str, Any] = field(default_factory=dict)
 
 
 def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> Topology:
@@ -97,6 +100,9 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
     # Tables: the state each stage owns, changelogged. Each stage writes them through write-back views
     # that its agent loop flushes once per batch; a stage that only reads another's table reads it as is.
     tables = {t.name: state_table(app, t) for spec in PIPELINE.all_stages for t in spec.tables}
+    # The operator's loop: analysts' labels and the live configuration, global tables every worker holds.
+    operator = operator_loop.install(app, settings, metrics)
+    tables.update(operator["tables"])
     batching = Batching(worker.batch_max_events, worker.batch_max_wait_ms / 1000.0)
     account, cluster, alert, trait, coordination = (
         StageAgent(spec, tables, settings.detection, metrics, batching, stopping=lambda: app.should_stop)
@@ -106,6 +112,12 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
     # Agents: input topic → stage, in batches → sink(s) (the next stage's topic, grouped per partition of
     # its key, or the alert topic; the account stage also feeds the trait stage).
     to = PartitionForKey(app.conf.producer_partitioner, topics.partitions)
+    # A challenger configuration beside the live one, when the settings name one (streams.control).
+    challenger_step = (
+        operator_loop.ChallengerStep(None, operator["challenger"], lambda: alert.config)
+        if operator["challenger"] is not None
+        else None
+    )
     agents = {
         "score_accounts": (
             requests,
@@ -126,12 +138,43 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
             ),
         ),
         "score_clusters": (observations, cluster.internal_loop(grouped_sink(candidates, to))),
-        "emit_alerts": (candidates, alert.internal_loop(alert_sink(alerts, metrics.alerts))),
+        "emit_alerts": (
+            candidates,
+            alert.internal_loop(
+                operator_loop.verdict_sink(
+                    alert_sink(alerts, metrics.alerts),
+                    operator["verdicts"],
+                    alert.stage,
+                    operator["metrics"].verdicts,
+                    operator["metrics"].actions,
+                    challenger=(
+                        (operator["challenger_topic"], challenger_step, operator["metrics"].challenger_alerts)
+                        if challenger_step is not None
+                        else None
+                    ),
+                )
+            ),
+        ),
         "score_traits": (trait_observations, trait.internal_loop(grouped_sink(trait_evidence, to))),
         "absorb_coordination": (trait_evidence, coordination.internal_loop(no_output)),
     }
+    stage_agents = dict(zip(agents, (account, cluster, alert, trait, coordination), strict=True))
     for name, (source, loop) in agents.items():
+        # every stage takes the live configuration at the start of each batch
+        loop.step = operator_loop.LiveConfigStep(loop.step, stage_agents[name], operator["live"])
+        if name == "emit_alerts" and challenger_step is not None:
+            challenger_step.step, loop.step = loop.step, challenger_step
         app.agent(source, name=name)(loop.run)
+    operator_loop.add_verdict_page(app, tables["account_verdicts"])
+    operator_loop.add_operator_gauges(
+        app,
+        operator["metrics"],
+        alert.stage,
+        tables[LABELS_TABLE],
+        operator["live"],
+        operator["challenger"],
+        campaign_sizes=cluster.stage.linker.campaign_sizes,
+    )
 
     add_gauges(
         app,
@@ -158,4 +201,5 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         coordination=coordination.stage,
         metrics=metrics,
         tables=tables,
+        operator=operator,
     )

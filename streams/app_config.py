@@ -87,19 +87,29 @@ def faust_app(settings: Settings) -> faust.App:
         producer_max_request_size=max(PRODUCER_MAX_REQUEST_BYTES, settings.topic_size_limits.dead_letter),
         producer_max_batch_size=PRODUCER_MAX_BATCH_BYTES,
         stream_wait_empty=False,
+        # Recovery after a crash (README "Guarantees"). Faust reads BROKER_* / CONSUMER_* environment
+        # variables too, and they win over these.
+        consumer_group_instance_id=worker.group_instance_id,
+        broker_session_timeout=worker.session_timeout_s,
+        broker_heartbeat_interval=worker.heartbeat_interval_s,
+        broker_commit_interval=worker.commit_interval_s,
     )
 
 
-def raw_topic(app: faust.App, name: str, *, internal: bool = False) -> Any:
-    """A topic of str keys and raw byte values (the agents decode values themselves)."""
+def raw_topic(
+    app: faust.App, name: str, *, internal: bool = False, partitions: int | None = None, **options: Any
+) -> Any:
+    """A topic of str keys and raw byte values (the agents decode values themselves); the requests'
+    partition count unless ``partitions`` says otherwise."""
     return app.topic(
         name,
         key_type=str,
         value_type=bytes,
         key_serializer="raw",
         value_serializer="raw",
-        partitions=app.conf.topic_partitions,
+        partitions=app.conf.topic_partitions if partitions is None else partitions,
         internal=internal,
+        **options,
     )
 
 
@@ -130,7 +140,9 @@ def add_gauges(
     tracked_campaign_accounts: Callable[[], int],
     tracked_clusters: Callable[[], int],
 ) -> None:
-    """Every 5 s: the sizes of the stages' in-memory state, and the consumer lag (summed)."""
+    """Every 5 s: the sizes of the stages' in-memory state, and the consumer lag (summed); every second,
+    per assigned input partition, the lag of the committed offset behind the log end and behind what the
+    agents have processed (the changelogs the tables restore from are not listed)."""
 
     @app.timer(interval=5.0)
     async def report_gauges() -> None:
@@ -145,6 +157,29 @@ def add_gauges(
             if highwater is not None and committed is not None:
                 lag += max(0, highwater - committed - 1)
         metrics.consumer_lag.set(lag)
+
+    @app.timer(interval=1.0)
+    async def report_commit_lag() -> None:
+        report_partition_lags(app, metrics)
+
+
+def report_partition_lags(app: faust.App, metrics: WorkerMetrics) -> None:
+    """Set the per-partition lag gauges for the partitions assigned now (others are dropped)."""
+    consumer, processed = app.consumer, metrics.processed_offsets
+    changelogs = set(app.tables.changelog_topics)  # restored, not processed
+    metrics.partition_lag.clear()
+    metrics.commit_lag.clear()
+    for tp in consumer.assignment():
+        if tp.topic in changelogs or tp.topic.endswith("__assignor-__leader"):
+            continue
+        committed = committed_offset(consumer, tp)
+        base = committed if committed is not None else 0
+        labels = (tp.topic, str(tp.partition))
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            metrics.partition_lag.labels(*labels).set(max(0, highwater - base))
+        done = processed.get((tp.topic, tp.partition))
+        metrics.commit_lag.labels(*labels).set(max(0, done - base) if done is not None else 0)
 
 
 def limit_library_logs(app: faust.App, metrics: WorkerMetrics, interval_s: float) -> BrokerWatch:

@@ -128,11 +128,13 @@ def main() -> None:
 main.add_command(broker)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @CONFIG_OPTION
-def config(config_file: Path | None) -> None:
-    """Print the effective settings as JSON (secrets masked)."""
-    click.echo(settings_or_exit(config_file).model_dump_json(indent=2))
+@click.pass_context
+def config(ctx: click.Context, config_file: Path | None) -> None:
+    """Print the effective settings as JSON (secrets masked); ``config push FILE`` sends a live update."""
+    if ctx.invoked_subcommand is None:
+        click.echo(settings_or_exit(config_file).model_dump_json(indent=2))
 
 
 @main.command()
@@ -186,6 +188,12 @@ def worker(config_file: Path | None, web_port: int | None) -> None:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # broker not reachable yet: the worker waits for it as before
         click.echo(f"warning: could not check the topics' max.message.bytes: {exc!r}", err=True)
+    from distillguard.streams.operator_cli import ensure_operator_topics
+
+    try:  # the operator loop's topics the worker only writes to (Faust creates the ones it reads)
+        ensure_operator_topics(s)
+    except Exception as exc:
+        click.echo(f"warning: could not create the operator topics: {exc!r}", err=True)
 
     import faust
 
@@ -230,6 +238,28 @@ def worker(config_file: Path | None, web_port: int | None) -> None:
     "(0: all in this process; 1: same output as 0, pipelined). Default: replay.shards.",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a TTY).")
+@click.option(
+    "--feedback",
+    "feedback_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File mode: analysts' labels (FeedbackEvent JSONL), applied by their ts.",
+)
+@click.option(
+    "--challenger",
+    "challenger_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File mode: a challenger config (TOML/JSON of the live-changeable detection sections) run beside "
+    "the live one; disagreements are counted in the summary.",
+)
+@click.option(
+    "--challenger-output",
+    "challenger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File mode: write the challenger's alerts here.",
+)
 def replay(
     config_file: Path | None,
     input_path: Path | None,
@@ -243,6 +273,9 @@ def replay(
     group_id: str | None,
     shards: int | None,
     progress: bool | None,
+    feedback_path: Path | None,
+    challenger_file: Path | None,
+    challenger_path: Path | None,
 ) -> None:
     """Run the detection core over history: a JSONL file or a topic range."""
     from distillguard.models.detector import Detector
@@ -257,6 +290,17 @@ def replay(
         if output_path is None:
             raise click.UsageError("--input needs --output FILE")
         shards = s.replay.shards if shards is None else shards
+        if shards and (feedback_path is not None or challenger_file is not None):
+            raise click.UsageError("--feedback and --challenger run in one process: use --shards 0")
+        challenger = None
+        if challenger_file is not None:
+            from distillguard.models.live_config import ConfigUpdateError, apply_update
+            from distillguard.streams.operator_cli import read_update_file
+
+            try:
+                challenger = apply_update(s.detection, {}, read_update_file(challenger_file)).config
+            except ConfigUpdateError as exc:
+                raise click.ClickException(f"challenger {challenger_file}: {exc}") from None
         if shards:
             from distillguard.streams.sharded_replay import replay_file_sharded
 
@@ -272,19 +316,27 @@ def replay(
                 pipeline_depth=s.replay.pipeline_depth,
             )
         else:
-            stats = replay_file(
-                input_path,
-                output_path,
-                s.detection,
-                dlq_path=dlq_path,
-                max_record_bytes=s.worker.max_record_bytes,
-                progress=bar,
-            )
+            try:
+                stats = replay_file(
+                    input_path,
+                    output_path,
+                    s.detection,
+                    dlq_path=dlq_path,
+                    max_record_bytes=s.worker.max_record_bytes,
+                    progress=bar,
+                    feedback_path=feedback_path,
+                    challenger=challenger,
+                    challenger_path=challenger_path,
+                )
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from None
     else:
         from distillguard.streams.kafka_io import iter_topic, make_producer
 
         if shards:
             raise click.UsageError("--shards applies to file replay (--input) only")
+        if feedback_path is not None:
+            raise click.UsageError("--feedback applies to file replay (--input) only")
 
         if (output_path is None) == (alerts_topic is None):
             raise click.UsageError("topic replay needs exactly one of --output FILE or --alerts-topic NAME")
@@ -323,6 +375,14 @@ def replay(
     bar.close()
     click.echo(orjson.dumps(stats.as_dict()).decode(), err=True)
 
+
+def _register_operator_commands() -> None:
+    from distillguard.streams.operator_cli import register
+
+    register(main, config, settings_or_exit, CONFIG_OPTION)
+
+
+_register_operator_commands()
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,11 @@ The same shape on every internal topic: account observations (by cluster id) and
 account) on the main chain, trait observations (by trait value) and trait evidence (by account) on the
 shared-trait side chain. Each item is its dataclass's ``to_dict()`` form; the consuming stage rebuilds it
 with ``from_dict()`` (:meth:`models.pipeline.StageSpec.decode`).
+
+A record may also carry each item's *origin*: the (partition, offset) of the request it derives from,
+as ``{"items": [...], "origins": [[p, o], ...]}``. The stage right after the account stage dedupes on it
+(a request the account stage re-processed after a crash re-sends the same observation at a new offset;
+see streams.batched_table).
 """
 
 from __future__ import annotations
@@ -33,20 +38,37 @@ Sink = Callable[[list[tuple[str, Any]]], Awaitable[list[Awaitable[Any]]]]
 StageRecord = AccountObservation | Assessment | TraitObservation | TraitEvidence
 
 
-def encode_stage_records(records: Sequence[StageRecord]) -> bytes:
+class StageItems(list[dict[str, Any]]):
+    """The items of an internal record, and their origins (None when the record carries none)."""
+
+    origins: list[tuple[int, int]] | None = None
+
+
+def encode_stage_records(
+    records: Sequence[StageRecord], origins: Sequence[tuple[int, int]] | None = None
+) -> bytes:
     """Stage outputs as one internal record: a JSON list of ``to_dict()`` forms, in processing order.
 
     orjson serialises the dataclasses directly (fields in order): byte-identical to dumping
     ``to_dict()``, without ``dataclasses.asdict``, which deep-copies every value and was the costliest
-    step of a send.
+    step of a send. With ``origins`` (one per record), an object holding both.
     """
-    return orjson.dumps(records)
+    if origins is None:
+        return orjson.dumps(records)
+    return orjson.dumps({"items": records, "origins": origins})
 
 
-def decode_stage_records(value: bytes) -> list[dict[str, Any]]:
-    """The stage outputs an internal record carries (a list; a single object from before batching)."""
+def decode_stage_records(value: bytes) -> StageItems:
+    """The stage outputs an internal record carries (a list, with ``origins`` when it has them; a single
+    object from before batching)."""
     data = orjson.loads(value)
-    return data if isinstance(data, list) else [data]
+    if isinstance(data, list):
+        return StageItems(data)
+    if isinstance(data, dict) and "items" in data and "origins" in data:
+        items = StageItems(data["items"])
+        items.origins = [(p, o) for p, o in data["origins"]]
+        return items
+    return StageItems([data])
 
 
 class PartitionForKey:
@@ -87,16 +109,31 @@ def group_by_partition(
 
 def grouped_sink(topic: Any, partition_of: Callable[[str], int]) -> Sink:
     """A sink to an internal topic: one record per partition of the outputs' keys (split every
-    MAX_ITEMS_PER_RECORD items), each sent to that partition explicitly."""
+    MAX_ITEMS_PER_RECORD items), each sent to that partition explicitly; with the outputs' origins
+    when every output of the record has one."""
 
-    async def send(outputs: list[tuple[str, Any]]) -> list[Awaitable[Any]]:
+    async def send(
+        outputs: list[tuple[str, Any]], origins: Sequence[tuple[int, int] | None] | None = None
+    ) -> list[Awaitable[Any]]:
         sent: list[Awaitable[Any]] = []
-        for partition, items in group_by_partition(outputs, partition_of).items():
-            for i in range(0, len(items), MAX_ITEMS_PER_RECORD):
-                value = encode_stage_records(items[i : i + MAX_ITEMS_PER_RECORD])
+        paired: Iterable[tuple[str, Any]] = outputs
+        if origins is not None and len(origins) == len(outputs):
+            paired = ((key, (output, origin)) for (key, output), origin in zip(outputs, origins, strict=True))
+        for partition, group in group_by_partition(paired, partition_of).items():
+            for i in range(0, len(group), MAX_ITEMS_PER_RECORD):
+                chunk = group[i : i + MAX_ITEMS_PER_RECORD]
+                if paired is outputs:
+                    value = encode_stage_records(chunk)
+                else:
+                    known = [origin for _, origin in chunk]
+                    value = encode_stage_records(
+                        [output for output, _ in chunk],
+                        known if all(o is not None for o in known) else None,  # type: ignore[arg-type]
+                    )
                 sent.append(await topic.send(key=None, value=value, partition=partition))
         return sent
 
+    send.carries_origins = True  # type: ignore[attr-defined]
     return send
 
 

@@ -26,6 +26,7 @@ class StageMetrics:
         self._errors = metrics.processing_errors.labels(stage)
         self._batch_seconds = metrics.batch_seconds.labels(stage)
         self._batch_size = metrics.batch_size.labels(stage)
+        self._redelivered = metrics.stage_redelivered.labels(stage)
 
     def batch(self, items: int, busy: float, waited: float) -> None:
         """One batch of ``items`` items: ``busy`` seconds in the agent (processing, handing records to the
@@ -38,6 +39,9 @@ class StageMetrics:
 
     def error(self) -> None:
         self._errors.inc()
+
+    def redelivered(self, items: int) -> None:
+        self._redelivered.inc(items)
 
 
 class WorkerMetrics:
@@ -84,6 +88,13 @@ class WorkerMetrics:
             ["stage"],
             registry=r,
         )
+        self.stage_redelivered = Counter(
+            "distillguard_stage_redelivered_items",
+            "items a later stage skipped because its key's state already holds them (redelivered after "
+            "a crash; the account stage's duplicates are distillguard_duplicate_events)",
+            ["stage"],
+            registry=r,
+        )
         self.processing_errors = Counter(
             "distillguard_processing_errors",
             "records or items a stage failed on unexpectedly (requests are dead-lettered, others skipped)",
@@ -112,6 +123,22 @@ class WorkerMetrics:
         self.consumer_lag = Gauge(
             "distillguard_consumer_lag", "records behind the log end, summed", registry=r
         )
+        self.partition_lag = Gauge(
+            "distillguard_partition_lag",
+            "per assigned input partition: records between the group's committed offset and the log end "
+            "(not yet committed: unprocessed, or processed and awaiting the next commit)",
+            ["topic", "partition"],
+            registry=r,
+        )
+        self.commit_lag = Gauge(
+            "distillguard_commit_lag",
+            "per assigned input partition: records processed (acked) but not yet committed; a crash now "
+            "would redeliver them (the stages skip what they already applied)",
+            ["topic", "partition"],
+            registry=r,
+        )
+        # (topic, partition) -> the offset after the last record an agent acked (set by the agent loops)
+        self.processed_offsets: dict[tuple[str, int], int] = {}
         self.broker_unreachable = Gauge(
             "distillguard_broker_unreachable",
             "1 while the Kafka client reports that it cannot reach the broker (a connection or metadata "

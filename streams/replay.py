@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ import orjson
 from distillguard.models.config import DetectionConfig
 from distillguard.models.detector import Detector
 from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
+from distillguard.schemas.feedback_event import FeedbackEvent, decode_feedback
 
 ProgressCallback = Callable[[int], None]
 AlertSink = Callable[[bytes, str], None]  # (encoded alert, account key)
@@ -40,6 +41,9 @@ class ReplayStats:
     dead_letters: int = 0
     alerts: int = 0
     alerts_by_severity: dict[str, int] = field(default_factory=dict)
+    feedback_applied: int = 0
+    challenger_alerts: int = 0
+    disagreements: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -62,9 +66,17 @@ def replay_records(
     *,
     max_record_bytes: int | None = None,
     progress: ProgressCallback | None = None,
+    feedback: Sequence[FeedbackEvent] = (),
+    challenger_out: AlertSink | None = None,
 ) -> ReplayStats:
-    """Run raw records (bytes, source label) through the detector; emit encoded alerts by callback."""
+    """Run raw records (bytes, source label) through the detector; emit encoded alerts by callback.
+
+    ``feedback`` (analysts' labels) is applied by its ``ts``: every label stamped at or before a
+    request's ts is in the detector before that request is processed, so a backtest includes what
+    analysts did."""
     stats = ReplayStats()
+    pending = sorted(feedback, key=lambda f: f.ts)  # stable: equal ts keep the file's order
+    next_feedback = 0
     for raw, source in records:
         stats.records += 1
         try:
@@ -74,6 +86,9 @@ def replay_records(
             if dlq_out is not None:
                 dlq_out(raw, exc.reason, source)
             continue
+        while next_feedback < len(pending) and pending[next_feedback].ts <= event.ts:
+            stats.feedback_applied += detector.apply_feedback(pending[next_feedback])
+            next_feedback += 1
         alerts = detector.process(event)
         if detector.last_assessment is None:
             stats.duplicates += 1
@@ -82,9 +97,27 @@ def replay_records(
         for alert in alerts:
             stats.count_alert(alert.severity.value)
             alerts_out(encode_alert(alert), alert.account_id)
+        if detector.challenger_alerts:
+            for alert in detector.challenger_alerts:
+                stats.challenger_alerts += 1
+                if challenger_out is not None:
+                    challenger_out(encode_alert(alert), alert.account_id)
+            detector.challenger_alerts.clear()
         if progress is not None:
             progress(stats.records)
     return stats
+
+
+def load_feedback(path: Path) -> list[FeedbackEvent]:
+    """Every FeedbackEvent of a JSONL file; an invalid line stops the load with its line number (a
+    backtest must not silently miss an analyst's decision)."""
+    events: list[FeedbackEvent] = []
+    for raw, source in iter_file_records(path):
+        try:
+            events.append(decode_feedback(raw))
+        except ValueError as exc:
+            raise ValueError(f"invalid feedback at {source}: {exc}") from None
+    return events
 
 
 def iter_file_records(path: Path) -> Iterator[tuple[bytes, str]]:
@@ -134,15 +167,29 @@ def replay_file(
     dlq_path: Path | None = None,
     max_record_bytes: int | None = None,
     progress: ProgressCallback | None = None,
+    feedback_path: Path | None = None,
+    challenger: DetectionConfig | None = None,
+    challenger_path: Path | None = None,
 ) -> ReplayStats:
-    """Replay a JSONL file of RequestEvents into a JSONL file of SuspicionEvents."""
-    with jsonl_writers(output_path, dlq_path) as (write_alert, write_dead_letter):
+    """Replay a JSONL file of RequestEvents into a JSONL file of SuspicionEvents (with the analysts'
+    labels of ``feedback_path`` applied by their ts)."""
+    feedback = load_feedback(feedback_path) if feedback_path is not None else []
+    detector = Detector(config, challenger=challenger)
+    with (
+        jsonl_writers(output_path, dlq_path) as (write_alert, write_dead_letter),
+        jsonl_writers(challenger_path, None) as (write_challenger, _),
+    ):
         assert write_alert is not None
-        return replay_records(
+        stats = replay_records(
             iter_file_records(input_path),
-            Detector(config),
+            detector,
             write_alert,
             write_dead_letter or report_dead_letter,
             max_record_bytes=max_record_bytes,
             progress=progress,
+            feedback=feedback,
+            challenger_out=write_challenger,
         )
+    if detector.challenger is not None:
+        stats.disagreements = dict(detector.challenger.disagreements)
+    return stats

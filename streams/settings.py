@@ -32,6 +32,12 @@ class TopicSettings(BaseModel):
     alerts: str = "distillguard.alerts.v1"
     dead_letter: str = "distillguard.requests.dlq.v1"
     cluster_repartition: str = "distillguard.observations-by-cluster.v1"
+    # The operator's loop (streams.control): analysts' labels in, standings out, live configuration.
+    feedback: str = "distillguard.feedback.v1"
+    verdicts: str = "distillguard.verdicts.v1"
+    control: str = "distillguard.control.v1"
+    control_results: str = "distillguard.control-results.v1"
+    challenger_alerts: str = "distillguard.challenger-alerts.v1"
     partitions: int = Field(default=4, ge=1, le=1024)
     replication_factor: int = Field(default=1, ge=1, le=16)
     request_max_message_bytes: int | None = Field(
@@ -163,6 +169,47 @@ class WorkerSettings(BaseModel):
         description="how long an agent lingers for more records before processing a batch smaller than "
         "batch_max_events (0: right away); each stage on a request's path can add this much latency",
     )
+    # Recovery and commits (README "Guarantees"): how fast a killed worker's partitions come back, and
+    # how far the committed offsets may trail what has been processed.
+    group_instance_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=249,
+        description="static group membership (Kafka group.instance.id), unique per worker process and "
+        "stable across its restarts (e.g. the pod or host name): a worker restarted with the same id "
+        "takes its partitions back at once instead of waiting for the old member's session to expire. "
+        "A stopped worker with an id keeps its partitions until session_timeout_s passes (no "
+        "LeaveGroup), so keep the session timeout short. None: dynamic membership",
+    )
+    session_timeout_s: float = Field(
+        default=10.0,
+        ge=1.0,
+        le=90.0,  # at most the client's request timeout (90 s)
+        description="consumer group session timeout: a worker that stops heartbeating (kill -9, host "
+        "loss) loses its partitions after this long; a restart without group_instance_id waits for it",
+    )
+    heartbeat_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=100.0,
+        description="consumer heartbeat interval; at most a third of session_timeout_s",
+    )
+    commit_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=600.0,
+        description="how often acked offsets are committed: after a crash at most about this much "
+        "processed input (plus the batch in flight) is redelivered (and skipped by the stages' dedupe)",
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_within_session(self) -> WorkerSettings:
+        if self.heartbeat_interval_s * 3 > self.session_timeout_s:
+            raise ValueError(
+                f"heartbeat_interval_s {self.heartbeat_interval_s} must be at most a third of "
+                f"session_timeout_s {self.session_timeout_s}"
+            )
+        return self
 
 
 class ReplaySettings(BaseModel):
@@ -199,8 +246,31 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     replay: ReplaySettings = ReplaySettings()
     detection: DetectionConfig = DetectionConfig()
+    # A challenger beside the live detection (models.challenger): the live-changeable detection sections
+    # it changes (e.g. {"fusion": {"medium": 0.5}}); its alerts go to topics.challenger_alerts.
+    challenger: dict[str, Any] | None = None
 
     config_file: ClassVar[Path | None] = None
+
+    @property
+    def challenger_config(self) -> DetectionConfig | None:
+        """The challenger's detection configuration (the live one with ``challenger`` applied)."""
+        if self.challenger is None:
+            return None
+        from distillguard.models.live_config import apply_update
+
+        return apply_update(self.detection, {}, self.challenger).config
+
+    @model_validator(mode="after")
+    def _valid_challenger(self) -> Settings:
+        if self.challenger is not None:
+            from distillguard.models.live_config import ConfigUpdateError, apply_update
+
+            try:
+                apply_update(self.detection, {}, self.challenger)
+            except ConfigUpdateError as exc:
+                raise ValueError(f"challenger: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _consistent_sizes(self) -> Settings:

@@ -36,7 +36,7 @@ from distillguard.models.pipeline import PIPELINE, StageSpec
 from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.streams.agent_loop import AgentLoop, Batching, BatchWork, Report, Step
-from distillguard.streams.batched_table import BatchedTable, PartitionScope
+from distillguard.streams.batched_table import ORIGIN, BatchedTable, PartitionScope, StampedReader
 from distillguard.streams.internal_records import Sink, decode_stage_records
 from distillguard.streams.metrics import StageMetrics, WorkerMetrics
 from distillguard.streams.settings import WorkerSettings
@@ -202,7 +202,7 @@ class _HandOn:
         self.fan_out = branch.fan_out if branch is not None else None
         self.branch_key = attrgetter(branch.stages[0].partitioned_by) if branch is not None else None
 
-    def hand_on(self, output: Any, work: BatchWork) -> None:
+    def hand_on(self, output: Any, work: BatchWork, origin: tuple[int, int] | None = None) -> None:
         if output is None:
             work.dropped += 1
             return
@@ -211,6 +211,7 @@ class _HandOn:
             work.branch_outputs.extend((key(item), item) for item in self.fan_out(output))
         if self.spec.passes(output, self.config):
             work.outputs.append((self.key_after(output), output))
+            work.origins.append(origin)
 
 
 class RequestStep(_HandOn):
@@ -242,12 +243,34 @@ class RequestStep(_HandOn):
             self.errors()
             work.deliveries.append(self.dead_letter(event, processing_failed(self.spec.name, event, exc)))
             return
-        self.hand_on(output, work)
+        self.hand_on(output, work, (message.partition, message.offset))
 
 
 class InternalStep(_HandOn):
     """A later stage over an internal record's items (``payload``: the decoded list, or the exception
-    decoding raised); failures are logged, counted and skipped."""
+    decoding raised); failures are logged, counted and skipped. With ``applied`` (whether the record being
+    processed was already applied to a key's state, :meth:`BatchedTable.applied`), an item whose key says
+    so is a redelivery and is skipped: its state change and its output are already durable.
+
+    Items keep their origin (the request they derive from) on the way to the next stage. With
+    ``by_origin`` (the stage right after the first: each of its keys gets a request's item at most once
+    and in the requests' order), the stamp and the dedupe use the item's origin instead of the record's
+    offset (``scope.position``), which also catches an item the account stage sent again after a crash
+    (state not yet written when the worker died, so the request was processed again)."""
+
+    def __init__(
+        self,
+        spec: StageSpec[Any, Any, Any],
+        stage: Any,
+        config: DetectionConfig,
+        errors: Callable[[], None],
+        applied: Callable[[str], bool] | None = None,
+        scope: PartitionScope | None = None,
+        by_origin: bool = False,
+    ) -> None:
+        super().__init__(spec, stage, config, errors)
+        self.applied, self.scope = applied, scope
+        self.by_origin = by_origin and scope is not None
 
     def __call__(self, event: Any, payload: list[dict[str, Any]] | Exception, work: BatchWork) -> None:
         if isinstance(payload, Exception):
@@ -255,15 +278,27 @@ class InternalStep(_HandOn):
             processing_failed(self.spec.name, event, payload)
             return
         work.items += len(payload)
-        spec, stage = self.spec, self.stage
-        for record in payload:
+        spec, stage, applied, scope = self.spec, self.stage, self.applied, self.scope
+        origins: list[tuple[int, int]] | None = getattr(payload, "origins", None)
+        if origins is not None and len(origins) != len(payload):
+            origins = None
+        by_origin = self.by_origin and origins is not None
+        for i, record in enumerate(payload):
+            origin = origins[i] if origins is not None else None
             try:
-                output = spec.run(stage, spec.decode(record), None)
+                item = spec.decode(record)
+                if by_origin:
+                    assert scope is not None and origin is not None
+                    scope.position = (ORIGIN, origin[0], origin[1])
+                if applied is not None and applied(spec.key(item)):
+                    work.redelivered += 1
+                    continue
+                output = spec.run(stage, item, None)
             except Exception as exc:
                 self.errors()
                 processing_failed(spec.name, event, exc)
                 continue
-            self.hand_on(output, work)
+            self.hand_on(output, work, origin)
 
 
 def alert_sink(topic: Any, counter: Any) -> Sink:
@@ -285,6 +320,8 @@ def stage_report(stage: StageMetrics) -> Report:
 
     def report(_records: int, work: BatchWork, busy: float, waited: float) -> None:
         stage.batch(work.items, busy, waited)
+        if work.redelivered:
+            stage.redelivered(work.redelivered)
 
     return report
 
@@ -318,13 +355,25 @@ class StageAgent:
         self.stage_metrics = metrics.stage(spec.name)
         self.batching, self.stopping = batching, stopping
         self.scope = PartitionScope()
+        # Every stage after the first stamps its first table (keyed by the stage's partition key) with the
+        # offsets applied to each key, so that it skips redelivered items (the first stage dedupes
+        # requests itself: AccountStage.process's position). Other tables stay as they are (others read
+        # them raw, e.g. the verdict page).
+        stamped = spec is not PIPELINE.stages[0]
         views = {
-            t.name: BatchedTable(tables[t.name], self.scope, remember_partitions=t.deleted_elsewhere)
+            t.name: BatchedTable(
+                tables[t.name],
+                self.scope,
+                remember_partitions=t.deleted_elsewhere,
+                stamped=stamped and t is spec.tables[0] and t.value_type is bytes,
+            )
             for t in spec.tables
         }
         self.views = tuple(views.values())
+        first = views[spec.tables[0].name] if spec.tables else None
+        self.applied = first.applied if first is not None and first.stamped else None
         # Read-only: the owner's agent writes these (through its own views); a view here would flush them.
-        read_only = {name: tables[name] for name in spec.reads}
+        read_only = {name: StampedReader(tables[name]) for name in spec.reads}
         self.stage = spec.build(config, {**read_only, **views})
 
     def request_loop(
@@ -348,7 +397,17 @@ class StageAgent:
 
     def internal_loop(self, sink: Sink, branch_sink: Sink | None = None) -> AgentLoop:
         """The loop over internal records (a later stage, or a side chain's)."""
-        step = InternalStep(self.spec, self.stage, self.config, self.stage_metrics.error)
+        # The stage right after the first dedupes on origins (see InternalStep).
+        by_origin = self.spec is PIPELINE.after(PIPELINE.stages[0])
+        step = InternalStep(
+            self.spec,
+            self.stage,
+            self.config,
+            self.stage_metrics.error,
+            self.applied,
+            scope=self.scope,
+            by_origin=by_origin,
+        )
         return self._loop(step, sink, decode_stage_records, stage_report(self.stage_metrics), branch_sink)
 
     def _loop(
@@ -374,4 +433,5 @@ class StageAgent:
             decode=decode,
             report=report,
             stopping=self.stopping,
+            processed=self.metrics.processed_offsets,
         )

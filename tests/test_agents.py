@@ -26,7 +26,7 @@ from distillguard.schemas import RequestEvent, SuspicionEvent
 from distillguard.streams import faust_compat
 from distillguard.streams.app import Topology, create_app
 from distillguard.streams.app_config import PRODUCER_MAX_BATCH_BYTES
-from distillguard.streams.batched_table import BatchedTable, PartitionScope
+from distillguard.streams.batched_table import BatchedTable, PartitionScope, StampedReader
 from distillguard.streams.internal_records import (
     MAX_ITEMS_PER_RECORD,
     PartitionForKey,
@@ -94,6 +94,7 @@ class Changelog:
 
 # Every topic the agents send to (their sends are captured, never produced).
 SENDS = ("observations", "candidates", "alerts", "dead_letter", "trait_observations", "trait_evidence")
+OPERATOR_SENDS = ("verdicts",)  # topology.operator[name]
 
 
 def build(
@@ -103,9 +104,10 @@ def build(
         worker={"data_dir": tmp_path, "app_id": "dg-agent-test", **worker}, detection=detection or {}
     )
     topology = create_app(settings)
-    captured = {name: Captured() for name in SENDS}
+    captured = {name: Captured() for name in SENDS + OPERATOR_SENDS}
     for name, sink in captured.items():
-        getattr(topology, name).send = sink.send
+        topic = topology.operator[name] if name in OPERATOR_SENDS else getattr(topology, name)
+        topic.send = sink.send
     return topology, captured
 
 
@@ -314,7 +316,8 @@ def test_the_account_agent_feeds_the_trait_chain_and_reads_its_answers(tmp_path:
     partition_of = PartitionForKey(None, Settings().topics.partitions)
     # the account stage reads the raw table the coordination agent writes (no write-back view of its own)
     coordination_table = topology.tables["account_coordination"]
-    assert topology.account_stage.coordination.table is coordination_table
+    reader = topology.account_stage.coordination.table
+    assert isinstance(reader, StampedReader) and reader.table is coordination_table
     assert isinstance(topology.coordination.table, BatchedTable)
     assert topology.coordination.table.table is coordination_table
     assert isinstance(topology.trait_stage.traits, BatchedTable)

@@ -23,7 +23,7 @@ def test_tail_share_follows_the_benign_distribution() -> None:
     rarity = _taught([rng.random() * 0.5 for _ in range(2_000)])  # benign: uniform on [0, 0.5)
     assert abs(rarity.share_at_least("x", 0.25) - 0.5) < 0.05
     assert rarity.share_at_least("x", 0.9) == rarity.floor_share  # never seen: the floor, not 0
-    assert rarity.share_at_least("x", 0.0) == pytest.approx(1.0)
+    assert rarity.share_at_least("x", 0.0) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_nothing_before_warm_up() -> None:
@@ -58,8 +58,19 @@ def test_rescaling_keeps_shares() -> None:
     rarity = SignalRarity(("x",), warmup_accounts=1, half_life_accounts=10.0)
     for i in range(10_000):  # 2 ** (10_000 / 10) overflows a float without the rescale
         rarity.learn_one({"x": (i % 4) / 4})
-    # The last lesson (0.75) weighs most: 1 / (1 + r + r² + r³) of the mass with r = 0.5 ** 0.1.
-    assert rarity.share_at_least("x", 0.75) == pytest.approx(0.2765, abs=0.002)
+    # The last lesson (0.75) weighs most: 1 / (1 + r + r² + r³) of the mass with r = 0.5 ** 0.1, i.e.
+    # 1 / (1 - r⁴) lessons of weight 1 out of n = 1 / (1 - r), smoothed: (tail + 1/2) / (n + 1).
+    r = 0.5**0.1
+    expected = (1 / (1 - r**4) + 0.5) / (1 / (1 - r) + 1)
+    assert rarity.share_at_least("x", 0.75) == pytest.approx(expected, abs=0.002)
+
+
+def test_a_small_reference_cannot_call_anything_very_rare() -> None:
+    rarity = SignalRarity(("x",), warmup_accounts=20)
+    for _ in range(30):
+        rarity.learn_one({"x": 0.0})
+    assert rarity.share_at_least("x", 1.0) == pytest.approx(0.5 / 31, rel=1e-3)  # not the 1e-3 floor
+    assert rarity.rarity({"x": 1.0}) < 0.5
 
 
 def test_geometric_lesson_schedule() -> None:

@@ -16,6 +16,7 @@ from distillguard.models.pipeline import (
     ALERT,
     CLUSTER,
     COORDINATION,
+    LABELS_TABLE,
     PIPELINE,
     TRAIT,
     reaches_alert_stage,
@@ -45,6 +46,7 @@ def test_the_chain_is_account_then_cluster_then_alert_keyed_by_account_cluster_a
         "model_first_seen",
         "cluster_state",
         "alert_state",
+        "account_verdicts",
     ]
 
 
@@ -62,7 +64,9 @@ def test_the_side_chain_fans_the_account_stage_out_by_trait_value_and_answers_by
     assert [t.name for t in COORDINATION.tables] == ["account_coordination"]
     assert ACCOUNT.reads == ("account_coordination",)
     assert "account_coordination" not in {t.name for t in ACCOUNT.tables}
-    assert all(not s.reads for s in PIPELINE.all_stages if s is not ACCOUNT)
+    # The cluster stage reads the analysts' labels, which the feedback agent (streams.control) writes.
+    assert CLUSTER.reads == (LABELS_TABLE,)
+    assert all(not s.reads for s in PIPELINE.all_stages if s not in (ACCOUNT, CLUSTER))
     owners = [t.name for s in PIPELINE.all_stages for t in s.tables]
     assert len(owners) == len(set(owners)), "every table has exactly one owning (writing) stage"
     assert set(ACCOUNT.reads) <= set(owners)

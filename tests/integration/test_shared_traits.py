@@ -22,6 +22,7 @@ import pytest
 
 from distillguard.models.config import TraitConfig
 from distillguard.models.coordination import AccountCoordination
+from distillguard.streams.batched_table import unstamp
 from distillguard.streams.internal_records import PartitionForKey, decode_stage_records
 from tests.integration.helpers import produce_events, read_topic, running_worker, wait_drained, worker_topics
 
@@ -124,7 +125,7 @@ def test_a_ring_sharing_one_system_prompt_gets_shared_trait_evidence(
         if record.value is None:
             table.pop(key, None)
         else:
-            table[key] = record.value
+            table[key] = unstamp(record.value)[1]  # the stage's redelivery stamp, then the state
     sink = AccountCoordination(TraitConfig(), table)
     last_ts = events[-1]["ts"]
     signals = {account: sink.signal(account, last_ts) for account in ring | normals}

@@ -1,0 +1,180 @@
+"""Idempotence of the stages after the first under redelivery: stamped state views (unit level).
+
+Every stage after the account stage stores each state value stamped with the source (partition, offset)
+of the record that last wrote it, in the same changelog record; an item of a redelivered record whose
+key is stamped at that record's offset or later is skipped (see streams.batched_table). The real-broker
+test of the same is tests/integration/test_idempotence.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from distillguard.models.cluster_state import ClusterState
+from distillguard.models.config import DetectionConfig
+from distillguard.models.pipeline import ALERT, CLUSTER, COORDINATION, TRAIT
+from distillguard.models.stages import AccountStage
+from distillguard.streams.agent_loop import BatchWork
+from distillguard.streams.batched_table import (
+    ORIGIN,
+    SOURCE,
+    BatchedTable,
+    PartitionScope,
+    StampedReader,
+    stamp,
+    unstamp,
+)
+from distillguard.streams.internal_records import decode_stage_records, encode_stage_records
+from distillguard.streams.stage_agents import InternalStep
+from tests.test_core import coordinated_campaign, ordinary_users
+
+
+class Table(dict):  # type: ignore[type-arg]
+    name = "t"
+
+
+@dataclass
+class Message:
+    partition: int
+    offset: int
+    topic: str = "in"
+
+
+@dataclass
+class Event:
+    message: Message
+
+
+def at(partition: int, offset: int) -> Event:
+    return Event(Message(partition, offset))
+
+
+def test_stamps_round_trip_and_leave_unstamped_values_alone() -> None:
+    positions = {(SOURCE, 3): 12345678901, (ORIGIN, 0): 7}
+    assert unstamp(stamp(positions, b"state")) == (positions, b"state")
+    assert unstamp(stamp({}, b"")) == ({}, b"")
+    assert unstamp(b"legacy") == (None, b"legacy")
+    assert unstamp(b"") == (None, b"")
+
+
+def test_a_stamped_view_stores_the_writing_record_and_reads_bare_values() -> None:
+    table, scope = Table(), PartitionScope()
+    view = BatchedTable(table, scope, stamped=True)
+    scope.enter(at(1, 7))
+    view["k"] = b"one"
+    assert not view.applied("k"), "a write pending in this batch does not count"
+    scope.enter(at(1, 9))
+    view["k"] = b"two"
+    view.flush()
+    assert table["k"] == stamp({(SOURCE, 1): 9}, b"two")
+    assert view["k"] == b"two" and dict(view.items()) == {"k": b"two"}
+    # a redelivery of offsets <= 9 of partition 1 was applied; a newer one, or another partition, not
+    for event, applied in ((at(1, 7), True), (at(1, 9), True), (at(1, 10), False), (at(0, 3), False)):
+        scope.enter(event)
+        assert view.applied("k") is applied
+    assert not view.applied("missing")
+    # a value written before stamps existed reads as is and vouches for nothing
+    table["old"] = b"legacy"
+    assert view["old"] == b"legacy" and not view.applied("old")
+    assert StampedReader(table)["k"] == b"two" and StampedReader(table).get("old") == b"legacy"
+    assert not BatchedTable(table, scope).applied("k"), "an unstamped view never skips"
+
+
+def test_a_batch_that_failed_leaves_the_old_stamp() -> None:
+    table, scope = Table(), PartitionScope()
+    view = BatchedTable(table, scope, stamped=True)
+    scope.enter(at(0, 1))
+    view["k"] = b"a"
+    view.flush()
+    scope.enter(at(0, 2))
+    view["k"] = b"b"
+    view.discard()
+    assert unstamp(table["k"]) == ({(SOURCE, 0): 1}, b"a")
+    assert not view.applied("k"), "offset 2 was never applied: its redelivery must be"
+
+
+def _run_twice(spec: Any, items: list[Any], crash_after: int) -> tuple[int, int, Table]:
+    """Run a stage over one internal record per item (offsets 0..n-1 of partition 0), flushing after
+    each; then redeliver everything from offset 0, as after a crash with nothing committed, with the
+    writes of the records from ``crash_after`` on lost. Returns (items applied, items skipped, table)."""
+    config = DetectionConfig()
+    table, scope = Table(), PartitionScope()
+    view = BatchedTable(table, scope, stamped=True)
+    stage = spec.build(config, {spec.tables[0].name: view, **{n: {} for n in spec.reads}})
+    step = InternalStep(spec, stage, config, lambda: None, view.applied)
+    first = BatchWork()
+    for offset, item in enumerate(items):
+        scope.enter(at(0, offset))
+        step(scope.events[0], [item.to_dict()], first)
+        if offset < crash_after:
+            view.flush()
+        else:
+            view.discard()
+    fresh = spec.build(config, {spec.tables[0].name: view, **{n: {} for n in spec.reads}})
+    step = InternalStep(spec, fresh, config, lambda: None, view.applied)
+    again = BatchWork()
+    for offset, item in enumerate(items):
+        scope.enter(at(0, offset))
+        step(scope.events[0], [item.to_dict()], again)
+        view.flush()
+    return len(items) - again.redelivered, again.redelivered, table
+
+
+def test_the_cluster_stage_applies_each_observation_once_across_a_crash() -> None:
+    config = DetectionConfig()
+    accounts = AccountStage(config)
+    requests = sorted(coordinated_campaign(6, 6) + ordinary_users(4, 6), key=lambda e: e.ts)
+    observations = [o for o in map(accounts.process, requests) if o is not None]
+    applied, skipped, table = _run_twice(CLUSTER, observations, crash_after=len(observations) // 2)
+    cfg = DetectionConfig().cluster_state
+    events = {k: ClusterState.from_bytes(cfg, unstamp(v)[1]).events for k, v in table.items()}
+    expected: dict[str, int] = {}
+    for obs in observations:
+        expected[obs.cluster_id] = expected.get(obs.cluster_id, 0) + 1
+    assert events == expected, "an observation was applied twice (or not at all)"
+    assert skipped > 0 and applied + skipped == len(observations)
+
+
+def test_every_stage_after_the_first_is_stamped() -> None:
+    from distillguard.models.pipeline import PIPELINE
+
+    later = [s for s in PIPELINE.all_stages if s is not PIPELINE.stages[0]]
+    assert later == [CLUSTER, ALERT, TRAIT, COORDINATION]
+    for spec in later:
+        # the dedupe asks the first table about the item's partition key: it must be keyed by it
+        assert spec.tables[0].value_type is bytes
+
+
+def test_the_cluster_stage_skips_an_observation_the_account_stage_sent_again() -> None:
+    """The account stage crashed after its observations were delivered but before its state was: the
+    request is processed again and its observation arrives a second time, at a new offset, with the same
+    origin. The stage after the account stage dedupes on origins and applies it once."""
+    config = DetectionConfig()
+    accounts = AccountStage(config)
+    requests = sorted(coordinated_campaign(4, 4), key=lambda e: e.ts)
+    observations = [o for o in map(accounts.process, requests) if o is not None]
+    table, scope = Table(), PartitionScope()
+    view = BatchedTable(table, scope, stamped=True)
+    stage = CLUSTER.build(config, {"cluster_state": view, **{n: {} for n in CLUSTER.reads}})
+    step = InternalStep(CLUSTER, stage, config, lambda: None, view.applied, scope=scope, by_origin=True)
+    records = [
+        decode_stage_records(encode_stage_records([o], [(0, origin)]))
+        for origin, o in enumerate(observations)
+    ]
+    work = BatchWork()
+    # offsets 0..n-1, then the last half again at n..: the same origins, new offsets
+    half = len(records) // 2
+    for offset, payload in enumerate(records + records[half:]):
+        scope.enter(at(0, offset))
+        step(scope.events[0], payload, work)
+        view.flush()
+    assert work.redelivered == len(records) - half
+    events = {
+        k: ClusterState.from_bytes(config.cluster_state, unstamp(v)[1]).events for k, v in table.items()
+    }
+    assert sum(events.values()) == len(observations)
+    assert all(unstamp(v)[0] and {kind for kind, _ in unstamp(v)[0]} == {ORIGIN} for v in table.values())
+    # the outputs carry the origins on to the next stage
+    assert len(work.origins) == len(work.outputs)
+    assert all(origin in {(0, i) for i in range(len(records))} for origin in work.origins)
