@@ -15,6 +15,9 @@ True
 
 from __future__ import annotations
 
+from array import array
+from typing import Any
+
 from distillguard.models.sketches import CountMin
 
 
@@ -87,8 +90,32 @@ class MidasBurst:
             self.members.add(pair)
         return self._chi2(self.current.add_at(cells), self.total.add_at(cells))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable state (for the partition snapshots of models.soft_state): a sketch's cells as one
+        packed array of doubles; its key→cells cache is rebuilt on load."""
+        state = dict(self.__dict__)
+        state["current"], state["total"] = _sketch_state(self.current), _sketch_state(self.total)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        state["current"], state["total"] = _sketch_from(state["current"]), _sketch_from(state["total"])
+        self.__dict__.update(state)
+
     def _chi2(self, a: float, s: float) -> float:
         t = max(1, self.bucket - self.first_bucket + 1)
         if t == 1 or s == 0:
             return 0.0
         return (a - s / t) ** 2 * t * t / (s * (t - 1))
+
+
+def _sketch_state(sketch: CountMin) -> tuple[int, int, bytes, float]:
+    return sketch.width, sketch.depth, array("d", sketch.cells).tobytes(), sketch.scale_factor
+
+
+def _sketch_from(state: tuple[int, int, bytes, float]) -> CountMin:
+    width, depth, cells, scale_factor = state
+    sketch = CountMin(width, depth)
+    sketch.cells = array("d", cells).tolist()
+    sketch.scale_factor = scale_factor
+    return sketch

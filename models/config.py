@@ -261,6 +261,7 @@ class FusionWeights(_Section):
     single_turn: float = _W["single_turn"]
     output_appetite: float = _W["output_appetite"]
     rarity: float = _W["rarity"]
+    individual_rarity: float = _W.get("individual_rarity", 0.0)
     timing_regularity: float = _W["timing_regularity"]
     flat_diurnal: float = _W["flat_diurnal"]
     new_model_pivot: float = _W["new_model_pivot"]
@@ -395,8 +396,22 @@ class TraitConfig(_Section):
         description="an account's extraction level weighs fully in the mean from this many requests on "
         "(its first requests give a noisy level)",
     )
+    sharer_level: Literal["extraction", "rarity"] = Field(
+        default="extraction",
+        description="what an owner's level is: 'rarity' = how unusual the account is on its own against "
+        "the benign reference (models.signal_rarity, every signal but shared traits), 'extraction' = its "
+        "share of distillation-shaped content. Content alone is not enough: developers' code questions "
+        "and researchers' benchmarks are capability content, and a popular SDK, tool set or default "
+        "system prompt is shared by hundreds of them. 'rarity' is principled but lost recall on every dev "
+        "seed measured (README), so it is not the default yet",
+    )
     extracting_level: float = Field(
-        default=0.4, ge=0, le=1, description="extraction level at which an owner counts as extracting"
+        default=0.4, ge=0, le=1, description="owner level at which an owner counts as extracting"
+    )
+    frame_trait: bool = Field(
+        default=False,
+        description="send each prompt's frame (its first masked words) as a shared trait (off: on held-out "
+        "dev traffic it caught no more campaign accounts and cost recall elsewhere, README)",
     )
     mean_floor: float = Field(
         default=0.3,

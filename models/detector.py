@@ -1,7 +1,11 @@
 """All three stages in one process: what ``distillguard replay`` and the evaluation run.
 
 It runs the stage chain of :data:`models.pipeline.PIPELINE`, as the worker (one Faust agent per stage,
-Faust tables as their state) and the sharded replay (one process group per stage) do.
+Faust tables as their state) and the sharded replay (one process group per stage) do. The stages keep
+their soft models (population, benign reference, burst sketch, campaign linker) one per partition of
+their input (models.soft_state); ``partitions`` must be the worker's ``topics.partitions`` for the
+Detector to compute what the worker computes (each record's partition is derived from its key with the
+producers' partitioner, models.partitioning).
 
 >>> from distillguard.schemas import RequestEvent
 >>> detector = Detector(DetectionConfig())
@@ -21,6 +25,7 @@ from distillguard.models.challenger import Challenger
 from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
 from distillguard.models.feedback import LabelBook, learn_from_label
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
 from distillguard.models.pipeline import ALERT, CLUSTER, LABELS_TABLE, PIPELINE
 from distillguard.models.stages import AccountStage, AlertStage, Assessment, ClusterStage
 from distillguard.models.traits import TraitStage
@@ -33,7 +38,11 @@ class Detector:
     """The stage chain of :data:`models.pipeline.PIPELINE` in one process, with in-memory state."""
 
     def __init__(
-        self, config: DetectionConfig | None = None, seed: int = 0, challenger: DetectionConfig | None = None
+        self,
+        config: DetectionConfig | None = None,
+        seed: int = 0,
+        challenger: DetectionConfig | None = None,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         self.config = config or DetectionConfig()
         # A challenger configuration beside the live one (models.challenger); its alerts collect in
@@ -42,7 +51,9 @@ class Detector:
         self.challenger_alerts: list[SuspicionEvent] = []
         # Analysts' labels (models.feedback), read by the cluster stage; apply_feedback() writes them.
         self.labels = LabelBook({})
-        self.stages = PIPELINE.build(self.config, {LABELS_TABLE: self.labels.labels}, seed=seed)
+        self.stages = PIPELINE.build(
+            self.config, {LABELS_TABLE: self.labels.labels}, seed=seed, partitions=partitions
+        )
         self.accounts: AccountStage
         self.clusters: ClusterStage
         self.alerts: AlertStage

@@ -272,8 +272,16 @@ class FeatureExtractor:
             cluster_id=self.clusterer.format_id(prompt.cluster_task, prompt.markers, simhash),
             new_model=self.models.observe(event.model, event.ts),
             owner_id=f"org:{event.org_id}" if event.org_id else f"acct:{event.account_id}",
-            traits=trait_keys(event),
+            traits=trait_keys(event) + self._frame_trait(prompt.head_hash),
         )
+
+    def _frame_trait(self, head_hash: int) -> tuple[str, ...]:
+        """The prompt frame (its first masked words) as a shared trait, when configured: an operator's
+        fixed instruction wrapper around varying filler. A common opening ("what is the") is shared by
+        hundreds of ordinary owners; the trait stage weighs a value by how unusual its sharers are."""
+        if not head_hash or not self.config.traits.frame_trait:
+            return ()
+        return (f"frame:{head_hash:08x}",)
 
 
 def trait_keys(event: RequestEvent) -> tuple[str, ...]:

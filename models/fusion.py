@@ -15,7 +15,7 @@ that happens.
 >>> quiet < cfg.low < cfg.medium < loud
 True
 >>> severity_for(loud, cfg), severity_for(fuse({**rotating_extraction, "rarity": 1.0}, cfg.weights), cfg)
-(<Severity.MEDIUM: 'medium'>, <Severity.CRITICAL: 'critical'>)
+(<Severity.HIGH: 'high'>, <Severity.CRITICAL: 'critical'>)
 """
 
 from __future__ import annotations
@@ -61,10 +61,12 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "(signal {num})",
     "population_anomaly": "account behaviour is unlike the population (anomaly signal {num})",
     "rarity": "its strongest signals are rare among accounts not under suspicion (rarity {num})",
+    "individual_rarity": "on its own signals alone (no shared traits), it is rare among accounts not under "
+    "suspicion (rarity {num})",
     "cluster_crowd": "its prompt cluster is shared by a crowd of suspicious accounts (signal {num})",
     "cluster_lockstep": "its prompt cluster shows a synchronized burst across accounts (signal {num})",
     "shared_traits": "shares a trait (exit IP, system prompt, tool set, client, card, ...) with many "
-    "unrelated accounts that extract (signal {num})",
+    "unrelated accounts that are unusual on their own (signal {num})",
     "campaign": "linked to a campaign of accounts through shared infrastructure (signal {num})",
     "shared_payment": "its campaign shares a payment method across accounts",
     "established_account": "account is long-established (trust signal {num})",

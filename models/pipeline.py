@@ -16,6 +16,12 @@ each needs to know about a stage is here and nowhere else:
   the tables it only reads (``reads``: another stage's, co-partitioned with its input);
 * the side chains (:class:`Branch`): which stage feeds one, and how its outputs fan out.
 
+The account and cluster stages also keep soft models (population model and benign reference; burst
+sketch and campaign linker) that are not keyed: they keep one set per partition of their input
+(:mod:`models.soft_state`), so every runner builds them with the topics' partition count
+(``partitions``, the settings' ``topics.partitions``) and computes the same thing whichever process
+owns a partition; their snapshots go to the ``account_models`` / ``cluster_models`` tables.
+
 Pure Python: no Kafka or Faust import (the worker adds those around it).
 
 >>> [stage.name for stage in PIPELINE.stages]
@@ -37,6 +43,7 @@ from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
 from distillguard.models.feedback import condemned_label
 from distillguard.models.fusion import severity_for
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
 from distillguard.models.stages import AccountObservation, AccountStage, AlertStage, Assessment, ClusterStage
 from distillguard.models.traits import TraitEvidence, TraitObservation, TraitStage
 from distillguard.schemas.request_event import RequestEvent
@@ -52,6 +59,9 @@ Position = tuple[int, int]
 StateMappings = Mapping[str, MutableMapping[Any, Any]]
 # Analysts' latest label per subject (models.feedback.LabelBook): a global table in the worker.
 LABELS_TABLE = "subject_labels"
+# Snapshots of the partition-scoped soft models (models.soft_state) of the account and cluster stages.
+ACCOUNT_MODELS_TABLE = "account_models"
+CLUSTER_MODELS_TABLE = "cluster_models"
 
 
 def reaches_alert_stage(assessment: Assessment, config: DetectionConfig) -> bool:
@@ -86,7 +96,9 @@ class StageSpec(Generic[StageT, InT, OutT]):
     input_type: type[InT]
     output_type: type[OutT]
     tables: tuple[StateTable, ...]
-    make: Callable[[DetectionConfig, StateMappings, int], StageT]  # (config, state, seed)
+    # (config, state, seed, partitions: the partition count of the stage's input topic, which the
+    # partition-scoped soft models of models.soft_state are kept by)
+    make: Callable[[DetectionConfig, StateMappings, int, int], StageT]
     run: Callable[[StageT, InT, Position | None], OutT | None]  # None: nothing to hand on
     passes: Callable[[OutT, DetectionConfig], bool] = _always  # whether an output goes on
     # Tables another stage owns (and writes) that this one only reads; co-partitioned with its input.
@@ -96,22 +108,31 @@ class StageSpec(Generic[StageT, InT, OutT]):
         """The key an input of this stage is partitioned (and so routed) by."""
         return getattr(item, self.partitioned_by)  # type: ignore[no-any-return]
 
-    def build(self, config: DetectionConfig, state: StateMappings | None = None, seed: int = 0) -> StageT:
-        """The stage over the given state mappings (by table name; a dict for each one not given)."""
-        return self.make(config, state or {}, seed)
+    def build(
+        self,
+        config: DetectionConfig,
+        state: StateMappings | None = None,
+        seed: int = 0,
+        partitions: int = DEFAULT_PARTITIONS,
+    ) -> StageT:
+        """The stage over the given state mappings (by table name; a dict for each one not given), for
+        an input of ``partitions`` partitions (``topics.partitions`` of the settings)."""
+        return self.make(config, state or {}, seed, partitions)
 
     def decode(self, data: dict[str, Any]) -> InT:
         """An input from its dict form (what an internal record carries between stages)."""
         return self.input_type.from_dict(data)  # type: ignore[attr-defined,no-any-return]
 
 
-def _account(config: DetectionConfig, state: StateMappings, seed: int) -> AccountStage:
+def _account(config: DetectionConfig, state: StateMappings, seed: int, partitions: int) -> AccountStage:
     return AccountStage(
         config,
         accounts=state.get("account_state"),
         model_first_seen=state.get("model_first_seen"),
         seed=seed,
         coordination=state.get("account_coordination"),
+        soft_models=state.get(ACCOUNT_MODELS_TABLE),
+        partitions=partitions,
     )
 
 
@@ -121,17 +142,24 @@ def _run_account(
     return stage.process(event, position)  # None: a redelivered duplicate
 
 
-def _cluster(config: DetectionConfig, state: StateMappings, _seed: int) -> ClusterStage:
-    return ClusterStage(config, clusters=state.get("cluster_state"), labels=state.get(LABELS_TABLE))
+def _cluster(config: DetectionConfig, state: StateMappings, _seed: int, partitions: int) -> ClusterStage:
+    return ClusterStage(
+        config,
+        clusters=state.get("cluster_state"),
+        labels=state.get(LABELS_TABLE),
+        soft_models=state.get(CLUSTER_MODELS_TABLE),
+        partitions=partitions,
+    )
 
 
 def _run_cluster(
-    stage: ClusterStage, observation: AccountObservation, _position: Position | None
+    stage: ClusterStage, observation: AccountObservation, position: Position | None
 ) -> Assessment:
-    return stage.process(observation)
+    # The observation's partition of the cluster stage's input, when it comes from one (the worker).
+    return stage.process(observation, position[0] if position is not None else None)
 
 
-def _alert(config: DetectionConfig, state: StateMappings, _seed: int) -> AlertStage:
+def _alert(config: DetectionConfig, state: StateMappings, _seed: int, _partitions: int) -> AlertStage:
     return AlertStage(config, alert_state=state.get("alert_state"), verdicts=state.get("account_verdicts"))
 
 
@@ -154,6 +182,11 @@ ACCOUNT: StageSpec[AccountStage, RequestEvent, AccountObservation] = StageSpec(
             deleted_elsewhere=True,
         ),
         StateTable("model_first_seen", int, "first request time of each model, to spot new-model pivots"),
+        StateTable(
+            ACCOUNT_MODELS_TABLE,
+            bytes,
+            "per request partition: snapshot of its population model and benign reference",
+        ),
     ),
     make=_account,
     run=_run_account,
@@ -164,7 +197,14 @@ CLUSTER: StageSpec[ClusterStage, AccountObservation, Assessment] = StageSpec(
     partitioned_by="cluster_id",
     input_type=AccountObservation,
     output_type=Assessment,
-    tables=(StateTable("cluster_state", bytes, "per-prompt-cluster summary (models.cluster_state)"),),
+    tables=(
+        StateTable("cluster_state", bytes, "per-prompt-cluster summary (models.cluster_state)"),
+        StateTable(
+            CLUSTER_MODELS_TABLE,
+            bytes,
+            "per cluster-stage partition: snapshot of its burst sketch and linker",
+        ),
+    ),
     make=_cluster,
     run=_run_cluster,
     passes=reaches_alert_stage,
@@ -185,7 +225,7 @@ ALERT: StageSpec[AlertStage, Assessment, SuspicionEvent] = StageSpec(
 )
 
 
-def _trait(config: DetectionConfig, state: StateMappings, _seed: int) -> TraitStage:
+def _trait(config: DetectionConfig, state: StateMappings, _seed: int, _partitions: int) -> TraitStage:
     return TraitStage(config.traits, traits=state.get("trait_state"))
 
 
@@ -193,7 +233,9 @@ def _run_trait(stage: TraitStage, observation: TraitObservation, _position: Posi
     return stage.process(observation)
 
 
-def _coordination(config: DetectionConfig, state: StateMappings, _seed: int) -> AccountCoordination:
+def _coordination(
+    config: DetectionConfig, state: StateMappings, _seed: int, _partitions: int
+) -> AccountCoordination:
     return AccountCoordination(
         config.traits,
         state.get("account_coordination"),
@@ -297,15 +339,18 @@ class Pipeline:
         state: StateMappings | None = None,
         seed: int = 0,
         only: Sequence[StageSpec[Any, Any, Any]] | None = None,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> list[Any]:
         """Every stage of :attr:`all_stages` (or of ``only``), in order, over ``state``; a table not given
-        is one dict shared by every stage that owns or reads it (the side chain's sink and its reader)."""
+        is one dict shared by every stage that owns or reads it (the side chain's sink and its reader).
+        ``partitions``: the topics' partition count (``topics.partitions``), by which the stages keep
+        their soft models (models.soft_state)."""
         specs = self.all_stages if only is None else tuple(only)
         shared: dict[str, MutableMapping[Any, Any]] = dict(state or {})
         for spec in specs:
             for name in (*(t.name for t in spec.tables), *spec.reads):
                 shared.setdefault(name, {})
-        return [spec.build(config, shared, seed) for spec in specs]
+        return [spec.build(config, shared, seed, partitions) for spec in specs]
 
     def run(self, stages: Sequence[Any], item: Any, config: DetectionConfig) -> dict[str, Any]:
         """Hand one input down the chain in this process: the output of every main-chain stage it

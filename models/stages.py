@@ -26,8 +26,10 @@ from distillguard.models.feedback import CondemnedCampaigns, LabelBook, annotate
 from distillguard.models.fusion import ACTIONS, explain, fuse, severity_for, should_alert
 from distillguard.models.hashing import short_id
 from distillguard.models.live_config import finalize_alert
+from distillguard.models.partitioning import DEFAULT_PARTITIONS, KeyPartitioner
 from distillguard.models.population import PopulationModel
 from distillguard.models.signal_rarity import SignalRarity, lesson_due
+from distillguard.models.soft_state import PartitionScoped
 from distillguard.models.traits import TraitEmitter, TraitObservation, trait_kind
 from distillguard.models.verdicts import VerdictBook
 from distillguard.schemas.request_event import RequestEvent
@@ -75,6 +77,10 @@ RARITY_SIGNALS = (
     "asn_rotation",
     "shared_traits",
 )
+# The same, without what other accounts say about this one: how unusual an account is on its own, the
+# level the trait stage averages over a value's sharers (guilt by association needs guilty associates,
+# judged without the association itself, or a popular trait would feed on its own evidence).
+INDIVIDUAL_SIGNALS = tuple(name for name in RARITY_SIGNALS if name != "shared_traits")
 
 
 @dataclass(slots=True)
@@ -100,6 +106,8 @@ class AccountObservation:
     trait_keys: tuple[str, ...] = ()
     # For the signals that would be reasons: the share of accounts not under suspicion at this level.
     population_shares: dict[str, float] = field(default_factory=dict)
+    # The account's level as a sharer of traits (TraitConfig.sharer_level), in [0, 1].
+    sharer_level: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,10 +120,10 @@ class AccountObservation:
 
     def trait_observations(self) -> list[TraitObservation]:
         """What this request tells the trait stage, one observation per emitted trait value."""
-        extraction = extraction_level(self.signals)
+        level = self.sharer_level
         return [
             TraitObservation(
-                key, trait_kind(key), self.account_id, self.owner_id, self.ts, extraction, self.events_seen
+                key, trait_kind(key), self.account_id, self.owner_id, self.ts, level, self.events_seen
             )
             for key in self.trait_keys
         ]
@@ -156,6 +164,24 @@ def _clip(value: float) -> float:
     return 0.0 if value <= 0.0 else 1.0 if value >= 1.0 else value
 
 
+@dataclass(slots=True)
+class AccountModels:
+    """The account stage's soft models of one input partition (models.soft_state): the population
+    anomaly model and the benign reference, learning from that partition's accounts only."""
+
+    population: PopulationModel
+    rarity: SignalRarity
+
+
+@dataclass(slots=True)
+class ClusterModels:
+    """The cluster stage's soft models of one input partition: the burst sketch and the campaign linker
+    over that partition's prompt clusters."""
+
+    burst: MidasBurst
+    linker: CampaignLinker
+
+
 class AccountStage:
     """Dedupes, extracts features, updates the account's compact state and scores it on its own."""
 
@@ -166,6 +192,8 @@ class AccountStage:
         model_first_seen: MutableMapping[str, int] | None = None,
         seed: int = 0,
         coordination: MutableMapping[str, bytes] | None = None,
+        soft_models: MutableMapping[str, bytes] | None = None,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         self.config = config
         self.accounts: MutableMapping[str, bytes] = accounts if accounts is not None else {}
@@ -176,9 +204,25 @@ class AccountStage:
         first_seen = model_first_seen if model_first_seen is not None else {}
         self.extractor = FeatureExtractor(config, ModelRegistry(window_ms, first_seen))  # type: ignore[arg-type]
         self.layout = AccountLayout(config.account, trait_memory_bytes=2 * config.traits.emit_recent_traits)
-        self.population = PopulationModel(config.population, seed=seed)
-        pc = config.population
-        self.rarity = SignalRarity(
+        # The population model and the benign reference, one pair per partition of the request topic
+        # (models.soft_state): the worker passes each request's partition, offline runners derive it
+        # from the account id as the producers' partitioner does; snapshots go to ``soft_models``.
+        self._seed = seed
+        self.partition_of = KeyPartitioner(partitions)
+        self.soft_state: PartitionScoped[AccountModels] = PartitionScoped(
+            "account", self._new_models, soft_models, on_restore=self._restored
+        )
+        self._models: AccountModels | None = None
+        weights = config.fusion.weights
+        self._rarity_weights = tuple((name, getattr(weights, name)) for name in RARITY_SIGNALS)
+        self._recency: OrderedDict[str, int] = OrderedDict()
+        self._watermark: int | None = None
+        self.duplicates = 0
+        self.evicted = 0
+
+    def _new_models(self, _partition: int) -> AccountModels:
+        pc = self.config.population
+        rarity = SignalRarity(
             RARITY_SIGNALS,
             bins=pc.rarity_bins,
             half_life_accounts=pc.rarity_half_life_accounts,
@@ -186,12 +230,24 @@ class AccountStage:
             floor_share=pc.rarity_floor_share,
             saturation=pc.rarity_saturation,
         )
-        weights = config.fusion.weights
-        self._rarity_weights = tuple((name, getattr(weights, name)) for name in RARITY_SIGNALS)
-        self._recency: OrderedDict[str, int] = OrderedDict()
-        self._watermark: int | None = None
-        self.duplicates = 0
-        self.evicted = 0
+        return AccountModels(PopulationModel(pc, seed=self._seed), rarity)
+
+    def _restored(self, models: AccountModels) -> None:
+        models.population.config = self.config.population  # the configuration now in force
+
+    @property
+    def population(self) -> PopulationModel:
+        """The population model of the partition of the request being (or last) processed."""
+        if self._models is None:
+            self._models = self.soft_state.of(0)
+        return self._models.population
+
+    @property
+    def rarity(self) -> SignalRarity:
+        """The benign reference of the partition of the request being (or last) processed."""
+        if self._models is None:
+            self._models = self.soft_state.of(0)
+        return self._models.rarity
 
     @property
     def tracked_accounts(self) -> int:
@@ -212,6 +268,8 @@ class AccountStage:
         if state.seen_event(event.event_id, position):
             self.duplicates += 1
             return None
+        partition = position[0] if position is not None else self.partition_of(event.account_id)
+        self._models = self.soft_state.of(partition)
         features = self.extractor.extract(event)
         state.update(features, self.config.account.ew_alpha)
         signals = self.account_signals(state)
@@ -219,6 +277,13 @@ class AccountStage:
         emitted, state.trait_memory = self.emitter.select(features.traits, state.trait_memory, state.events)
         self._population_step(state, signals)
         signals["rarity"] = self.rarity.rarity(signals, RARITY_SIGNALS)
+        signals["individual_rarity"] = (
+            self.rarity.rarity(signals, INDIVIDUAL_SIGNALS)
+            # only when something uses it (it costs a pass over the reference); read from the config in
+            # force, which the live configuration may swap
+            if self.config.traits.sharer_level == "rarity" or self.config.fusion.weights.individual_rarity
+            else 0.0
+        )
         own = fuse(signals, self.config.fusion.weights)
         state.set_scalar("own_evidence", own)
         state.set_scalar("max_own_evidence", max(own, state.scalar("max_own_evidence")))
@@ -341,6 +406,9 @@ class AccountStage:
             owner_id=f.owner_id,
             trait_keys=trait_keys,
             population_shares=self._population_shares(signals),
+            sharer_level=signals["individual_rarity"]
+            if self.config.traits.sharer_level == "rarity"
+            else extraction_level(signals),
         )
 
 
@@ -352,20 +420,63 @@ class ClusterStage:
         config: DetectionConfig,
         clusters: MutableMapping[str, bytes] | None = None,
         labels: MutableMapping[str, bytes] | None = None,
+        soft_models: MutableMapping[str, bytes] | None = None,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         self.config = config
         self.clusters: MutableMapping[str, bytes] = clusters if clusters is not None else {}
         # Read-only here: analysts' labels by subject (models.feedback), written by the feedback agent.
         self.labels = LabelBook(labels)
         self.condemned = CondemnedCampaigns(config.feedback.max_condemned_campaigns)
-        bc = config.burst
-        self.burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay, bc.idle_gap_buckets)
-        self.linker = CampaignLinker(config.campaign)
+        # The burst sketch and the campaign linker, one pair per partition of the cluster stage's input
+        # (keyed by cluster id; models.soft_state), so what they compute does not depend on which
+        # worker owns a partition. A campaign is linked from the clusters of one partition.
+        self.partition_of = KeyPartitioner(partitions)
+        self.soft_state: PartitionScoped[ClusterModels] = PartitionScoped(
+            "cluster", self._new_models, soft_models, on_restore=self._restored
+        )
+        self._models: ClusterModels | None = None
         # Decoded states, written through to ``clusters`` on every update (the table stays the truth
         # after a restart; this only saves re-decoding the HyperLogLog on every request).
         self._decoded: dict[str, ClusterState] = {}
 
-    def process(self, obs: AccountObservation) -> Assessment:
+    def _new_models(self, _partition: int) -> ClusterModels:
+        bc = self.config.burst
+        burst = MidasBurst(bc.cms_width, bc.cms_depth, bc.decay, bc.idle_gap_buckets)
+        return ClusterModels(burst, CampaignLinker(self.config.campaign))
+
+    def _restored(self, models: ClusterModels) -> None:
+        models.linker.config = self.config.campaign  # the configuration now in force
+
+    @property
+    def burst(self) -> MidasBurst:
+        """The burst sketch of the partition of the observation being (or last) processed."""
+        if self._models is None:
+            self._models = self.soft_state.of(0)
+        return self._models.burst
+
+    @property
+    def linker(self) -> CampaignLinker:
+        """The campaign linker of the partition of the observation being (or last) processed."""
+        if self._models is None:
+            self._models = self.soft_state.of(0)
+        return self._models.linker
+
+    def campaign_sizes(self) -> list[int]:
+        """The size of every campaign of every partition's linker in this process."""
+        return [size for models in self.soft_state for size in models.linker.campaign_sizes()]
+
+    @property
+    def tracked_campaign_accounts(self) -> int:
+        """Accounts the campaign linkers of this process hold."""
+        return sum(len(models.linker) for models in self.soft_state)
+
+    def process(self, obs: AccountObservation, partition: int | None = None) -> Assessment:
+        """Assess one observation; ``partition`` is its input partition (by default, the one the
+        producers' partitioner gives its cluster id)."""
+        self._models = models = self.soft_state.of(
+            partition if partition is not None else self.partition_of(obs.cluster_id)
+        )
         cc, camp = self.config.cluster_state, self.config.campaign
         cluster = self._decoded.get(obs.cluster_id)
         if cluster is None:
@@ -390,7 +501,7 @@ class ClusterStage:
         burst_keys = [obs.cluster_id]
         if obs.asn is not None:
             burst_keys.append(f"{obs.cluster_id}|asn:{obs.asn}")
-        chi2 = self.burst.score_keys(burst_keys, bucket, member=obs.account_id)
+        chi2 = models.burst.score_keys(burst_keys, bucket, member=obs.account_id)
         # Cluster evidence counts in proportion to the cluster's suspicious share and to how much
         # extraction material the account itself sends: campaigns mix in mundane prompts, so their
         # chat clusters are shared with ordinary users who must not inherit the campaign's evidence.
@@ -405,7 +516,7 @@ class ClusterStage:
         saturation = math.log1p(self.config.burst.saturation)
         lockstep = _clip(math.log1p(chi2) / saturation) * composition
 
-        campaign = self.linker.link(obs.account_id, self._link_keys(obs, content), obs.ts)
+        campaign = models.linker.link(obs.account_id, self._link_keys(obs, content), obs.ts)
         campaign_signal = shared_payment = 0.0
         if campaign.campaign_id is not None:
             # A campaign raises its members in proportion to what they themselves send: infrastructure

@@ -10,8 +10,9 @@ for a batch to fill unless ``wait_s`` > 0). Per batch, :meth:`AgentLoop.process`
    partition, see :mod:`streams.internal_records`) and its side-chain inputs, if the stage feeds one,
    to the branch sink, then waits once for all of the batch's records, including any the step sent
    itself (dead letters), to be delivered;
-3. flushes the views: each changed state key is written once to its table, and so to the changelog
-   partition of the source partition it belongs to;
+3. lets the stage write what it writes once per batch (``before_flush``: the snapshots of its
+   partition-scoped soft models, models.soft_state), then flushes the views: each changed state key is
+   written once to its table, and so to the changelog partition of the source partition it belongs to;
 4. only then acks the batch's records, so their offsets become committable (Faust's commit also flushes
    the producer first).
 
@@ -151,8 +152,10 @@ class AgentLoop:
         report: Report = _no_report,
         stopping: Callable[[], bool] = lambda: False,
         processed: MutableMapping[tuple[str, int], int] | None = None,
+        before_flush: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
+        self.before_flush = before_flush  # once per completed batch, before the views are flushed
         self.step, self.sink, self.scope, self.views = step, sink, scope, tuple(views)
         self.branch_sink = branch_sink
         self.batching, self.decode, self.report, self.stopping = batching, decode, report, stopping
@@ -193,6 +196,8 @@ class AgentLoop:
                 wait_started = time.perf_counter()
                 await asyncio.gather(*deliveries)  # raises (and nothing below runs) if one was not delivered
                 waited = time.perf_counter() - wait_started
+            if self.before_flush is not None:
+                self.before_flush()
             for view in self.views:
                 view.flush()
             processed = self.processed

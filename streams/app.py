@@ -105,9 +105,28 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
     tables.update(operator["tables"])
     batching = Batching(worker.batch_max_events, worker.batch_max_wait_ms / 1000.0)
     account, cluster, alert, trait, coordination = (
-        StageAgent(spec, tables, settings.detection, metrics, batching, stopping=lambda: app.should_stop)
+        StageAgent(
+            spec,
+            tables,
+            settings.detection,
+            metrics,
+            batching,
+            stopping=lambda: app.should_stop,
+            partitions=topics.partitions,
+            snapshot_interval_s=worker.model_snapshot_interval_s,
+            snapshot_max_bytes=worker.model_snapshot_max_bytes,
+        )
         for spec in PIPELINE.all_stages  # account, cluster, alert; then the side chain: trait, coordination
     )
+    # The account and cluster stages keep soft models per input partition (models.soft_state); after a
+    # rebalance each checks them against their snapshots again and drops those of partitions it lost.
+    soft_sources = ((account, requests.get_topic_name()), (cluster, observations.get_topic_name()))
+
+    async def soft_models_reassigned(_sender: Any, assigned: Any, **_kwargs: Any) -> None:
+        for stage_agent, topic in soft_sources:
+            stage_agent.reassigned({tp.partition for tp in assigned if tp.topic == topic})
+
+    app.on_partitions_assigned.connect(soft_models_reassigned)
 
     # Agents: input topic → stage, in batches → sink(s) (the next stage's topic, grouped per partition of
     # its key, or the alert topic; the account stage also feeds the trait stage).
@@ -173,14 +192,14 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         tables[LABELS_TABLE],
         operator["live"],
         operator["challenger"],
-        campaign_sizes=cluster.stage.linker.campaign_sizes,
+        campaign_sizes=cluster.stage.campaign_sizes,
     )
 
     add_gauges(
         app,
         metrics,
         tracked_accounts=lambda: account.stage.tracked_accounts,
-        tracked_campaign_accounts=lambda: len(cluster.stage.linker),
+        tracked_campaign_accounts=lambda: cluster.stage.tracked_campaign_accounts,
         tracked_clusters=lambda: len(tables["cluster_state"]),
     )
     broker = limit_library_logs(app, metrics, worker.log_repeat_interval_s)

@@ -314,6 +314,7 @@ def replay(
                 progress=bar,
                 chunk_events=s.replay.chunk_events,
                 pipeline_depth=s.replay.pipeline_depth,
+                partitions=s.topics.partitions,
             )
         else:
             try:
@@ -327,6 +328,7 @@ def replay(
                     feedback_path=feedback_path,
                     challenger=challenger,
                     challenger_path=challenger_path,
+                    partitions=s.topics.partitions,
                 )
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from None
@@ -362,7 +364,7 @@ def replay(
                 assert write_alert is not None
                 stats = replay_records(
                     records,
-                    Detector(s.detection),
+                    Detector(s.detection, partitions=s.topics.partitions),
                     write_alert,
                     write_dlq,
                     max_record_bytes=s.worker.max_record_bytes,

@@ -95,6 +95,38 @@ class WorkerMetrics:
             ["stage"],
             registry=r,
         )
+        # Snapshots of the partition-scoped soft models (models.soft_state).
+        self.model_snapshots = Counter(
+            "distillguard_model_snapshots",
+            "snapshots of a partition's soft models written to the stage's models table",
+            ["stage"],
+            registry=r,
+        )
+        self.model_snapshot_bytes = Counter(
+            "distillguard_model_snapshot_bytes",
+            "bytes of the soft-model snapshots written (compressed)",
+            ["stage"],
+            registry=r,
+        )
+        self.model_snapshots_skipped = Counter(
+            "distillguard_model_snapshots_skipped",
+            "soft-model snapshots not written: larger than worker.model_snapshot_max_bytes",
+            ["stage"],
+            registry=r,
+        )
+        self.model_snapshots_restored = Counter(
+            "distillguard_model_snapshots_restored",
+            "partition soft models loaded from a snapshot (first use of a partition, or a newer snapshot "
+            "after a rebalance)",
+            ["stage"],
+            registry=r,
+        )
+        self.model_snapshot_seconds = Counter(
+            "distillguard_model_snapshot_seconds",
+            "time spent serialising soft-model snapshots",
+            ["stage"],
+            registry=r,
+        )
         self.processing_errors = Counter(
             "distillguard_processing_errors",
             "records or items a stage failed on unexpectedly (requests are dead-lettered, others skipped)",

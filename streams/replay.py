@@ -23,6 +23,7 @@ import orjson
 
 from distillguard.models.config import DetectionConfig
 from distillguard.models.detector import Detector
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
 from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
 from distillguard.schemas.feedback_event import FeedbackEvent, decode_feedback
 
@@ -170,11 +171,13 @@ def replay_file(
     feedback_path: Path | None = None,
     challenger: DetectionConfig | None = None,
     challenger_path: Path | None = None,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> ReplayStats:
     """Replay a JSONL file of RequestEvents into a JSONL file of SuspicionEvents (with the analysts'
-    labels of ``feedback_path`` applied by their ts)."""
+    labels of ``feedback_path`` applied by their ts). ``partitions``: the worker's ``topics.partitions``,
+    by which the detector keeps its soft models (as the worker does, see models.soft_state)."""
     feedback = load_feedback(feedback_path) if feedback_path is not None else []
-    detector = Detector(config, challenger=challenger)
+    detector = Detector(config, challenger=challenger, partitions=partitions)
     with (
         jsonl_writers(output_path, dlq_path) as (write_alert, write_dead_letter),
         jsonl_writers(challenger_path, None) as (write_challenger, _),

@@ -201,6 +201,25 @@ class WorkerSettings(BaseModel):
         description="how often acked offsets are committed: after a crash at most about this much "
         "processed input (plus the batch in flight) is redelivered (and skipped by the stages' dedupe)",
     )
+    # Snapshots of the partition-scoped soft models (models.soft_state: population model, benign
+    # reference, burst sketch, campaign linker) to the account_models / cluster_models tables.
+    model_snapshot_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=3_600.0,
+        description="least time between two snapshots of one partition's soft models, taken at the end "
+        "of a batch that used them, in the same flush as the batch's state. 0: every such batch, so a "
+        "restart or a new owner of the partition loses no model update, at ~10-30 ms of pickling per "
+        "partition and batch; more: a restart or a rebalance loses up to this long of the partition's "
+        "model updates (the records themselves are not lost: their keyed state is durable)",
+    )
+    model_snapshot_max_bytes: int = Field(
+        default=900_000,
+        ge=1_024,
+        description="largest snapshot written (compressed); a larger one is skipped, logged and counted "
+        "(distillguard_model_snapshots_skipped_total), so a changelog record stays below the broker's "
+        "default max.message.bytes",
+    )
 
     @model_validator(mode="after")
     def _heartbeat_within_session(self) -> WorkerSettings:

@@ -18,16 +18,23 @@ different shards counts, in each shard, only the owners that shard holds (fewer 
 ``shared_traits`` evidence than the serial replay or a worker computes, and so fewer alerts: use K > 1
 for speed, not for reference numbers). With K = 1 it is exact.
 
+Routing: a shard holds whole partitions. A record goes to the shard of its key's partition
+(``partition % shards``, the partition from the producers' partitioner over ``partitions``, the
+worker's ``topics.partitions``, see :mod:`models.partitioning`), so at most ``partitions`` shards run
+(more would idle). The stages keep their soft models (population model, benign reference, burst
+sketch, campaign linker) one per partition (:mod:`models.soft_state`), and each partition's records
+reach its models in file order in whichever shard it is, as in the serial replay.
+
 Determinism: each cluster shard sees its observations in file order and the alert stage runs in file
-order, so the output depends only on the input, the config and ``shards``.
+order, so the output depends only on the input, the config, ``partitions`` and ``shards``.
 
 * ``shards=1`` gives byte-for-byte the output of :func:`streams.replay.replay_file` (the account stage
   never reads cluster state, so running it ahead changes nothing; the side chain runs in the same order
   as in the Detector);
-* ``shards=K > 1`` computes what a deployment with K partitions computes, but for two differences:
-  dedupe and per-account state are exact (each account lives in one shard), but each account shard
-  learns its own population model from the accounts it owns, as each worker does, and keeps the trait
-  state of its own accounts only (above), which no worker does.
+* ``shards=K > 1`` computes what the serial replay computes, but for the shared-trait side chain: dedupe,
+  per-account state and the partition-scoped soft models are exact (each partition lives in one shard),
+  but each account shard keeps the trait state of its own accounts only (above), which neither the
+  serial replay nor a worker does.
 
 Only record positions, observations and assessments cross process boundaries, never decoded prompts;
 raw lines go to the account shards and nothing is persisted beyond the alert and dead-letter files.
@@ -52,7 +59,7 @@ from typing import Any
 import orjson
 
 from distillguard.models.config import DetectionConfig
-from distillguard.models.hashing import stable_hash32
+from distillguard.models.partitioning import DEFAULT_PARTITIONS, KeyPartitioner, partition_for_key
 from distillguard.models.pipeline import ACCOUNT, ALERT, CLUSTER, PIPELINE
 from distillguard.models.stages import AccountObservation, AlertStage, Assessment
 from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
@@ -78,9 +85,10 @@ class ShardFailed(RuntimeError):
     """A shard process raised or died; the replay stops (its outputs so far are incomplete)."""
 
 
-def shard_of(key: str, shards: int) -> int:
-    """The shard a key belongs to (stable across runs and processes)."""
-    return stable_hash32(key) % shards if shards > 1 else 0
+def shard_of(key: str, shards: int, partitions: int = DEFAULT_PARTITIONS) -> int:
+    """The shard a key belongs to: the shard of its partition (Kafka's default partitioner over
+    ``partitions``), so that a shard holds whole partitions; stable across runs and processes."""
+    return partition_for_key(key, partitions) % shards if shards > 1 else 0
 
 
 def account_key(raw: bytes) -> str:
@@ -115,20 +123,25 @@ def account_shard_loop(
     config: DetectionConfig,
     seed: int,
     max_record_bytes: int | None,
+    partitions: int,
     inbox: Any,
     to_clusters: Sequence[Any],
     outbox: Any,
 ) -> None:
     """Account stage over (sequence number, raw record) chunks until a ``None`` chunk arrives; each
-    chunk's observations go to the cluster shards (one list per shard, maybe empty, in file order)."""
+    chunk's observations go to the cluster shards (one list per shard, maybe empty, in file order), each
+    to the shard of its cluster id's partition."""
     try:
         # The account stage and its side chain over one set of dicts (the coordination sink's table is
         # the one the account stage reads).
         branch = PIPELINE.branch_from(ACCOUNT)
         side_specs = branch.stages if branch is not None else ()
-        stage, *side_stages = PIPELINE.build(config, seed=seed, only=(ACCOUNT, *side_specs))
+        stage, *side_stages = PIPELINE.build(
+            config, seed=seed, only=(ACCOUNT, *side_specs), partitions=partitions
+        )
         side = dict(zip(side_specs, side_stages, strict=True))
         route_key = PIPELINE.key_after(ACCOUNT)
+        partition_of = KeyPartitioner(partitions)
         shards = len(to_clusters)
         while (chunk := inbox.get()) is not None:
             reply = AccountReply()
@@ -147,7 +160,7 @@ def account_shard_loop(
                 if branch is not None:
                     PIPELINE.run_branch(branch, side, observation)
                 if ACCOUNT.passes(observation, config):
-                    routed[shard_of(route_key(observation), shards)].append(
+                    routed[partition_of(route_key(observation)) % shards].append(
                         (seq, _observation_values(observation))
                     )
             for channel, part in zip(to_clusters, routed, strict=True):
@@ -159,12 +172,14 @@ def account_shard_loop(
         outbox.put((_FAILED, traceback.format_exc()))
 
 
-def cluster_shard_loop(config: DetectionConfig, from_accounts: Sequence[Any], outbox: Any) -> None:
+def cluster_shard_loop(
+    config: DetectionConfig, partitions: int, from_accounts: Sequence[Any], outbox: Any
+) -> None:
     """Cluster stage over each chunk's observations from every account shard, merged into file order;
     replies with the assessments that pass on to the alert stage (the pipeline's band rule, as in the
     worker's candidate topic). Ends when an account shard sends ``None``."""
     try:
-        stage = CLUSTER.build(config)
+        stage = CLUSTER.build(config, partitions=partitions)
         observation_type: type[AccountObservation] = CLUSTER.input_type
         while None not in (parts := [channel.get() for channel in from_accounts]):
             candidates: list[tuple[int, Assessment]] = []
@@ -226,13 +241,18 @@ class ShardedReplay:
         max_record_bytes: int | None = None,
         chunk_events: int = _DEFAULTS.chunk_events,
         pipeline_depth: int = _DEFAULTS.pipeline_depth,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         if shards < 1:
             raise ValueError(f"shards must be at least 1, got {shards}")
         if chunk_events < 1 or pipeline_depth < 1:
             raise ValueError("chunk_events and pipeline_depth must be at least 1")
         self.config = config
+        # A shard holds whole partitions: more shards than partitions would idle.
+        shards = min(shards, partitions)
         self.shards = shards
+        self.partitions = partitions
+        self._partition_of = KeyPartitioner(partitions)
         self.chunk_events = chunk_events
         self.pipeline_depth = pipeline_depth
         self.alert_stage: AlertStage = ALERT.build(config)
@@ -260,7 +280,9 @@ class ShardedReplay:
 
         try:
             for j in range(shards):
-                self._cluster_shards.append(start(f"cluster-shard-{j}", cluster_shard_loop, config, links[j]))
+                self._cluster_shards.append(
+                    start(f"cluster-shard-{j}", cluster_shard_loop, config, partitions, links[j])
+                )
             for i in range(shards):
                 to_clusters = [links[j][i] for j in range(shards)]
                 self._account_shards.append(
@@ -270,6 +292,7 @@ class ShardedReplay:
                         config,
                         seed,
                         max_record_bytes,
+                        partitions,
                         self._to_accounts[i],
                         to_clusters,
                     )
@@ -329,7 +352,7 @@ class ShardedReplay:
             routed[0] = [(seq, raw) for seq, (raw, _source) in enumerate(records, start=first_seq)]
         else:
             for seq, (raw, _source) in enumerate(records, start=first_seq):
-                routed[shard_of(account_key(raw), self.shards)].append((seq, raw))
+                routed[self._partition_of(account_key(raw)) % self.shards].append((seq, raw))
         for inbox, part in zip(self._to_accounts, routed, strict=True):
             inbox.put(part)  # every shard gets every chunk (maybe empty): replies stay aligned
         return _Chunk(first_seq, records)
@@ -372,8 +395,10 @@ def replay_file_sharded(
     progress: ProgressCallback | None = None,
     chunk_events: int = _DEFAULTS.chunk_events,
     pipeline_depth: int = _DEFAULTS.pipeline_depth,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> ReplayStats:
-    """:func:`streams.replay.replay_file` with the stages sharded over processes."""
+    """:func:`streams.replay.replay_file` with the stages sharded over processes (``partitions``: the
+    worker's ``topics.partitions``; at most that many shards run)."""
     with (
         jsonl_writers(output_path, dlq_path) as (write_alert, write_dead_letter),
         ShardedReplay(
@@ -382,6 +407,7 @@ def replay_file_sharded(
             max_record_bytes=max_record_bytes,
             chunk_events=chunk_events,
             pipeline_depth=pipeline_depth,
+            partitions=partitions,
         ) as replay,
     ):
         return replay.run(

@@ -32,7 +32,9 @@ from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, R
 from faust.exceptions import ProducerSendError
 
 from distillguard.models.config import DetectionConfig
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
 from distillguard.models.pipeline import PIPELINE, StageSpec
+from distillguard.models.soft_state import PartitionScoped
 from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.streams.agent_loop import AgentLoop, Batching, BatchWork, Report, Step
@@ -293,7 +295,8 @@ class InternalStep(_HandOn):
                 if applied is not None and applied(spec.key(item)):
                     work.redelivered += 1
                     continue
-                output = spec.run(stage, item, None)
+                # the record's (partition, offset): a stage with partition-scoped models uses the partition
+                output = spec.run(stage, item, (event.message.partition, event.message.offset))
             except Exception as exc:
                 self.errors()
                 processing_failed(spec.name, event, exc)
@@ -340,7 +343,13 @@ def request_report(metrics: WorkerMetrics, stage: StageMetrics) -> Report:
 
 class StageAgent:
     """A pipeline stage over write-back views of the tables it owns and the raw tables it only reads,
-    and the agent loops that run it."""
+    and the agent loops that run it.
+
+    A stage with partition-scoped soft models (``stage.soft_state``, models.soft_state) has them
+    snapshotted at the end of a batch that used them, at most every ``snapshot_interval_s`` per
+    partition, into its models table (a view like its other tables, so the snapshot goes to the
+    changelog partition of the partition it belongs to, in the same flush as the batch's state);
+    :meth:`reassigned` (after a rebalance) makes it check them against the table again."""
 
     def __init__(
         self,
@@ -350,6 +359,10 @@ class StageAgent:
         metrics: WorkerMetrics,
         batching: Batching,
         stopping: Callable[[], bool],
+        *,
+        partitions: int = DEFAULT_PARTITIONS,
+        snapshot_interval_s: float = 0.0,
+        snapshot_max_bytes: int | None = None,
     ) -> None:
         self.spec, self.config, self.metrics = spec, config, metrics
         self.stage_metrics = metrics.stage(spec.name)
@@ -374,7 +387,75 @@ class StageAgent:
         self.applied = first.applied if first is not None and first.stamped else None
         # Read-only: the owner's agent writes these (through its own views); a view here would flush them.
         read_only = {name: StampedReader(tables[name]) for name in spec.reads}
-        self.stage = spec.build(config, {**read_only, **views})
+        self.stage = spec.build(config, {**read_only, **views}, partitions=partitions)
+        self.soft_state: PartitionScoped[Any] | None = getattr(self.stage, "soft_state", None)
+        self.snapshot_interval_s, self.snapshot_max_bytes = snapshot_interval_s, snapshot_max_bytes
+        self._snapshot_at: dict[int, float] = {}  # partition -> monotonic time of its last snapshot
+        self._restored_seen = 0  # soft.restored already counted in the metrics
+        # The stage's input partitions this worker owns since the last rebalance (None: not told yet);
+        # a partition lost in the middle of a batch is never snapshotted (its new owner's would be
+        # overwritten).
+        self._owned: set[int] | None = None
+
+    def snapshot_models(self) -> int:
+        """Snapshot the soft models of every partition used since its last snapshot (and not within
+        ``snapshot_interval_s``), each written in its partition's scope; returns how many were written."""
+        soft = self.soft_state
+        if soft is None:
+            return 0
+        if soft.restored > self._restored_seen:
+            self.metrics.model_snapshots_restored.labels(self.spec.name).inc(
+                soft.restored - self._restored_seen
+            )
+            self._restored_seen = soft.restored
+        if not soft.dirty:
+            return 0
+        scope, events = self.scope, self.scope.events
+        now = time.monotonic()
+        interval, last = self.snapshot_interval_s, self._snapshot_at
+        due = [
+            p
+            for p in sorted(soft.dirty)
+            if p in events
+            and (self._owned is None or p in self._owned)
+            and (not interval or now - last.get(p, -1e18) >= interval)
+        ]
+        if not due:
+            return 0
+        written, skipped, size = soft.snapshots, soft.skipped, 0
+        started = time.perf_counter()
+        current = scope.partition
+        try:
+            for partition in due:
+                scope.partition = partition  # the snapshot belongs to this partition's changelog
+                size += soft.snapshot(partition, self.snapshot_max_bytes)
+                last[partition] = now
+        finally:
+            scope.partition = current
+        name = self.spec.name
+        self.metrics.model_snapshot_seconds.labels(name).inc(time.perf_counter() - started)
+        self.metrics.model_snapshot_bytes.labels(name).inc(size)
+        self.metrics.model_snapshots.labels(name).inc(soft.snapshots - written)
+        if soft.skipped > skipped:
+            self.metrics.model_snapshots_skipped.labels(name).inc(soft.skipped - skipped)
+            log.error(
+                "%s stage: %d soft-model snapshot(s) larger than worker.model_snapshot_max_bytes (%s) "
+                "not written",
+                name,
+                soft.skipped - skipped,
+                self.snapshot_max_bytes,
+            )
+        return soft.snapshots - written
+
+    def reassigned(self, partitions: set[int]) -> None:
+        """After a rebalance (``partitions``: the stage's input partitions this worker now owns): the
+        soft models are checked against their snapshots again on next use, and those of partitions
+        now owned elsewhere are dropped unsaved (their new owner continues from the last snapshot)."""
+        self._owned = set(partitions)
+        if self.soft_state is not None:
+            self.soft_state.reassigned(partitions)
+            for partition in [p for p in self._snapshot_at if p not in partitions]:
+                del self._snapshot_at[partition]
 
     def request_loop(
         self,
@@ -434,4 +515,5 @@ class StageAgent:
             report=report,
             stopping=self.stopping,
             processed=self.metrics.processed_offsets,
+            before_flush=self.snapshot_models if self.soft_state is not None else None,
         )

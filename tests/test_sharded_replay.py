@@ -127,23 +127,17 @@ def test_two_shards_keep_exact_per_account_facts_and_are_deterministic(
     assert len(ids) == len(set(ids))
 
 
-# Published CRC-32 (IEEE 802.3) values: the standard check value of "123456789" and common test vectors.
-CRC32_OF = {
-    "123456789": 0xCBF43926,
-    "a": 0xE8B7BE43,
-    "abc": 0x352441C2,
-    "The quick brown fox jumps over the lazy dog": 0x414FA339,
-}
+def test_a_key_goes_to_the_shard_of_its_kafka_partition() -> None:
+    """A shard holds whole partitions: a key goes to the shard of the partition Kafka's default
+    partitioner (kafka-python's, the Java client's murmur2) gives it, modulo the shard count; so each
+    partition's soft models (models.soft_state) see that partition's records, as in the worker."""
+    from kafka.partitioner.default import murmur2
 
-
-def test_a_key_goes_to_the_shard_of_its_crc32() -> None:
-    """Shards are CRC-32 of the key modulo the shard count: the same in every process and run (Python's
-    own ``hash()`` of a str is salted per process and would scatter a key's records over shards)."""
-    for shards in (2, 3, 7, 64):
-        assert {key: shard_of(key, shards) for key in CRC32_OF} == {
-            key: crc % shards for key, crc in CRC32_OF.items()
-        }
-    assert {shard_of(key, 1) for key in CRC32_OF} == {0}
+    keys = [f"acct-{i}" for i in range(500)]
+    for partitions, shards in ((4, 2), (4, 4), (12, 5), (64, 7)):
+        expected = {key: ((murmur2(key.encode()) & 0x7FFFFFFF) % partitions) % shards for key in keys}
+        assert {key: shard_of(key, shards, partitions) for key in keys} == expected
+    assert {shard_of(key, 1) for key in keys} == {0}
 
 
 def test_shards_are_the_same_in_another_process_with_another_hash_seed() -> None:

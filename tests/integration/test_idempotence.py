@@ -84,8 +84,8 @@ def cluster_counts(state: dict[str, bytes], *, stamped: bool) -> dict[str, tuple
     return out
 
 
-def offline(events: list[dict[str, Any]]) -> tuple[Detector, list[dict[str, Any]]]:
-    detector = Detector(load_settings().detection)
+def offline(events: list[dict[str, Any]], partitions: int) -> tuple[Detector, list[dict[str, Any]]]:
+    detector = Detector(load_settings().detection, partitions=partitions)  # as the worker's topics
     alerts: list[dict[str, Any]] = []
     for event in events:
         alerts.extend(
@@ -132,7 +132,7 @@ def test_a_crash_mid_batch_applies_every_observation_once(kafka_bootstrap: str, 
         alerts = [orjson.loads(r.value) for r in read_topic(kafka_bootstrap, config.alerts)]
         alert_state = table_state(config, "alert_state")
 
-    detector, reference_alerts = offline(events)
+    detector, reference_alerts = offline(events, config.partitions)
     expected = cluster_counts(dict(detector.clusters.clusters), stamped=False)
     got = cluster_counts(clusters, stamped=True)
     over = {k: (got[k][0], expected[k][0]) for k in got if k in expected and got[k][0] > expected[k][0]}

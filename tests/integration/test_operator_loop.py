@@ -123,7 +123,7 @@ def test_labels_verdicts_and_live_configuration_on_a_running_worker(
     )
     wave1 = as_dicts(traffic)
     # Offline premise: hydra-0 alerts medium+ before the cut, the ordinary users never do.
-    offline = Detector(LOOP_CONFIG)
+    offline = Detector(LOOP_CONFIG, partitions=1)  # the worker's topics have one partition
     offline_alerts = [a for e in traffic for a in offline.process(e)]
     assert [a for a in offline_alerts if a.account_id == "hydra-0" and a.severity.rank >= MEDIUM]
     assert not [a for a in offline_alerts if a.account_id.startswith("user-")]

@@ -52,9 +52,10 @@ FAMILIES = ("cot_rubric",)
 MIN_RECALL = 0.9
 
 
-def detector_alerts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What the offline Detector (the ``replay --input`` path) alerts on ``events`` in this order."""
-    detector = Detector(load_settings().detection)
+def detector_alerts(events: list[dict[str, Any]], partitions: int) -> list[dict[str, Any]]:
+    """What the offline Detector (the ``replay --input`` path) alerts on ``events`` in this order, with the
+    worker's partition count (its soft models are kept per partition)."""
+    detector = Detector(load_settings().detection, partitions=partitions)
     alerts: list[dict[str, Any]] = []
     for event in events:
         alerts.extend(
@@ -137,14 +138,14 @@ def test_worker_agrees_with_offline_detector(pipeline: Run) -> None:
 
     They legitimately differ in detail. The shared-trait evidence reaches the account stage once the
     side chain's two topic hops have delivered it, not before the account's next request as in the
-    Detector, even with ONE partition per topic (see test_topic_replay_matches_file_replay). With several
-    partitions, moreover, the cluster stage's burst sketch and campaign linker and the account stage's
-    population model are shared by all partitions of a worker process, so their state depends on how the
-    partitions' streams interleave, which Kafka does not fix. Scores move a little, so which request
+    Detector, even with ONE partition per topic (see test_topic_replay_matches_file_replay). (The soft
+    models, population model, benign reference, burst sketch and campaign linker, are kept per
+    partition, models.soft_state, so how the partitions' streams interleave does not move them; the
+    Detector is built with the topics' partition count.) Scores move a little, so which request
     first crosses a threshold (the trigger, hence the alert id) and how many re-alerts happen can differ.
     The enforcement decision must not: the set of accounts flagged medium+ is the same.
     """
-    reference = detector_alerts(pipeline.workload.events)
+    reference = detector_alerts(pipeline.workload.events, pipeline.config.partitions)
     assert medium_plus(pipeline.alerts) == medium_plus(reference)
     # Whatever the interleaving, an alert for the same trigger and severity has the same id.
     reference_ids = {(a["trigger_event_id"], a["severity"]): a["alert_id"] for a in reference}

@@ -56,8 +56,9 @@ FAST_REJOIN = {"BROKER_SESSION_TIMEOUT": "6", "BROKER_HEARTBEAT_INTERVAL": "1.5"
 ALERTS_BEFORE_KILL = 5
 
 
-def detector_alerts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    detector = Detector(load_settings().detection)
+def detector_alerts(events: list[dict[str, Any]], partitions: int) -> list[dict[str, Any]]:
+    """The offline Detector's alerts, with the worker's partition count (soft models are per partition)."""
+    detector = Detector(load_settings().detection, partitions=partitions)
     out: list[dict[str, Any]] = []
     for event in events:
         out.extend(a.model_dump(mode="json") for a in detector.process(decode_request(orjson.dumps(event))))
@@ -173,7 +174,10 @@ def test_campaigns_still_detected_after_crash(crash_run: CrashRun) -> None:
         )
     assert not flagged & workload.normal_accounts
     # Every campaign account the uninterrupted offline detector flags is still flagged.
-    reference = medium_plus(detector_alerts(workload.events)) & workload.campaign_accounts
+    reference = (
+        medium_plus(detector_alerts(workload.events, crash_run.config.partitions))
+        & workload.campaign_accounts
+    )
     assert reference <= flagged, f"lost after the crash: {sorted(reference - flagged)}"
 
 
@@ -225,7 +229,7 @@ def test_alert_ids_are_stable_across_the_crash(crash_run: CrashRun) -> None:
     # ... and they are the ids the offline detector gives the same trigger.
     reference = {
         (a["trigger_event_id"], a["severity"]): a["alert_id"]
-        for a in detector_alerts(crash_run.workload.events)
+        for a in detector_alerts(crash_run.workload.events, crash_run.config.partitions)
     }
     for key, values in ids.items():
         if key in reference:
@@ -338,7 +342,7 @@ def test_redelivered_event_is_counted_once(kafka_bootstrap: str, tmp_path: Path)
     positions = workload.positions()
     assert alerts
     assert all(a["events_seen"] == positions[a["trigger_event_id"]] for a in alerts)
-    assert_agrees_with_offline(alerts, detector_alerts(workload.events))
+    assert_agrees_with_offline(alerts, detector_alerts(workload.events, config.partitions))
 
 
 # ------------------------------------------------------------------------------------------------
