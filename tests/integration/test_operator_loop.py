@@ -196,13 +196,17 @@ def test_labels_verdicts_and_live_configuration_on_a_running_worker(
         refused = cli(config, "config", "push", str(bad), "--timeout", "60")
         assert refused.exit_code != 0
         assert "severity thresholds must rise" in refused.output and '"accepted":false' in refused.output
-        # ... a valid one lowers the critical threshold live; the next alerts carry its version.
+        # ... a valid one moves the high and critical thresholds live; the next alerts carry its version.
+        # Wave 2 is new accounts with the same traffic, so their first alerts show the banding: scores in
+        # [0.3, 0.45) band high instead of medium, scores in [0.9, 0.995) high instead of critical (with
+        # the v3.2 weights every wave-2 alert scored 0.94-0.99: a lowered critical alone changed nothing).
+        moved = {"high": 0.3, "critical": 0.995}
         good = tmp_path / "good.toml"
-        good.write_text("[detection.fusion]\ncritical = 0.5\n")
+        good.write_text("[detection.fusion]\n" + "".join(f"{k} = {v}\n" for k, v in moved.items()))
         accepted = cli(config, "config", "push", str(good), "--timeout", "60")
         assert accepted.exit_code == 0, accepted.output
         new_version = orjson.loads(accepted.output)["config_version"]
-        new_config = DetectionConfig.model_validate({"fusion": {**LOOP_FUSION, "critical": 0.5}})
+        new_config = DetectionConfig.model_validate({"fusion": {**LOOP_FUSION, **moved}})
         assert new_version == config_version(new_config) != base_version
         wait_for(
             lambda: f'config_version="{new_version}"' in worker.metrics(), "the new version in force", worker
@@ -215,7 +219,8 @@ def test_labels_verdicts_and_live_configuration_on_a_running_worker(
         later = alerts_of(config)[before:]
         assert later and all(a["config_version"] == new_version for a in later)
         assert any(severity_for(a["score"], LOOP_CONFIG.fusion) != Severity(a["severity"]) for a in later), (
-            "an alert the old thresholds would have banded otherwise (critical now from 0.5, not 0.9)"
+            f"an alert the old thresholds would have banded otherwise (now {moved}, was {LOOP_FUSION}); "
+            f"wave-2 alerts (score, severity): {sorted((round(a['score'], 3), a['severity']) for a in later)}"
         )
         for a in later:
             if not any(r["signal"] == "analyst_label" for r in a["reasons"]):
