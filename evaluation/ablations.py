@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from distillguard.models.config import DetectionConfig
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
 
 ABLATION_PREFIX = "ablation:"
 
@@ -96,12 +97,15 @@ def ablation_configs(config: DetectionConfig | None = None) -> Iterator[tuple[st
         yield name, DetectionConfig.model_validate(variant.model_dump())
 
 
-def ablation_factories(config: DetectionConfig | None = None) -> dict[str, Callable[[], Any]]:
-    """``"ablation:<name>"`` -> a zero-argument constructor of the detector under that ablation."""
+def ablation_factories(
+    config: DetectionConfig | None = None, partitions: int = DEFAULT_PARTITIONS
+) -> dict[str, Callable[[], Any]]:
+    """``"ablation:<name>"`` -> a zero-argument constructor of the detector under that ablation
+    (``partitions``: the worker's ``topics.partitions``, which scopes the soft models)."""
     from distillguard.models.detector import Detector
 
     return {
-        f"{ABLATION_PREFIX}{name}": (lambda c=variant: Detector(c))
+        f"{ABLATION_PREFIX}{name}": (lambda c=variant: Detector(c, partitions=partitions))
         for name, variant in ablation_configs(config)
     }
 

@@ -157,6 +157,7 @@ def evaluate(
         target_fpr=target_fpr,
         ablations=ablations,
         baseline_config=baseline_config_from(None, mmd_windows, mmd_percentile),
+        partitions=s.topics.partitions,
     )
     click.echo(f"wrote {out_dir}/metrics.json, report.md, report.html")
     summary = metrics.get("summary") if isinstance(metrics, dict) else None
@@ -210,9 +211,11 @@ def fit_fusion(
 
     if len(events_paths) != len(labels_paths):
         raise click.UsageError("give one --labels per --events")
-    config = settings_or_exit(config_file).detection
+    settings = settings_or_exit(config_file)
+    config = settings.detection
     if collect_with is not None:
         config = with_collection_weights(config, collect_with)
-    result = fit_weights(list(zip(events_paths, labels_paths, strict=True)), config, target_fpr=target_fpr)
+    pairs = list(zip(events_paths, labels_paths, strict=True))
+    result = fit_weights(pairs, config, target_fpr=target_fpr, partitions=settings.topics.partitions)
     write(result, out_path)
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

@@ -32,6 +32,7 @@ from distillguard.evaluation.runner import (
     run_detectors,
 )
 from distillguard.evaluation.sweep import fusion_thresholds, threshold_sweep, traces_from_alerts
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
 from distillguard.schemas.suspicion_event import SuspicionEvent
 
 
@@ -62,11 +63,16 @@ def _factories(
     need_main: bool,
     ablations: bool = False,
     baseline_config: Any = None,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> dict[str, Callable[[], DetectorLike]]:
     if factories is None:
-        factories = detector_factories(config, baselines, baseline_config) if (need_main or baselines) else {}
+        factories = (
+            detector_factories(config, baselines, baseline_config, partitions)
+            if (need_main or baselines)
+            else {}
+        )
         if ablations:
-            factories = {**factories, **ablation_factories(config)}
+            factories = {**factories, **ablation_factories(config, partitions)}
     return {name: build for name, build in factories.items() if name != MAIN_DETECTOR or need_main}
 
 
@@ -84,19 +90,22 @@ def evaluate(
     sweep_with_detector: bool = True,
     ablations: bool = False,
     baseline_config: Any = None,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> dict[str, Any]:
     """Evaluate distillguard (and the baselines) on labelled events; write the report into ``out_dir``.
 
     ``factories`` (name -> zero-argument constructor, ``"distillguard"`` for the main detector) replaces
     the detectors built from ``models``; tests pass fakes (names starting ``ablation:`` are ablations).
     ``ablations`` adds the detector under each :func:`evaluation.ablations.ablation_configs` variant;
-    ``baseline_config`` (:class:`evaluation.baselines.BaselineConfig`) tunes the baselines. Returns the
-    ``metrics.json`` document.
+    ``baseline_config`` (:class:`evaluation.baselines.BaselineConfig`) tunes the baselines; ``partitions``
+    is the worker's ``topics.partitions`` (the detector's soft models are kept per input partition, so
+    the evaluated detector must be partitioned as the deployed one). Returns the ``metrics.json``
+    document.
     """
     labels = load_labels(labels_path)
     config = config if config is not None else default_config()
     need_main = alerts_path is None or sweep_with_detector
-    chosen = _factories(factories, config, baselines, need_main, ablations, baseline_config)
+    chosen = _factories(factories, config, baselines, need_main, ablations, baseline_config, partitions)
     if alerts_path is None and MAIN_DETECTOR not in chosen:
         raise ValueError(f"no alerts_path and no {MAIN_DETECTOR!r} detector to produce alerts")
     min_events = config.account.min_events if hasattr(config, "account") else 1

@@ -40,6 +40,7 @@ from distillguard.evaluation.metrics import load_labels
 from distillguard.evaluation.runner import read_events
 from distillguard.models.config import DetectionConfig, FusionWeights
 from distillguard.models.detector import Detector
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
 
 # Signals an attacker can buy or that only say "trust": bounded so that none alone decides.
 TRUST_BOUNDS: dict[str, tuple[float, float]] = {
@@ -81,6 +82,7 @@ def collect(
     pairs: Iterable[tuple[Path, Path]],
     config: DetectionConfig,
     samples_per_account: int = 24,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> Collected:
     """Run the detector over each (events, labels) pair; sample per-account signal vectors to fit on and
     keep every alert-eligible request's vector (float32) to calibrate on."""
@@ -90,7 +92,7 @@ def collect(
     every = Samples(names, np.empty((0, len(names))), [], [], [])
     for events_path, labels_path in pairs:
         labels = load_labels(labels_path)
-        detector = Detector(config)
+        detector = Detector(config, partitions=partitions)
         per_account: dict[str, list[list[float]]] = defaultdict(list)
         for event in read_events(events_path):
             detector.process(event)
@@ -268,11 +270,13 @@ def fit_weights(
     class_fpr: float = 0.01,
     samples_per_account: int = 40,
     recalibrate: bool = True,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> dict[str, Any]:
     """Collect, fit and calibrate (and, with ``recalibrate``, calibrate the bias again on a run with the
-    fitted weights); returns ``{"weights": {...}, "report": {...}}``."""
+    fitted weights); returns ``{"weights": {...}, "report": {...}}``. ``partitions``: the worker's
+    ``topics.partitions`` (the detector's soft models are kept per input partition)."""
     config = config or DetectionConfig()
-    collected = collect(pairs, config, samples_per_account)
+    collected = collect(pairs, config, samples_per_account, partitions)
     samples = collected.fit
     weights, bias, rates, history = fit_mined(
         samples, collected.every_request, config.fusion.medium, target_fpr, class_fpr
@@ -289,7 +293,7 @@ def fit_weights(
                 )
             }
         )
-        rerun = collect(pairs, running, samples_per_account).every_request
+        rerun = collect(pairs, running, samples_per_account, partitions).every_request
         rounded = np.array([fitted[name] for name in samples.names])
         bias, rates = calibrate_bias(rerun, rounded, config.fusion.medium, target_fpr, class_fpr)
     return {

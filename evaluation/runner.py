@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
 from distillguard.schemas.codec import DecodeError, decode_request
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import SuspicionEvent
@@ -217,9 +218,13 @@ def scan_events(events_path: str | Path) -> EventStats:
 
 
 def detector_factories(
-    config: Any = None, include_baselines: bool = True, baseline_config: Any = None
+    config: Any = None,
+    include_baselines: bool = True,
+    baseline_config: Any = None,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> dict[str, Callable[[], Any]]:
-    """Factories for ``distillguard`` (``models.detector.Detector``) and, optionally, every baseline
+    """Factories for ``distillguard`` (``models.detector.Detector``, its soft models scoped to
+    ``partitions`` input partitions like the worker's) and, optionally, every baseline
     (:func:`evaluation.baselines.baseline_factories`, tuned by ``baseline_config``)."""
     from distillguard.models.config import DetectionConfig
 
@@ -228,7 +233,7 @@ def detector_factories(
         Detector,  # separate block: ruff's import grouping of models/ varies
     )
 
-    factories: dict[str, Callable[[], Any]] = {MAIN_DETECTOR: lambda: Detector(cfg)}
+    factories: dict[str, Callable[[], Any]] = {MAIN_DETECTOR: lambda: Detector(cfg, partitions=partitions)}
     if include_baselines:
         from distillguard.evaluation.baselines import baseline_factories
 

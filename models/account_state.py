@@ -150,6 +150,8 @@ class AccountState:
 
     @classmethod
     def from_bytes(cls, layout: AccountLayout, raw: bytes) -> AccountState:
+        if len(raw) != layout.size:
+            raise ValueError(f"account state of {len(raw)} bytes, layout expects {layout.size}")
         values = list(layout.struct.unpack(raw))
         shares, scalars, templates, networks, dedupe, hours, asns = layout.array_slices
         return cls(

@@ -219,6 +219,7 @@ class AccountStage:
         self._watermark: int | None = None
         self.duplicates = 0
         self.evicted = 0
+        self.undecodable = 0
 
     def _new_models(self, _partition: int) -> AccountModels:
         pc = self.config.population
@@ -261,10 +262,7 @@ class AccountStage:
 
         ``position`` is the event's (partition, offset) in the source topic, when it has one.
         """
-        raw = self.accounts.get(event.account_id)
-        state = (
-            AccountState.from_bytes(self.layout, raw) if raw is not None else AccountState.new(self.layout)
-        )
+        state = self._load(event.account_id)
         if state.seen_event(event.event_id, position):
             self.duplicates += 1
             return None
@@ -293,6 +291,17 @@ class AccountStage:
         self.accounts[event.account_id] = state.to_bytes()
         self._touch(event.account_id, event.ts)
         return self._observation(features, state, own, signals, tuple(emitted))
+
+    def _load(self, account_id: str) -> AccountState:
+        raw = self.accounts.get(account_id)
+        if raw is not None:
+            try:
+                return AccountState.from_bytes(self.layout, raw)
+            except (ValueError, struct.error):
+                # Written under another layout (a ring size or the kept shares changed between versions):
+                # start the account afresh rather than fail its partition on every request.
+                self.undecodable += 1
+        return AccountState.new(self.layout)
 
     def _population_shares(self, signals: dict[str, float]) -> dict[str, float]:
         """Tail shares of the signals strong enough to become reasons (a handful, or none)."""

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import logging
 import ssl
+import time
 from collections.abc import Callable
 from typing import Any
 
 import faust
 
 from distillguard.models.pipeline import StateTable
-from distillguard.streams.faust_compat import committed_offset
+from distillguard.streams import faust_compat
+from distillguard.streams.faust_compat import committed_offset, partition_state
 from distillguard.streams.log_limits import BrokerWatch, RepeatLimit, install_filters
 from distillguard.streams.metrics import WorkerMetrics
 from distillguard.streams.settings import Settings
@@ -27,6 +29,9 @@ PRODUCER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 # that broker has returned: with the 16 KiB default, a batch of ~10 observations blocked the agent for a
 # broker round trip. Below the broker's default message.max.bytes (~1 MiB), which a batch must fit.
 PRODUCER_MAX_BATCH_BYTES = 512 * 1024
+
+# How often the consumer refreshes the cluster metadata (Faust's default: 5 min), see faust_app().
+METADATA_MAX_AGE_MS = 30_000
 
 # Library loggers pinned to the worker's level (see pin_library_log_levels).
 LIBRARY_LOGGERS = ("aiokafka", "faust", "mode", "kafka", "distillguard")
@@ -67,6 +72,7 @@ def faust_app(settings: Settings) -> faust.App:
     """The Faust app: at-least-once, in-memory stores restored from changelogs, web server in a thread."""
     topics, worker = settings.topics, settings.worker
     pin_library_log_levels(worker.log_level)
+    faust_compat.install()  # two fixes of Faust's rebalance handling (see streams.faust_compat)
     return faust.App(
         worker.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
@@ -93,6 +99,9 @@ def faust_app(settings: Settings) -> faust.App:
         broker_session_timeout=worker.session_timeout_s,
         broker_heartbeat_interval=worker.heartbeat_interval_s,
         broker_commit_interval=worker.commit_interval_s,
+        # A topic the group's leader did not see when it assigned (created elsewhere, or a metadata
+        # hiccup) is assigned at its next metadata refresh: within 30 s instead of Faust's 5 min.
+        consumer_metadata_max_age_ms=METADATA_MAX_AGE_MS,
     )
 
 
@@ -161,6 +170,86 @@ def add_gauges(
     @app.timer(interval=1.0)
     async def report_commit_lag() -> None:
         report_partition_lags(app, metrics)
+
+    watch = StallWatch(app)
+
+    @app.timer(interval=STALL_CHECK_INTERVAL_S)
+    async def watch_stalled_partitions() -> None:
+        watch.check()
+
+
+# A partition with records past its committed offset whose committed offset has not moved for this long
+# is logged (once, then every STALL_REPEAT_S) with what Faust and aiokafka hold for it.
+STALL_AFTER_S = 20.0
+STALL_REPEAT_S = 60.0
+STALL_CHECK_INTERVAL_S = 5.0
+
+stall_log = logging.getLogger("distillguard.worker.stall")
+
+
+class StallWatch:
+    """Logs an assigned input partition whose committed offset stopped moving although records wait
+    behind it (a fetcher or commit stall), with the consumer's state for that partition."""
+
+    def __init__(self, app: faust.App, stall_after_s: float = STALL_AFTER_S) -> None:
+        self.app, self.stall_after_s = app, stall_after_s
+        self._since: dict[Any, tuple[Any, float, float]] = {}  # tp -> (committed, since, last logged)
+        self._tracebacks_at = float("-inf")
+
+    def stalled(self, now: float | None = None) -> list[Any]:
+        """The assigned input partitions stalled now (and remember progress)."""
+        now = time.monotonic() if now is None else now
+        app, consumer = self.app, self.app.consumer
+        if app.rebalancing:
+            self._since.clear()
+            return []
+        changelogs = set(app.tables.changelog_topics)
+        found = []
+        seen = set()
+        for tp in consumer.assignment():
+            if tp.topic in changelogs or tp.topic.endswith("__assignor-__leader"):
+                continue
+            seen.add(tp)
+            committed = committed_offset(consumer, tp) or 0
+            highwater = consumer.highwater(tp)
+            previous = self._since.get(tp)
+            if highwater is None or highwater <= committed or previous is None or previous[0] != committed:
+                self._since[tp] = (committed, now, 0.0)
+                continue
+            if now - previous[1] >= self.stall_after_s:
+                found.append(tp)
+        for tp in set(self._since) - seen:
+            del self._since[tp]
+        return found
+
+    def check(self) -> None:
+        now = time.monotonic()
+        stalled = self.stalled(now)
+        for tp in stalled:
+            committed, since, logged = self._since[tp]
+            if logged and now - logged < STALL_REPEAT_S:
+                continue
+            self._since[tp] = (committed, since, now)
+            stall_log.warning(
+                "partition %s[%d] stalled: committed offset %s unchanged for %.0f s, highwater %s; %s",
+                tp.topic,
+                tp.partition,
+                committed,
+                now - since,
+                self.app.consumer.highwater(tp),
+                partition_state(self.app, tp),
+            )
+        if stalled and self._tracebacks_due(now):
+            try:
+                stall_log.warning("agent tracebacks while stalled:\n%s", self.app.agents.human_tracebacks())
+            except Exception as exc:  # diagnostics only
+                stall_log.warning("agent tracebacks unavailable: %r", exc)
+
+    def _tracebacks_due(self, now: float) -> bool:
+        if now - self._tracebacks_at < STALL_REPEAT_S:
+            return False
+        self._tracebacks_at = now
+        return True
 
 
 def report_partition_lags(app: faust.App, metrics: WorkerMetrics) -> None:

@@ -1,14 +1,25 @@
 """The only place the worker touches Faust internals (checked against faust-streaming 0.15.3).
 
 Everything else uses Faust's public API. Each function here wraps one private name that has no public
-equivalent; after a Faust upgrade, re-check these two against ``faust/streams.py`` and
-``faust/transport/consumer.py`` (tests/test_faust_compat.py fails if either name disappears).
+equivalent; after a Faust upgrade, re-check them against ``faust/streams.py``,
+``faust/transport/consumer.py``, ``faust/transport/conductor.py`` and ``faust/tables/recovery.py``
+(tests/test_faust_compat.py fails if a name disappears, tests/test_faust_fixes.py if a patched
+function's source changes).
+
+Two fixes of Faust itself are installed by :func:`install` (see there): records fetched while the
+recovery seeks were discarded, so one partition's committed offset stopped forever (the "known stall"
+of the multi-worker tests); and a just-created internal topic could be left out of the group's
+assignment for up to five minutes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import inspect
+import logging
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,3 +53,209 @@ def committed_offset(consumer: Any, tp: Any) -> int | None:
     ``committed()`` asks the group coordinator (a broker round trip per partition per gauge update).
     """
     return consumer._committed_offset.get(tp)  # type: ignore[no-any-return]
+
+
+def partition_state(app: Any, tp: Any) -> dict[str, Any]:
+    """Diagnostics: what Faust and aiokafka hold for one assigned partition (for the stall watch's log
+    line; every field is best effort, read without locks from the consumer thread's structures).
+
+    Why private: none of this has a public getter. Faust's fetch set (``_active_partitions``, minus
+    ``_paused_partitions``, plus ``_buffered_partitions``) decides which partitions its fetcher asks
+    aiokafka for; ``_read_offset``/``_acked``/``_gap`` decide what it can commit; aiokafka's
+    ``TopicPartitionState`` and ``Fetcher._records`` say where its fetch position is and whether
+    fetched records wait to be taken.
+    """
+    consumer = app.consumer
+    state: dict[str, Any] = {}
+    try:
+        active = consumer._active_partitions
+        state["active"] = None if active is None else tp in active
+        state["paused"] = tp in consumer._paused_partitions
+        state["buffered"] = tp in consumer._buffered_partitions
+        state["read_offset"] = consumer._read_offset.get(tp)
+        state["committed"] = consumer._committed_offset.get(tp)
+        acked = sorted(consumer._acked.get(tp) or ())
+        state["acked"] = (len(acked), acked[:3], acked[-1:]) if acked else 0
+        gap = consumer._gap.get(tp)
+        state["gap"] = sorted((i.begin, i.end) for i in gap)[:3] if gap else None
+        unacked = sorted(m.offset for m in list(consumer._unacked_messages) if m.tp == tp)
+        state["unacked"] = (len(unacked), unacked[:3]) if unacked else 0
+        state["flow_active"] = consumer.flow_active
+        state["flow_control"] = app.flow_control.is_active()
+        state["rebalancing"] = app.rebalancing
+        state["generation"] = app.consumer_generation_id
+        channels = app.topics._tp_index.get(tp) or ()
+        state["queues"] = [
+            (q.qsize(), len(q._pending_pressure_drop_callbacks)) for q in (c.queue for c in channels)
+        ]
+    except Exception as exc:  # diagnostics only
+        state["faust_error"] = repr(exc)
+    try:
+        from aiokafka.structs import TopicPartition
+
+        kafka = consumer._thread._consumer
+        ktp = TopicPartition(tp.topic, tp.partition)
+        assignment = kafka._subscription.subscription.assignment
+        tp_state = assignment.state_value(ktp) if assignment is not None else None
+        if tp_state is None:
+            state["kafka"] = "not assigned"
+        else:
+            state["position"] = tp_state._position
+            state["kafka_paused"] = tp_state.paused
+            state["awaiting_reset"] = tp_state.awaiting_reset
+        fetcher = kafka._fetcher
+        record = fetcher._records.get(ktp)
+        has_more = getattr(record, "has_more", None)
+        state["fetched_waiting"] = (
+            None if record is None else (type(record).__name__, has_more() if has_more else None)
+        )
+        state["in_flight_nodes"] = sorted(fetcher._in_flight)
+        state["highwater"] = kafka.highwater(ktp)
+    except Exception as exc:  # diagnostics only
+        state["kafka_error"] = repr(exc)
+    return state
+
+
+# --------------------------------------------------------------------------------------------------
+# Fixes of Faust (installed once per process by install(); each checked by tests/test_faust_fixes.py)
+# --------------------------------------------------------------------------------------------------
+
+log = logging.getLogger("distillguard.worker")
+
+# How long the subscription waits for just-declared topics to show in the broker's metadata.
+TOPIC_METADATA_WAIT_S = 30.0
+
+# sha256 of the source of each Faust function replaced or wrapped here, as installed (0.15.3): a Faust
+# upgrade that changes one fails tests/test_faust_fixes.py, so the fix is re-checked, not silently kept.
+PATCHED_SOURCES = {
+    "faust.tables.recovery.Recovery.on_recovery_completed": (
+        "6ef567acf072e46da3fccbccc6d662371f634f622c3d510972d5df81f70ae3ac"
+    ),
+    "faust.transport.conductor.Conductor._update_indices": (
+        "619b3247b96ac7d508b9b571e30fdaceb00378b77c79e4aee12a5d8ee3f41d34"
+    ),
+}
+
+
+# The Faust functions as installed, before install() replaced or wrapped them (name -> function).
+ORIGINALS: dict[str, Any] = {}
+
+
+def source_digest(function: Any) -> str:
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+
+
+async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
+    """``faust.tables.recovery.Recovery.on_recovery_completed`` (0.15.3) with its last steps reordered.
+
+    The bug (installed 0.15.3): it resumed the stream partitions, then awaited the seek to the committed
+    offsets, then called ``app.flow_control.resume()``, which empties every agent's buffer. The
+    consumer's flow is already running at that point (the recovery resumed it to read the changelogs),
+    so records the fetcher delivered for a resumed partition during the seek (~0.1 s, longer on a loaded
+    host) were thrown away. They were never acked and never fetched again (the fetch position and
+    Faust's read offset had passed them), so that partition's committed offset stopped for good behind
+    them (``Consumer._new_offset`` does not commit past two or more missing offsets at its head; a
+    single missing one it skips, silently) while its later records were processed: a stall, no error.
+    Measured: ``acked`` held offsets 5..1023 of a partition whose committed offset stayed 1 (offsets
+    1-4 lost), right after a rebalance, records having arrived while the worker finished its recovery.
+
+    Here: seek, then empty the buffers, and only then resume the stream partitions. Upstream
+    faust-streaming (since "Stop fetching when flow stops", PR #253) also seeks first and has no await
+    between resuming the partitions and emptying the buffers. Everything else is as in 0.15.3.
+    """
+    consumer = self.app.consumer
+    self.log.info("Restore complete!")
+    await self.app.on_rebalance_complete.send()
+    self._set_recovery_ended()
+    callback_coros = [
+        asyncio.ensure_future(
+            table.on_recovery_completed(self.actives_for_table[table], self.standbys_for_table[table])
+        )
+        for table in self.tables.values()
+    ]
+    if callback_coros:
+        await asyncio.wait(callback_coros)
+    assignment = consumer.assignment()
+    if self.app.consumer_generation_id != generation_id:
+        self.log.warning(
+            f"Recovery rebalancing again app id {self.app.consumer_generation_id} param {generation_id}"
+        )
+        return
+    if assignment:
+        self.log.info("Seek stream partitions to committed offsets.")
+        await self._wait(consumer.perform_seek(), timeout=self.app.conf.broker_request_timeout)
+    self.completed.set()
+    # Empty the agents' buffers while the stream partitions are still paused, then resume them.
+    self.app.flow_control.resume()
+    consumer.resume_partitions({tp for tp in assignment if not self._is_changelog_tp(tp)})
+    self.log.dev("Resume stream partitions")
+    consumer.resume_flow()
+    # finally make sure the fetcher is running.
+    await self.app._fetcher.maybe_start()
+    self.tables.on_actives_ready()
+    if not self.app.assignor.assigned_standbys():
+        self.tables.on_standbys_ready()
+    self.app.on_rebalance_end()
+    self.log.info("Worker ready")
+
+
+async def wait_for_topic_metadata(
+    app: Any, topics: Iterable[str], timeout: float = TOPIC_METADATA_WAIT_S
+) -> list[str]:
+    """Wait until the broker's metadata lists every topic of ``topics``; returns those still missing
+    after ``timeout`` (logged). Asks through the producer's client (the consumer's lives in its own
+    thread and loop)."""
+    wanted = sorted(set(topics))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    missing = wanted
+    try:
+        client = app.producer._producer.client
+    except AttributeError:  # no started aiokafka producer (e.g. a threaded producer): nothing to ask
+        return []
+    while True:
+        try:
+            cluster = await client.fetch_all_metadata()
+            missing = [t for t in wanted if not cluster.partitions_for_topic(t)]
+        except Exception as exc:  # a broker hiccup: try again until the deadline
+            log.debug("metadata request failed: %r", exc)
+        if not missing or loop.time() >= deadline:
+            break
+        await asyncio.sleep(0.2)
+    if missing:
+        log.warning("topics still missing from the broker's metadata after %.0f s: %s", timeout, missing)
+    return missing
+
+
+def _wrap_update_indices(original: Any) -> Any:
+    async def _update_indices(self: Any) -> Any:
+        """``Conductor._update_indices`` (declares the internal topics, returns the topics to subscribe
+        to), then wait until the broker's metadata lists them all.
+
+        The bug: Faust creates its internal topics right before subscribing; the broker acknowledges a
+        creation before its metadata lists the topic, and if the group's leader assigns in between it
+        drops the topic ("Ignoring missing topic") and assigns its partitions to no one until its
+        next metadata refresh (``consumer_metadata_max_age_ms``, 5 min by default). Measured: every
+        partition of an internal topic created 55 ms before the subscription stayed unassigned (and
+        never committed) through two rebalances.
+        """
+        topics = await original(self)
+        await wait_for_topic_metadata(self.app, list(topics))
+        return topics
+
+    _update_indices.__wrapped__ = original  # type: ignore[attr-defined]
+    return _update_indices
+
+
+def install() -> None:
+    """Install the Faust fixes above (idempotent; called when the app is built)."""
+    from faust.tables.recovery import Recovery
+    from faust.transport.conductor import Conductor
+
+    if Recovery.on_recovery_completed is not on_recovery_completed:
+        ORIGINALS["faust.tables.recovery.Recovery.on_recovery_completed"] = Recovery.on_recovery_completed
+        Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
+    if not hasattr(Conductor._update_indices, "__wrapped__"):
+        original = Conductor._update_indices
+        ORIGINALS["faust.transport.conductor.Conductor._update_indices"] = original
+        Conductor._update_indices = _wrap_update_indices(original)  # type: ignore[method-assign]

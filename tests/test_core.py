@@ -363,3 +363,18 @@ def test_heavy_one_shot_capability_traffic_counts_only_from_young_accounts(age_d
         assert signals["heavy_capability"] > 0.7
     else:
         assert signals["heavy_capability"] == 0.0
+
+
+def test_an_account_stored_under_another_layout_starts_afresh_and_is_counted() -> None:
+    """State written by another version (a different byte layout) must not fail the account's partition
+    on every request: the account starts afresh and the stage counts it."""
+    from distillguard.models.stages import AccountStage
+
+    accounts = {"old": b"\x00" * 37}
+    stage = AccountStage(DetectionConfig(), accounts=accounts)
+    observation = stage.process(event(1, "old", "hello there"))
+    assert observation is not None and observation.events_seen == 1
+    assert stage.undecodable == 1
+    assert len(accounts["old"]) == stage.layout.size
+    with pytest.raises(ValueError, match="layout expects"):
+        AccountState.from_bytes(stage.layout, b"\x00" * 37)
