@@ -98,10 +98,9 @@ def test_a_snapshot_larger_than_the_limit_is_not_written() -> None:
     assert store == {} and scoped.skipped == 1 and scoped.snapshots == 0
 
 
-def test_a_stage_restored_from_snapshots_continues_exactly_as_an_uninterrupted_one() -> None:
-    """Kill and restart between two halves of the traffic: the soft models (and the keyed state) of
-    a restored stage pair give the same assessments as a pair that never stopped."""
-    config = DetectionConfig()
+def _first_half_twice(config: DetectionConfig) -> tuple[list, int, dict[str, dict], list, list]:
+    """The first half of the traffic through two stage pairs: ``whole`` (never stopped) and ``first``
+    (over the tables in ``state``, which a restart then builds from)."""
     events = traffic()
     half = len(events) // 2
     state: dict[str, dict] = {t.name: {} for spec in PIPELINE.all_stages for t in spec.tables}
@@ -110,6 +109,14 @@ def test_a_stage_restored_from_snapshots_continues_exactly_as_an_uninterrupted_o
     for event in events[:half]:
         PIPELINE.run(whole, event, config)
         PIPELINE.run(first, event, config)
+    return events, half, state, whole, first
+
+
+def test_a_stage_restored_from_snapshots_continues_exactly_as_an_uninterrupted_one() -> None:
+    """Kill and restart between two halves of the traffic: the soft models (and the keyed state) of
+    a restored stage pair give the same assessments as a pair that never stopped."""
+    config = DetectionConfig()
+    events, half, state, whole, first = _first_half_twice(config)
     for stage in first[:2]:
         for partition in stage.soft_state.partitions():
             stage.soft_state.snapshot(partition)
@@ -132,14 +139,7 @@ def test_without_snapshots_a_restart_relearns_and_can_differ() -> None:
     """The reference for the test above: the same restart without the snapshots loses the soft models'
     history, so some assessment differs (the snapshots are what makes the restart exact)."""
     config = DetectionConfig()
-    events = traffic()
-    half = len(events) // 2
-    state: dict[str, dict] = {t.name: {} for spec in PIPELINE.all_stages for t in spec.tables}
-    whole = PIPELINE.build(config)
-    first = PIPELINE.build(config, state)
-    for event in events[:half]:
-        PIPELINE.run(whole, event, config)
-        PIPELINE.run(first, event, config)
+    events, half, state, whole, _first = _first_half_twice(config)
     kept = {name: dict(m) for name, m in state.items() if name not in ("account_models", "cluster_models")}
     restarted = PIPELINE.build(config, kept)
     whole[1]._decoded.clear()  # as above
