@@ -189,7 +189,14 @@ def demo(scenario: str, keep_broker: bool) -> None:
     "--labels", "labels_paths", multiple=True, required=True, type=click.Path(exists=True, path_type=Path)
 )
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--target-fpr", type=float, default=0.001, show_default=True)
+@click.option(
+    "--target-fpr",
+    type=float,
+    default=0.0005,
+    show_default=True,
+    help="Share of normal training accounts allowed at medium+ when the bias is calibrated: half the "
+    "0.1 % budget, a margin for traffic the fit never saw.",
+)
 @click.option(
     "--collect-with",
     "collect_with",
@@ -198,6 +205,13 @@ def demo(scenario: str, keep_broker: bool) -> None:
     help="Run the collection with the weights a previous fit recorded as 'collected_with' (reproduces "
     "that fit exactly) instead of the configured ones.",
 )
+@click.option(
+    "--segments",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="Pieces of each evidence signal's fitted shape over [0, 1] (1: one slope per signal).",
+)
 def fit_fusion(
     config_file: Path | None,
     events_paths: tuple[Path, ...],
@@ -205,6 +219,7 @@ def fit_fusion(
     out_path: Path,
     target_fpr: float,
     collect_with: Path | None,
+    segments: int,
 ) -> None:
     """Fit the fusion weights on labelled development traffic (never on the blind red-team split)."""
     from distillguard.evaluation.fit_fusion import fit_weights, with_collection_weights, write
@@ -216,6 +231,8 @@ def fit_fusion(
     if collect_with is not None:
         config = with_collection_weights(config, collect_with)
     pairs = list(zip(events_paths, labels_paths, strict=True))
-    result = fit_weights(pairs, config, target_fpr=target_fpr, partitions=settings.topics.partitions)
+    result = fit_weights(
+        pairs, config, target_fpr=target_fpr, partitions=settings.topics.partitions, segments=segments
+    )
     write(result, out_path)
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

@@ -12,10 +12,12 @@ What it does:
 1. runs the detector (with the current configuration) over each labelled file; keeps, per account, up
    to ``samples_per_account`` evenly spaced signal vectors of its later requests to fit on, and every
    alert-eligible request's vector (from ``min_events`` on) to calibrate on;
-2. fits ``sigmoid(bias + w·x)`` by L2-regularised logistic regression (Newton steps, NumPy), each account
-   weighing the same in total and both classes weighing the same, under sign bounds that encode what an
-   attacker can buy: account age may only lower the score, by at most 1 log-odd; youth and tier may only
-   raise it, by at most 1 and 0.5; everything else is evidence (≥ 0);
+2. fits ``sigmoid(bias + Σ shape(x))`` by L2-regularised logistic regression (L-BFGS-B), each account
+   weighing the same in total and both classes weighing the same. Each evidence signal's shape is
+   piecewise linear over ``segments`` equal pieces of [0, 1] and may only rise (:class:`Basis`), so
+   a little of a rare signal can count for much and more evidence never lowers a score. Sign bounds
+   encode what an attacker can buy: account age may only lower the score, by at most 1 log-odd; youth
+   and tier may only raise it, by at most 1 and 0.5 (one slope each);
 3. mines hard negatives for a few rounds (:func:`fit_mined`) and calibrates the bias on every request so
    that at most ``target_fpr`` of all normal accounts and ``class_fpr`` of each normal class would reach
    the medium band anywhere (:func:`calibrate_bias`).
@@ -129,10 +131,68 @@ def _spread(vectors: Sequence[list[float]], k: int) -> list[list[float]]:
     return [vectors[round(i * step)] for i in range(k)]
 
 
-def _bounds(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    low = np.array([TRUST_BOUNDS.get(n, (0.0, EVIDENCE_MAX))[0] for n in names])
-    high = np.array([TRUST_BOUNDS.get(n, (0.0, EVIDENCE_MAX))[1] for n in names])
-    return low, high
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """How raw signals become the fit's columns: each evidence signal is cut into ``segments`` ramps
+    over [0, 1] (ramp j rises from 0 to 1 between j/K and (j+1)/K), so non-negative ramp weights give
+    a shape that starts at 0 and never falls (the shapes :class:`FusionWeights` accepts); trust signals
+    and ``segments == 1`` stay one column (one slope).
+
+    >>> basis = Basis(["thinking", "established_account"], segments=2)
+    >>> basis.expand(np.array([[0.75, 1.0]])).tolist()
+    [[1.0, 0.5, 1.0]]
+    >>> basis.weights(np.array([2.0, 1.0, -0.5]))
+    {'thinking': [0.0, 2.0, 3.0], 'established_account': -0.5}
+    """
+
+    names: Sequence[str]
+    segments: int = 4
+
+    def linear(self, name: str) -> bool:
+        return self.segments == 1 or name in TRUST_BOUNDS
+
+    def width(self, name: str) -> int:
+        return 1 if self.linear(name) else self.segments
+
+    def expand(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        ramps = np.arange(self.segments)[None, :]
+        columns = [
+            x[:, i : i + 1] if self.linear(n) else np.clip(x[:, i : i + 1] * self.segments - ramps, 0, 1)
+            for i, n in enumerate(self.names)
+        ]
+        return np.hstack(columns)
+
+    def bounds(self) -> list[tuple[float, float]]:
+        return [b for n in self.names for b in [TRUST_BOUNDS.get(n, (0.0, EVIDENCE_MAX))] * self.width(n)]
+
+    def weights(self, theta: np.ndarray, digits: int = 4) -> dict[str, float | list[float]]:
+        """Column weights → one slope per linear signal, the shape (values at the knots) otherwise."""
+        out: dict[str, float | list[float]] = {}
+        at = 0
+        for name in self.names:
+            width = self.width(name)
+            if self.linear(name):
+                out[name] = round(float(theta[at]), digits)
+            else:
+                knots = np.concatenate([[0.0], np.cumsum(theta[at : at + width])])
+                out[name] = [round(float(v), digits) for v in knots]
+            at += width
+        return out
+
+    def theta(self, weights: dict[str, Any]) -> np.ndarray:
+        """The inverse of :meth:`weights` (for scoring with rounded weights)."""
+        parts = []
+        for name in self.names:
+            value = weights[name]
+            parts.append([value] if self.linear(name) else np.diff(np.asarray(value, dtype=np.float64)))
+        return np.concatenate(parts).astype(np.float64)
+
+    def score(self, x: np.ndarray, theta: np.ndarray, chunk: int = 100_000) -> np.ndarray:
+        """``expand(x) @ theta`` in chunks (the calibration set has every request of every account)."""
+        return np.concatenate(
+            [self.expand(x[i : i + chunk]) @ theta for i in range(0, len(x), chunk)] or [np.empty(0)]
+        )
 
 
 def sample_weights(samples: Samples) -> np.ndarray:
@@ -150,44 +210,51 @@ def sample_weights(samples: Samples) -> np.ndarray:
 
 
 def fit(
-    samples: Samples, l2: float = 1e-3, iterations: int = 300, w_sample: np.ndarray | None = None
+    samples: Samples,
+    basis: Basis | None = None,
+    l2: float = 1e-3,
+    w_sample: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
-    """Projected Newton steps for the weighted, L2-regularised logistic loss under the sign bounds."""
-    x = samples.matrix()
+    """The weighted, L2-regularised logistic loss minimised under the sign bounds (L-BFGS-B, which
+    handles bounds exactly; clipping unconstrained Newton steps does not reach the bounded optimum).
+    Returns the column weights of ``basis`` (one per signal when ``segments == 1``) and the intercept."""
+    from scipy.optimize import minimize
+
+    basis = basis or Basis(samples.names, segments=1)
+    x = basis.expand(samples.matrix())
     y = np.asarray(samples.positive, dtype=np.float64)
     w_sample = sample_weights(samples) if w_sample is None else w_sample
-    low, high = _bounds(samples.names)
-    n_features = x.shape[1]
-    xb = np.hstack([x, np.ones((x.shape[0], 1))])
-    theta = np.zeros(n_features + 1)
-    reg = np.full(n_features + 1, l2)
-    reg[-1] = 0.0  # the intercept is not shrunk
-    for _ in range(iterations):
-        z = xb @ theta
+
+    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x @ theta[:-1] + theta[-1]
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
-        grad = xb.T @ (w_sample * (p - y)) + reg * theta
-        hess = (xb.T * (w_sample * p * (1 - p))) @ xb + np.diag(reg + 1e-9)
-        step = np.linalg.solve(hess, grad)
-        new = theta - step
-        new[:-1] = np.clip(new[:-1], low, high)
-        if np.max(np.abs(new - theta)) < 1e-7:
-            theta = new
-            break
-        theta = new
-    return theta[:-1], float(theta[-1])
+        log_likelihood = y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)
+        loss = -float(w_sample @ log_likelihood) + 0.5 * l2 * float(theta[:-1] @ theta[:-1])
+        residual = w_sample * (p - y)
+        return loss, np.append(x.T @ residual + l2 * theta[:-1], residual.sum())
+
+    start = np.zeros(x.shape[1] + 1)
+    result = minimize(
+        loss_and_gradient,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[*basis.bounds(), (None, None)],
+        options={"maxiter": 3000},
+    )
+    return result.x[:-1], float(result.x[-1])
 
 
 def calibrate_bias(
     samples: Samples,
-    weights: np.ndarray,
+    linear: np.ndarray,
     medium: float,
     target_fpr: float,
     class_fpr: float = 0.01,
 ) -> tuple[float, dict[str, float]]:
     """The largest bias at which at most ``target_fpr`` of all normal accounts, and at most ``class_fpr``
-    of the normal accounts of each family (each hard-negative class), reach ``medium`` anywhere."""
-    x = samples.matrix()
-    linear = x @ weights
+    of the normal accounts of each family (each hard-negative class), reach ``medium`` anywhere.
+    ``linear``: each sample's score without the bias."""
     peak: dict[str, float] = {}
     kind: dict[str, tuple[bool, str]] = {}
     for value, account, positive, family in zip(
@@ -231,6 +298,7 @@ def fit_mined(
     medium: float,
     target_fpr: float,
     class_fpr: float,
+    basis: Basis | None = None,
     rounds: int = 4,
     boost: float = 3.0,
     margin: float = 2.0,
@@ -240,6 +308,7 @@ def fit_mined(
     cares about the bulk; the alert threshold cares about the few normal accounts at the top, and mining
     moves weight onto what separates those from campaigns. Returns the round with the best mean family
     recall at the calibrated bias (and every round's value, for the record)."""
+    basis = basis or Basis(samples.names, segments=1)
     w_sample = sample_weights(samples)
     x = calibration.matrix()
     positive = np.asarray(samples.positive)
@@ -247,13 +316,14 @@ def fit_mined(
     best: tuple[float, np.ndarray, float, dict[str, float]] | None = None
     history: list[float] = []
     for _ in range(rounds):
-        weights, _intercept = fit(samples, w_sample=w_sample)
-        bias, rates = calibrate_bias(calibration, weights, medium, target_fpr, class_fpr)
+        weights, _intercept = fit(samples, basis, w_sample=w_sample)
+        scores = basis.score(x, weights)
+        bias, rates = calibrate_bias(calibration, scores, medium, target_fpr, class_fpr)
         score = mean_family_recall(rates, samples)
         history.append(round(score, 4))
         if best is None or score > best[0]:
             best = (score, weights, bias, rates)
-        linear = x @ weights + bias
+        linear = scores + bias
         peak: dict[str, float] = defaultdict(lambda: -math.inf)
         for value, account in zip(linear, calibration.accounts, strict=True):
             peak[account] = max(peak[account], float(value))
@@ -266,22 +336,25 @@ def fit_mined(
 def fit_weights(
     pairs: Sequence[tuple[Path, Path]],
     config: DetectionConfig | None = None,
-    target_fpr: float = 0.001,
+    target_fpr: float = 0.0005,
     class_fpr: float = 0.01,
     samples_per_account: int = 40,
     recalibrate: bool = True,
     partitions: int = DEFAULT_PARTITIONS,
+    segments: int = 4,
 ) -> dict[str, Any]:
     """Collect, fit and calibrate (and, with ``recalibrate``, calibrate the bias again on a run with the
     fitted weights); returns ``{"weights": {...}, "report": {...}}``. ``partitions``: the worker's
-    ``topics.partitions`` (the detector's soft models are kept per input partition)."""
+    ``topics.partitions`` (the detector's soft models are kept per input partition); ``segments``: the
+    pieces of each evidence signal's shape (1: one slope per signal)."""
     config = config or DetectionConfig()
     collected = collect(pairs, config, samples_per_account, partitions)
     samples = collected.fit
+    basis = Basis(samples.names, segments)
     weights, bias, rates, history = fit_mined(
-        samples, collected.every_request, config.fusion.medium, target_fpr, class_fpr
+        samples, collected.every_request, config.fusion.medium, target_fpr, class_fpr, basis
     )
-    fitted = {name: round(float(v), 4) for name, v in zip(samples.names, weights, strict=True)}
+    fitted = basis.weights(weights)
     if recalibrate:
         # The signals depend on the weights they were collected with (campaign links, what teaches the
         # population model and the benign reference), so the bias is calibrated again on a run of the
@@ -294,8 +367,8 @@ def fit_weights(
             }
         )
         rerun = collect(pairs, running, samples_per_account, partitions).every_request
-        rounded = np.array([fitted[name] for name in samples.names])
-        bias, rates = calibrate_bias(rerun, rounded, config.fusion.medium, target_fpr, class_fpr)
+        scores = basis.score(rerun.matrix(), basis.theta(fitted))
+        bias, rates = calibrate_bias(rerun, scores, config.fusion.medium, target_fpr, class_fpr)
     return {
         "weights": {"bias": round(bias, 4), **fitted},
         "report": {
@@ -304,6 +377,7 @@ def fit_weights(
             "accounts": len(set(samples.accounts)),
             "target_fpr": target_fpr,
             "class_fpr": class_fpr,
+            "segments": segments,
             "mean_family_recall_by_mining_round": history,
             "bias_recalibrated_on_a_run_with_the_fitted_weights": recalibrate,
             "collected_with": config.fusion.weights.model_dump(),

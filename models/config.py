@@ -11,10 +11,11 @@ True
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from distillguard.models.operator_config import EnforcementConfig, FeedbackConfig
 
@@ -229,17 +230,44 @@ class CampaignConfig(_Section):
 FUSION_WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "fusion_weights.json"
 
 
-def _fitted(path: Path = FUSION_WEIGHTS_FILE) -> dict[str, float]:
+def _monotone_shape(value: float | tuple[float, ...]) -> float | tuple[float, ...]:
+    falls = isinstance(value, tuple) and any(b < a for a, b in pairwise(value))
+    if isinstance(value, tuple) and (len(value) < 2 or value[0] != 0.0 or falls):
+        raise ValueError(f"a shape must start at 0 and never fall: {value}")
+    return value
+
+
+# A fusion weight: one slope, or the contributions at evenly spaced values of the signal (a shape).
+Shape = Annotated[float | tuple[float, ...], AfterValidator(_monotone_shape)]
+
+
+def _fitted(path: Path = FUSION_WEIGHTS_FILE) -> dict[str, Any]:
     """The committed fusion weights: fitted on development traffic by ``distillguard fit-fusion``
     (``make fit-fusion`` reproduces the file); a missing signal here fails at import, loudly."""
-    return json.loads(path.read_text(encoding="utf-8"))["weights"]
+    weights = json.loads(path.read_text(encoding="utf-8"))["weights"]
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in weights.items()}
 
 
 _W = _fitted()
 
 
 class FusionWeights(_Section):
-    """Log-odds weights: score = sigmoid(bias + sum(weight * signal)), each signal in [0, 1].
+    """Log-odds contributions: score = sigmoid(bias + sum(contribution(signal))), each signal in [0, 1].
+
+    A signal's weight is either one number (contribution = weight * value) or a *shape*: the
+    contributions at evenly spaced values 0, 1/K, ..., 1, interpolated linearly in between. A shape
+    starts at 0 and never falls, so more of any evidence never lowers a score (nothing an attacker can
+    add buys a discount); it lets a little of a rare signal count for much, and a common level count
+    for little, which one slope cannot. Trust (``established_account``) stays one bounded number.
+
+    >>> FusionWeights(elicitation=(0.0, 1.5, 2.0)).elicitation
+    (0.0, 1.5, 2.0)
+    >>> FusionWeights(elicitation=(0.0, 2.0, 1.0))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for FusionWeights
+    elicitation
+      Value error, a shape must start at 0 and never fall: (0.0, 2.0, 1.0) ...
 
     The defaults are the committed fit (``models/data/fusion_weights.json``); an operator overrides any
     of them in the settings, or re-fits all of them on their own labelled history (README).
@@ -247,38 +275,38 @@ class FusionWeights(_Section):
 
     bias: float = _W["bias"]
     # what distillers ask for: reasoning traces, grades, synthetic instruction data, capability tasks
-    elicitation: float = _W["elicitation"]
-    grading: float = _W["grading"]
-    synthetic: float = _W["synthetic"]
-    capability: float = _W["capability"]
-    extraction: float = _W["extraction"]
-    thinking: float = _W["thinking"]
-    tool_use: float = _W["tool_use"]
-    heavy_extraction: float = _W["heavy_extraction"]
-    heavy_capability: float = _W["heavy_capability"]
+    elicitation: Shape = _W["elicitation"]
+    grading: Shape = _W["grading"]
+    synthetic: Shape = _W["synthetic"]
+    capability: Shape = _W["capability"]
+    extraction: Shape = _W["extraction"]
+    thinking: Shape = _W["thinking"]
+    tool_use: Shape = _W["tool_use"]
+    heavy_extraction: Shape = _W["heavy_extraction"]
+    heavy_capability: Shape = _W["heavy_capability"]
     # how they ask: templates, one-shot prompts, machine timing, round the clock, new-model pivots
-    template_repetition: float = _W["template_repetition"]
-    single_turn: float = _W["single_turn"]
-    output_appetite: float = _W["output_appetite"]
-    rarity: float = _W["rarity"]
-    individual_rarity: float = _W.get("individual_rarity", 0.0)
-    timing_regularity: float = _W["timing_regularity"]
-    flat_diurnal: float = _W["flat_diurnal"]
-    new_model_pivot: float = _W["new_model_pivot"]
-    heavy_volume: float = _W["heavy_volume"]
-    population_anomaly: float = _W["population_anomaly"]
+    template_repetition: Shape = _W["template_repetition"]
+    single_turn: Shape = _W["single_turn"]
+    output_appetite: Shape = _W["output_appetite"]
+    rarity: Shape = _W["rarity"]
+    individual_rarity: Shape = _W.get("individual_rarity", 0.0)
+    timing_regularity: Shape = _W["timing_regularity"]
+    flat_diurnal: Shape = _W["flat_diurnal"]
+    new_model_pivot: Shape = _W["new_model_pivot"]
+    heavy_volume: Shape = _W["heavy_volume"]
+    population_anomaly: Shape = _W["population_anomaly"]
     # how they operate: rotating proxies, fresh accounts on easy tiers (weak: attackers buy old ones)
-    proxy_network: float = _W["proxy_network"]
-    ip_rotation: float = _W["ip_rotation"]
-    asn_rotation: float = _W["asn_rotation"]
-    young_account: float = _W["young_account"]
-    easy_entry_tier: float = _W["easy_entry_tier"]
+    proxy_network: Shape = _W["proxy_network"]
+    ip_rotation: Shape = _W["ip_rotation"]
+    asn_rotation: Shape = _W["asn_rotation"]
+    young_account: Shape = _W["young_account"]
+    easy_entry_tier: Shape = _W["easy_entry_tier"]
     # coordination: the hydra seen as a whole
-    cluster_crowd: float = _W["cluster_crowd"]
-    cluster_lockstep: float = _W["cluster_lockstep"]
-    shared_traits: float = _W["shared_traits"]
-    campaign: float = _W["campaign"]
-    shared_payment: float = _W["shared_payment"]
+    cluster_crowd: Shape = _W["cluster_crowd"]
+    cluster_lockstep: Shape = _W["cluster_lockstep"]
+    shared_traits: Shape = _W["shared_traits"]
+    campaign: Shape = _W["campaign"]
+    shared_payment: Shape = _W["shared_payment"]
     # trust (bounded by the fit: an old account may lower a score a little, never cancel evidence)
     established_account: float = _W["established_account"]
 

@@ -1,10 +1,11 @@
 """Fusion: many signals in [0, 1] → one score, a severity, an action, and reasons an analyst can read.
 
-The score is a logistic sum, ``sigmoid(bias + Σ weight·signal)``, with every weight in config: a
-campaign's evidence, a cluster's, and the account's own add up, so an account that looks mild alone
-is raised by the hydra it belongs to. A signal becomes a *reason* when its contribution
-``weight·value`` reaches ``reason_min_contribution``; the reason's ``threshold`` is the value at which
-that happens.
+The score is a logistic sum, ``sigmoid(bias + Σ contribution(signal))``, with every weight in config:
+a campaign's evidence, a cluster's, and the account's own add up, so an account that looks mild alone
+is raised by the hydra it belongs to. A signal's contribution is ``weight·value`` for a one-number
+weight, or its *shape* (contributions at evenly spaced values, interpolated) — see
+:class:`~distillguard.models.config.FusionWeights`. A signal becomes a *reason* when its contribution
+reaches ``reason_min_contribution``; the reason's ``threshold`` is the value at which that happens.
 
 >>> from distillguard.models.config import FusionConfig
 >>> cfg = FusionConfig()
@@ -23,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import lru_cache
+from itertools import pairwise
 
 from distillguard.models.config import FusionConfig, FusionWeights
 from distillguard.schemas.suspicion_event import Action, Reason, Severity
@@ -73,19 +75,80 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+Weight = float | tuple[float, ...]
+
+
+def contribution(weight: Weight, value: float) -> float:
+    """The log-odds a signal at ``value`` adds: ``weight * value``, or the shape interpolated at ``value``.
+
+    >>> contribution(2.0, 0.25), contribution((0.0, 1.5, 2.0), 0.25), contribution((0.0, 1.5, 2.0), 1.0)
+    (0.5, 0.75, 2.0)
+    """
+    if weight.__class__ is not tuple:
+        return weight * value  # type: ignore[operator]
+    segments = len(weight) - 1  # type: ignore[arg-type]
+    position = min(max(value, 0.0), 1.0) * segments
+    below = min(int(position), segments - 1)
+    low = weight[below]  # type: ignore[index]
+    return low + (position - below) * (weight[below + 1] - low)  # type: ignore[index]
+
+
+def threshold(weight: Weight, least: float) -> float | None:
+    """The smallest value of the signal whose contribution reaches ``least`` (None: it never does).
+
+    >>> threshold(2.0, 0.5), threshold((0.0, 1.5, 2.0), 0.75), threshold((0.0, 0.2), 0.5)
+    (0.25, 0.25, None)
+    """
+    if weight.__class__ is not tuple:
+        return least / weight if weight > 0 and weight >= least else None  # type: ignore[operator]
+    segments = len(weight) - 1  # type: ignore[arg-type]
+    for below in range(segments):
+        low, high = weight[below], weight[below + 1]  # type: ignore[index]
+        if high >= least:
+            share = 0.0 if high == low else max(0.0, (least - low) / (high - low))
+            return (below + share) / segments
+    return None
+
+
 def fuse(signals: Mapping[str, float], weights: FusionWeights) -> float:
     """The fused score in [0, 1]."""
-    table = _weight_table(weights)
+    table = _compiled(weights)
     logit = weights.bias
     for name, value in signals.items():
-        logit += table[name] * value
+        weight = table[name]
+        if weight.__class__ is float:
+            logit += weight * value  # type: ignore[operator]
+        else:  # a shape, as (segments, knot values, slopes); inlined: this runs per signal per request
+            segments, knots, slopes = weight  # type: ignore[misc]
+            position = (0.0 if value < 0.0 else 1.0 if value > 1.0 else value) * segments
+            below = int(position)
+            below = segments - 1 if below >= segments else below
+            logit += knots[below] + (position - below) * slopes[below]
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
 
 @lru_cache(maxsize=64)
-def _weight_table(weights: FusionWeights) -> dict[str, float]:
+def _weight_table(weights: FusionWeights) -> dict[str, Weight]:
     # FusionWeights is frozen (hashable), so its lookup table is built once per configuration.
-    return weights.model_dump()
+    return {name: getattr(weights, name) for name in type(weights).model_fields}
+
+
+@lru_cache(maxsize=64)
+def _compiled(weights: FusionWeights) -> dict[str, object]:
+    """The table :func:`fuse` reads: slopes as floats, a flat shape as one slope, others precomputed."""
+    table: dict[str, object] = {}
+    for name, weight in _weight_table(weights).items():
+        if weight.__class__ is not tuple:
+            table[name] = float(weight)  # type: ignore[arg-type]
+            continue
+        knots = tuple(float(v) for v in weight)  # type: ignore[union-attr]
+        segments = len(knots) - 1
+        slopes = tuple(high - low for low, high in pairwise(knots))
+        if len(set(slopes)) == 1:
+            table[name] = slopes[0] * segments  # a straight line through 0 is one slope
+        else:
+            table[name] = (segments, knots, slopes)
+    return table
 
 
 def severity_for(score: float, config: FusionConfig) -> Severity | None:
@@ -106,20 +169,19 @@ def explain(
 ) -> list[Reason]:
     """Reasons for every signal whose contribution reaches the configured minimum, strongest first."""
     reasons: list[tuple[float, Reason]] = []
+    table = _weight_table(config.weights)
+    least = config.reason_min_contribution
     for name, value in signals.items():
-        weight = getattr(config.weights, name)
-        contribution = weight * value
-        if weight <= 0 or contribution < config.reason_min_contribution:
+        weight = table[name]
+        added = contribution(weight, value)
+        at = threshold(weight, least)
+        if at is None or added < least:
             continue
         detail = SIGNAL_DESCRIPTIONS[name].format(pct=f"{value:.0%}", num=f"{value:.2f}")
         if extra and name in extra:
             detail = f"{detail}; {extra[name]}"
-        threshold = config.reason_min_contribution / weight
         reasons.append(
-            (
-                contribution,
-                Reason(signal=name, value=round(value, 4), threshold=round(threshold, 4), detail=detail),
-            )
+            (added, Reason(signal=name, value=round(value, 4), threshold=round(at, 4), detail=detail))
         )
     reasons.sort(key=lambda item: -item[0])
     return [reason for _, reason in reasons]

@@ -23,7 +23,15 @@ from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
 from distillguard.models.features import FeatureExtractor, ModelRegistry, RequestFeatures
 from distillguard.models.feedback import CondemnedCampaigns, LabelBook, annotate, label_effect
-from distillguard.models.fusion import ACTIONS, explain, fuse, severity_for, should_alert
+from distillguard.models.fusion import (
+    ACTIONS,
+    contribution,
+    explain,
+    fuse,
+    severity_for,
+    should_alert,
+    threshold,
+)
 from distillguard.models.hashing import short_id
 from distillguard.models.live_config import finalize_alert
 from distillguard.models.partitioning import DEFAULT_PARTITIONS, KeyPartitioner
@@ -279,7 +287,8 @@ class AccountStage:
             self.rarity.rarity(signals, INDIVIDUAL_SIGNALS)
             # only when something uses it (it costs a pass over the reference); read from the config in
             # force, which the live configuration may swap
-            if self.config.traits.sharer_level == "rarity" or self.config.fusion.weights.individual_rarity
+            if self.config.traits.sharer_level == "rarity"
+            or contribution(self.config.fusion.weights.individual_rarity, 1.0) != 0.0
             else 0.0
         )
         own = fuse(signals, self.config.fusion.weights)
@@ -311,7 +320,7 @@ class AccountStage:
         return {
             name: round(self.rarity.share_at_least(name, signals[name]), 4)
             for name, weight in self._rarity_weights
-            if weight > 0 and weight * signals[name] >= least
+            if threshold(weight, least) is not None and contribution(weight, signals[name]) >= least
         }
 
     def account_signals(self, state: AccountState) -> dict[str, float]:

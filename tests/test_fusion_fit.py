@@ -13,6 +13,7 @@ import pytest
 
 from distillguard.evaluation.fit_fusion import (
     TRUST_BOUNDS,
+    Basis,
     Samples,
     calibrate_bias,
     fit,
@@ -20,11 +21,13 @@ from distillguard.evaluation.fit_fusion import (
     signal_names,
 )
 from distillguard.models.config import FUSION_WEIGHTS_FILE, FusionWeights
+from distillguard.models.fusion import fuse
 
 
 def test_the_config_loads_the_committed_fit() -> None:
     committed = json.loads(FUSION_WEIGHTS_FILE.read_text(encoding="utf-8"))["weights"]
-    assert FusionWeights().model_dump() == committed
+    loaded = {k: list(v) if isinstance(v, tuple) else v for k, v in FusionWeights().model_dump().items()}
+    assert loaded == committed
     for name, (low, high) in TRUST_BOUNDS.items():
         assert low <= committed[name] <= high, name
 
@@ -69,8 +72,9 @@ def test_fit_puts_weight_on_the_separating_signal_and_none_below_zero_for_eviden
 def test_calibration_holds_the_per_class_budget() -> None:
     samples = _samples()
     weights, _ = fit(samples)
-    loose, loose_rates = calibrate_bias(samples, weights, 0.6, target_fpr=0.01, class_fpr=1.0)
-    strict, strict_rates = calibrate_bias(samples, weights, 0.6, target_fpr=0.01, class_fpr=0.01)
+    scores = samples.matrix() @ weights
+    loose, loose_rates = calibrate_bias(samples, scores, 0.6, target_fpr=0.01, class_fpr=1.0)
+    strict, strict_rates = calibrate_bias(samples, scores, 0.6, target_fpr=0.01, class_fpr=0.01)
     # 10 judges in ~1,000 normals fit the overall 1 % budget, but not the per-class one.
     assert loose_rates["judge"] > 0.01 and strict_rates["judge"] == 0.0
     assert strict <= loose and strict_rates["casual"] <= 0.01
@@ -81,6 +85,54 @@ def test_mining_never_returns_a_worse_round_than_the_plain_fit() -> None:
     _, _, rates, history = fit_mined(samples, samples, 0.6, target_fpr=0.01, class_fpr=0.01, rounds=3)
     assert rates["hydra"] == max(history) == np.max(history)
     assert history[0] <= max(history)
+
+
+def _moderate_on_two_or_extreme_on_one(seed: int = 3) -> Samples:
+    """Campaigns are moderate on two signals; each normal class is extreme on one of them. One slope
+    per signal scores both the same (0.3 + 0.3 = 0.6 + 0); shapes that saturate separate them."""
+    rng = random.Random(seed)
+    names = signal_names()
+    first, second = names.index("thinking"), names.index("ip_rotation")
+    rows, accounts, positive, families = [], [], [], []
+    groups = [
+        ("hydra", True, 0.3, 0.3, 100),
+        ("judge", False, 0.6, 0.0, 300),
+        ("cgnat", False, 0.0, 0.6, 300),
+    ]
+    for family, is_campaign, a, b, count in groups:
+        for i in range(count):
+            for _ in range(3):
+                row = [0.0] * len(names)
+                row[first] = min(1.0, max(0.0, a + rng.gauss(0, 0.03)))
+                row[second] = min(1.0, max(0.0, b + rng.gauss(0, 0.03)))
+                rows.append(row)
+                accounts.append(f"{family}{i}")
+                positive.append(is_campaign)
+                families.append(family)
+    return Samples(names, rows, accounts, positive, families)
+
+
+def test_shapes_separate_what_one_slope_per_signal_cannot() -> None:
+    samples = _moderate_on_two_or_extreme_on_one()
+    recall = {}
+    for segments in (1, 4):
+        basis = Basis(samples.names, segments)
+        _, _, rates, _ = fit_mined(samples, samples, 0.6, 0.01, 0.01, basis, rounds=2)
+        recall[segments] = rates["hydra"]
+    assert recall[1] < 0.5 and recall[4] > 0.9, recall
+
+
+def test_fitted_shapes_load_and_score_as_the_fit_scored_them() -> None:
+    samples = _moderate_on_two_or_extreme_on_one()
+    basis = Basis(samples.names, 4)
+    theta, intercept = fit(samples, basis)
+    weights = basis.weights(theta, digits=12)
+    loaded = FusionWeights.model_validate({"bias": intercept, **weights})  # validates every shape
+    assert isinstance(loaded.thinking, tuple) and loaded.thinking[0] == 0.0
+    x = samples.matrix()
+    expected = 1.0 / (1.0 + np.exp(-(basis.score(x, theta) + intercept)))
+    for row, want in zip(x[::50], expected[::50], strict=True):
+        assert fuse(dict(zip(samples.names, row, strict=True)), loaded) == pytest.approx(want, abs=1e-9)
 
 
 @pytest.mark.slow  # ~3 minutes, and the red-team dev split needs ../shared/corpora to be the same traffic

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from distillguard.evaluation.scenarios import get_scenario
 from distillguard.evaluation.simulator import write_scenario
 from distillguard.models.config import DetectionConfig, FusionConfig, FusionWeights
+from distillguard.models.fusion import contribution
 from distillguard.schemas import SuspicionEvent
 from distillguard.streams.cli import main
 from distillguard.streams.replay import ReplayStats, iter_file_records, replay_file
@@ -81,7 +82,8 @@ def with_shared_traits_weighted(at_least: float) -> DetectionConfig:
     """The default config with the ``shared_traits`` signal weighted at least ``at_least`` (were its
     weight 0, the shared-trait side chain could not change an output)."""
     base = DetectionConfig()
-    weight = max(base.fusion.weights.shared_traits, at_least)
+    committed = base.fusion.weights.shared_traits
+    weight = committed if contribution(committed, 1.0) >= at_least else at_least
     weights = FusionWeights(**{**base.fusion.weights.model_dump(), "shared_traits": weight})
     return DetectionConfig(fusion=FusionConfig(**{**base.fusion.model_dump(), "weights": weights}))
 
