@@ -72,7 +72,7 @@ def faust_app(settings: Settings) -> faust.App:
     """The Faust app: at-least-once, in-memory stores restored from changelogs, web server in a thread."""
     topics, worker = settings.topics, settings.worker
     pin_library_log_levels(worker.log_level)
-    faust_compat.install()  # two fixes of Faust's rebalance handling (see streams.faust_compat)
+    faust_compat.install()  # fixes of Faust's rebalance handling (see streams.faust_compat)
     return faust.App(
         worker.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",

@@ -6,10 +6,13 @@ equivalent; after a Faust upgrade, re-check them against ``faust/streams.py``,
 (tests/test_faust_compat.py fails if a name disappears, tests/test_faust_fixes.py if a patched
 function's source changes).
 
-Two fixes of Faust itself are installed by :func:`install` (see there): records fetched while the
-recovery seeks were discarded, so one partition's committed offset stopped forever (the "known stall"
-of the multi-worker tests); and a just-created internal topic could be left out of the group's
-assignment for up to five minutes.
+Fixes of Faust itself are installed by :func:`install` (see there): records fetched while the recovery
+seeks were discarded, so one partition's committed offset stopped forever (the "known stall" of the
+multi-worker tests); a recovery's completion that a new rebalance overtook during its seek still resumed
+its (old) partitions in the middle of the new recovery; the "seek to committed offsets" that Faust
+relies on to fetch discarded records again did nothing on a partition with no committed offset yet, so
+records discarded there were lost (the killed-worker test's missing events); and a just-created internal
+topic could be left out of the group's assignment for up to five minutes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import hashlib
 import inspect
 import logging
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -134,6 +137,18 @@ PATCHED_SOURCES = {
     "faust.transport.conductor.Conductor._update_indices": (
         "619b3247b96ac7d508b9b571e30fdaceb00378b77c79e4aee12a5d8ee3f41d34"
     ),
+    "faust.transport.drivers.aiokafka.AIOKafkaConsumerThread.seek_to_committed": (
+        "775ab0adc4b052abee204d5347a556412b1f77ed4de971adde69a55a1cb6f908"
+    ),
+}
+
+# sha256 of the source of library functions a fix relies on without replacing them (aiokafka 0.14.0):
+# if one changes, the fix may be unneeded or wrong, so tests/test_faust_fixes.py fails until re-checked.
+RELIED_ON_SOURCES = {
+    # seeks only partitions whose committed offset is > 0 (the reason for seek_to_committed below)
+    "aiokafka.consumer.consumer.AIOKafkaConsumer.seek_to_committed": (
+        "f6cd85c8b70a4ccf7e862de24f6c5d985038eed3e140990f000aa4b52eda8d72"
+    ),
 }
 
 
@@ -161,9 +176,22 @@ async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
 
     Here: seek, then empty the buffers, and only then resume the stream partitions. Upstream
     faust-streaming (since "Stop fetching when flow stops", PR #253) also seeks first and has no await
-    between resuming the partitions and emptying the buffers. Everything else is as in 0.15.3.
+    between resuming the partitions and emptying the buffers.
+
+    A second bug, in the original and kept by the reordering: the generation is checked before the
+    seek, not after, and the seek (a round trip from the consumer thread) can outlast the start of the next
+    rebalance. The completion of the old generation then resumed the old assignment's stream partitions
+    (some of them no longer this worker's), the flow and the agents in the middle of the new
+    generation's recovery, and ended its rebalance ("Worker ready" before the new generation's "Restore
+    complete!"); records fetched then were processed before the new recovery was done, and what the new
+    recovery's resumes emptied from the buffers was lost on a partition with no committed offset (see
+    :func:`seek_to_committed_or_reset`). Measured: a seek that took 1.5 s, during which the second
+    worker joined. Here: a rebalance that started during the seek (the generation changed, or
+    ``app.rebalancing_count`` moved) makes this completion give up, as the check before the seek does.
+    Everything else is as in 0.15.3.
     """
     consumer = self.app.consumer
+    rebalances = self.app.rebalancing_count
     self.log.info("Restore complete!")
     await self.app.on_rebalance_complete.send()
     self._set_recovery_ended()
@@ -184,6 +212,12 @@ async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
     if assignment:
         self.log.info("Seek stream partitions to committed offsets.")
         await self._wait(consumer.perform_seek(), timeout=self.app.conf.broker_request_timeout)
+        if self.app.consumer_generation_id != generation_id or self.app.rebalancing_count != rebalances:
+            self.log.warning(
+                f"Recovery of generation {generation_id} overtaken by a rebalance during the seek "
+                f"(generation now {self.app.consumer_generation_id}): not resuming its partitions"
+            )
+            return
     self.completed.set()
     # Empty the agents' buffers while the stream partitions are still paused, then resume them.
     self.app.flow_control.resume()
@@ -227,6 +261,64 @@ async def wait_for_topic_metadata(
     return missing
 
 
+async def seek_to_committed_or_reset(
+    consumer: Any, stream_topic: Any, auto_offset_reset: str
+) -> Mapping[Any, int | None]:
+    """aiokafka's ``seek_to_committed()``, then the stream partitions it left where they were moved too.
+
+    ``consumer``: the aiokafka consumer (called in its thread); ``stream_topic(topic)``: whether Faust
+    commits the topic's offsets (a stream source, not a changelog). Returns the committed offsets, as
+    ``seek_to_committed()`` does.
+
+    The bug: Faust discards records it has already fetched in several places during a rebalance (the
+    fetcher's ``getmany`` drops a whole fetched batch when the flow has stopped, or when the generation
+    changed; the recovery empties the agents' buffers) and relies on seeking every partition to its
+    committed offset afterwards (``Consumer.perform_seek``) to fetch them again. aiokafka's
+    ``seek_to_committed`` seeks only partitions whose committed offset is > 0: on a partition that has
+    none yet it does nothing, the fetch position stays past the discarded records, and they are never
+    processed, while the first commit (``Consumer._new_offset`` has no head to check against) goes past
+    them. Measured, in 2 of 21 runs of the killed-worker scenario under a CPU hog: offsets 0-10 and 0-20
+    (0-9 and 0-20) of the two request partitions a worker had just been given were never processed (no
+    worker's batch held them, nothing acked them) and its first commits were 38 and 64: the worker had
+    discarded them during the rebalance in which the second worker joined, while the requests were
+    being produced, and the seek that followed left both partitions where they were. In a traced run
+    the discarding was seen directly: the recovery's flow-control resumes emptied offsets 1-2 and 4 of
+    a partition from its agent's buffer while 0, 3 and 5 on were processed.
+
+    Here: a stream partition with no committed offset is moved to where the group starts a partition
+    that has none (``consumer_auto_offset_reset``, "earliest" in the worker: its first offset), one
+    committed at 0 to 0. A record processed before the first commit of its partition is then delivered
+    again (at least once; the stages skip what they have already applied). With "latest" nothing is
+    moved (Faust's behaviour: a reset to the end would skip what arrived since the assignment).
+    Changelog partitions are left alone: the recovery positions them itself.
+    """
+    committed: Mapping[Any, int | None] = await consumer.seek_to_committed()
+    assigned = consumer.assignment()
+    unpositioned = [
+        tp for tp, offset in committed.items() if not offset and tp in assigned and stream_topic(tp.topic)
+    ]
+    for tp in unpositioned:
+        if committed[tp] == 0:
+            consumer.seek(tp, 0)
+    never = [tp for tp in unpositioned if committed[tp] is None]
+    if never and str(auto_offset_reset).lower() == "earliest":
+        await consumer.seek_to_beginning(*never)
+    return committed
+
+
+async def seek_to_committed(self: Any) -> Mapping[Any, int | None]:
+    """``faust.transport.drivers.aiokafka.AIOKafkaConsumerThread.seek_to_committed`` (0.15.3: aiokafka's
+    ``seek_to_committed`` in the consumer thread), with the stream partitions that have no committed
+    offset moved too (:func:`seek_to_committed_or_reset`)."""
+    app = self.app
+    return await self.call_thread(  # type: ignore[no-any-return]
+        seek_to_committed_or_reset,
+        self._ensure_consumer(),
+        app.topics.acks_enabled_for,
+        app.conf.consumer_auto_offset_reset,
+    )
+
+
 def _wrap_update_indices(original: Any) -> Any:
     async def _update_indices(self: Any) -> Any:
         """``Conductor._update_indices`` (declares the internal topics, returns the topics to subscribe
@@ -251,7 +343,13 @@ def install() -> None:
     """Install the Faust fixes above (idempotent; called when the app is built)."""
     from faust.tables.recovery import Recovery
     from faust.transport.conductor import Conductor
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
+    if AIOKafkaConsumerThread.seek_to_committed is not seek_to_committed:
+        ORIGINALS["faust.transport.drivers.aiokafka.AIOKafkaConsumerThread.seek_to_committed"] = (
+            AIOKafkaConsumerThread.seek_to_committed
+        )
+        AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign]
     if Recovery.on_recovery_completed is not on_recovery_completed:
         ORIGINALS["faust.tables.recovery.Recovery.on_recovery_completed"] = Recovery.on_recovery_completed
         Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]

@@ -1,5 +1,6 @@
-"""The fixes of Faust that streams.faust_compat installs (the multi-worker stall), and the stall watch
-that logs a partition whose committed offset stopped (streams.app_config.StallWatch)."""
+"""The fixes of Faust that streams.faust_compat installs (the multi-worker stall; records lost on a
+partition with no committed offset yet), and the stall watch that logs a partition whose committed offset
+stopped (streams.app_config.StallWatch)."""
 
 from __future__ import annotations
 
@@ -14,25 +15,40 @@ from distillguard.streams import faust_compat
 from distillguard.streams.app_config import StallWatch
 
 
-def test_install_replaces_the_two_faust_functions_once_and_they_are_the_ones_checked() -> None:
+def test_install_replaces_the_three_faust_functions_once_and_they_are_the_ones_checked() -> None:
     from faust.tables.recovery import Recovery
     from faust.transport.conductor import Conductor
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
     faust_compat.install()
     wrapped = Conductor._update_indices
     faust_compat.install()  # idempotent: not wrapped twice
     assert Conductor._update_indices is wrapped
     assert Recovery.on_recovery_completed is faust_compat.on_recovery_completed
+    assert AIOKafkaConsumerThread.seek_to_committed is faust_compat.seek_to_committed
     # A Faust upgrade that changes a patched function fails here: re-check the fix against the new
     # source, then update PATCHED_SOURCES.
+    assert set(faust_compat.ORIGINALS) == set(faust_compat.PATCHED_SOURCES)
     for name, digest in faust_compat.PATCHED_SOURCES.items():
         assert faust_compat.source_digest(faust_compat.ORIGINALS[name]) == digest, name
+
+
+def test_the_library_functions_a_fix_relies_on_are_the_ones_checked() -> None:
+    """An aiokafka upgrade that changes seek_to_committed fails here: the seek fix may be unneeded."""
+    from aiokafka.consumer.consumer import AIOKafkaConsumer
+
+    relied_on = {
+        "aiokafka.consumer.consumer.AIOKafkaConsumer.seek_to_committed": AIOKafkaConsumer.seek_to_committed
+    }
+    assert set(relied_on) == set(faust_compat.RELIED_ON_SOURCES)
+    for name, function in relied_on.items():
+        assert faust_compat.source_digest(function) == faust_compat.RELIED_ON_SOURCES[name], name
 
 
 class FakeRecovery:
     """What Recovery.on_recovery_completed touches, recording the order of the calls that matter."""
 
-    def __init__(self, calls: list[str], generation: int = 3) -> None:
+    def __init__(self, calls: list[str], generation: int = 3, rebalance_during_seek: bool = False) -> None:
         async def send() -> None:
             return None
 
@@ -41,6 +57,8 @@ class FakeRecovery:
 
         async def perform_seek() -> None:
             calls.append("perform_seek")
+            if rebalance_during_seek:  # the next rebalance starts (revoke) while the seek waits
+                self.app.rebalancing_count += 1
 
         self.calls = calls
         stream, changelog = TP("requests", 0), TP("app-state-changelog", 0)
@@ -55,6 +73,7 @@ class FakeRecovery:
             consumer=consumer,
             on_rebalance_complete=SimpleNamespace(send=send),
             consumer_generation_id=generation,
+            rebalancing_count=7,
             conf=SimpleNamespace(broker_request_timeout=5.0),
             flow_control=SimpleNamespace(resume=lambda: calls.append("flow_control.resume (clears buffers)")),
             _fetcher=SimpleNamespace(maybe_start=maybe_start),
@@ -107,6 +126,120 @@ def test_a_recovery_overtaken_by_another_rebalance_resumes_nothing() -> None:
     recovery = FakeRecovery(calls, generation=4)
     asyncio.run(faust_compat.on_recovery_completed(recovery, generation_id=3))
     assert calls == [] and not recovery.completed.is_set()
+
+
+def test_a_recovery_overtaken_by_a_rebalance_during_its_seek_resumes_nothing() -> None:
+    """The stale completion: a seek that outlasted the start of the next rebalance resumed the old
+    assignment's stream partitions and the flow in the middle of the next generation's recovery."""
+    calls: list[str] = []
+    recovery = FakeRecovery(calls, rebalance_during_seek=True)
+    asyncio.run(faust_compat.on_recovery_completed(recovery, generation_id=3))
+    assert calls == ["perform_seek"] and not recovery.completed.is_set()
+    assert recovery.resumed == set()
+
+
+def test_the_installed_faust_resumed_after_a_rebalance_that_started_during_its_seek() -> None:
+    faust_compat.install()
+    original = faust_compat.ORIGINALS["faust.tables.recovery.Recovery.on_recovery_completed"]
+    calls: list[str] = []
+    asyncio.run(original(FakeRecovery(calls, rebalance_during_seek=True), generation_id=3))
+    assert "consumer.resume_flow" in calls and calls[-1] == "on_rebalance_end"
+
+
+class FakeKafkaConsumer:
+    """What seek_to_committed_or_reset touches of an aiokafka consumer; records the moves."""
+
+    def __init__(self, committed: dict[Any, int | None], assigned: set[Any] | None = None) -> None:
+        self.committed = committed
+        self.assigned = set(committed) if assigned is None else assigned
+        self.moves: list[tuple[str, Any]] = []
+
+    async def seek_to_committed(self) -> dict[Any, int | None]:
+        for tp, offset in self.committed.items():
+            if offset and offset > 0:  # aiokafka 0.14.0: only a committed offset > 0 is sought
+                self.moves.append(("seek", (tp, offset)))
+        return dict(self.committed)
+
+    def assignment(self) -> set[Any]:
+        return self.assigned
+
+    def seek(self, tp: Any, offset: int) -> None:
+        self.moves.append(("seek", (tp, offset)))
+
+    async def seek_to_beginning(self, *tps: Any) -> bool:
+        self.moves.append(("beginning", tuple(sorted(tps))))
+        return True
+
+
+REQUESTS = [TP("requests", p) for p in range(4)]
+CHANGELOG = TP("app-state-changelog", 0)
+
+
+def is_stream_topic(topic: str) -> bool:
+    return not topic.endswith("-changelog")
+
+
+def test_a_stream_partition_with_no_committed_offset_is_moved_to_its_beginning() -> None:
+    """The lost records: Faust drops fetched records during a rebalance and seeks to the committed
+    offsets to fetch them again, which moved nothing on a partition that had no committed offset."""
+    committed = {REQUESTS[0]: 120, REQUESTS[1]: None, REQUESTS[2]: 0, REQUESTS[3]: None, CHANGELOG: None}
+    # partition 3 was revoked in the meantime: not moved
+    kafka = FakeKafkaConsumer(committed, assigned={REQUESTS[0], REQUESTS[1], REQUESTS[2], CHANGELOG})
+    result = asyncio.run(faust_compat.seek_to_committed_or_reset(kafka, is_stream_topic, "earliest"))
+    assert result == committed  # what Faust's perform_seek reads, unchanged
+    assert kafka.moves == [
+        ("seek", (REQUESTS[0], 120)),
+        ("seek", (REQUESTS[2], 0)),
+        ("beginning", (REQUESTS[1],)),  # the changelog partition is the recovery's to position
+    ]
+
+
+def test_with_latest_a_partition_with_no_committed_offset_stays_where_it_is() -> None:
+    kafka = FakeKafkaConsumer({REQUESTS[0]: None, REQUESTS[1]: 7})
+    asyncio.run(faust_compat.seek_to_committed_or_reset(kafka, is_stream_topic, "latest"))
+    assert kafka.moves == [("seek", (REQUESTS[1], 7))]
+
+
+def test_the_installed_aiokafka_does_not_move_a_partition_with_no_committed_offset() -> None:
+    """Why the fix exists: aiokafka's seek_to_committed itself leaves such a partition where it is."""
+    from aiokafka.consumer.consumer import AIOKafkaConsumer
+    from aiokafka.structs import TopicPartition
+
+    tps = [TopicPartition("requests", p) for p in range(3)]
+    committed = {tps[0]: None, tps[1]: 0, tps[2]: 42}
+    sought: list[tuple[Any, int]] = []
+
+    async def committed_offset(tp: Any) -> int | None:
+        return committed[tp]
+
+    consumer = SimpleNamespace(
+        _subscription=SimpleNamespace(assigned_partitions=lambda: set(tps)),
+        committed=committed_offset,
+        _fetcher=SimpleNamespace(seek_to=lambda tp, offset: sought.append((tp, offset))),
+    )
+    assert asyncio.run(AIOKafkaConsumer.seek_to_committed(consumer)) == committed
+    assert sought == [(tps[2], 42)]
+
+
+def test_the_consumer_thread_seeks_in_its_thread_with_the_apps_stream_topics_and_reset_policy() -> None:
+    calls: list[Any] = []
+
+    async def call_thread(function: Any, *args: Any) -> Any:
+        calls.append(args)
+        return await function(*args)
+
+    kafka = FakeKafkaConsumer({REQUESTS[0]: None, CHANGELOG: None})
+    thread = SimpleNamespace(
+        app=SimpleNamespace(
+            topics=SimpleNamespace(acks_enabled_for=is_stream_topic),
+            conf=SimpleNamespace(consumer_auto_offset_reset="earliest"),
+        ),
+        call_thread=call_thread,
+        _ensure_consumer=lambda: kafka,
+    )
+    asyncio.run(faust_compat.seek_to_committed(thread))
+    assert len(calls) == 1 and calls[0][0] is kafka
+    assert kafka.moves == [("beginning", (REQUESTS[0],))]
 
 
 class FakeCluster:
