@@ -38,7 +38,7 @@ from distillguard.models.partitioning import DEFAULT_PARTITIONS, KeyPartitioner
 from distillguard.models.population import PopulationModel
 from distillguard.models.signal_rarity import SignalRarity, lesson_due
 from distillguard.models.soft_state import PartitionScoped
-from distillguard.models.traits import TraitEmitter, TraitObservation, trait_kind
+from distillguard.models.traits import TraitEmitter, TraitObservation, trait_kind, trait_label
 from distillguard.models.verdicts import VerdictBook
 from distillguard.schemas.request_event import RequestEvent
 from distillguard.schemas.suspicion_event import Action, Reason, Severity, SuspicionEvent
@@ -116,6 +116,8 @@ class AccountObservation:
     population_shares: dict[str, float] = field(default_factory=dict)
     # The account's level as a sharer of traits (TraitConfig.sharer_level), in [0, 1].
     sharer_level: float = 0.0
+    # The trait kind behind the ``shared_traits`` signal ("" when there is none), for its reason text.
+    shared_trait: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -279,7 +281,7 @@ class AccountStage:
         features = self.extractor.extract(event)
         state.update(features, self.config.account.ew_alpha)
         signals = self.account_signals(state)
-        signals["shared_traits"], _ = self.coordination.signal(event.account_id, event.ts)
+        signals["shared_traits"], shared_kind = self.coordination.signal(event.account_id, event.ts)
         emitted, state.trait_memory = self.emitter.select(features.traits, state.trait_memory, state.events)
         self._population_step(state, signals)
         signals["rarity"] = self.rarity.rarity(signals, RARITY_SIGNALS)
@@ -299,7 +301,9 @@ class AccountStage:
             self.rarity.learn_one(signals)
         self.accounts[event.account_id] = state.to_bytes()
         self._touch(event.account_id, event.ts)
-        return self._observation(features, state, own, signals, tuple(emitted))
+        observation = self._observation(features, state, own, signals, tuple(emitted))
+        observation.shared_trait = shared_kind or ""
+        return observation
 
     def _load(self, account_id: str) -> AccountState:
         raw = self.accounts.get(account_id)
@@ -565,6 +569,10 @@ class ClusterStage:
             for name, share in obs.population_shares.items():
                 share_text = f"under {floor:.1%}" if share <= floor else f"{share:.1%}"
                 context[name] = f"{share_text} of accounts not under suspicion reach this level"
+            if obs.shared_trait:
+                through = f"the strongest through its {trait_label(obs.shared_trait)}"
+                tail = context.get("shared_traits")
+                context["shared_traits"] = f"{through}; {tail}" if tail else through
         assessment = Assessment(
             event_id=obs.event_id,
             account_id=obs.account_id,

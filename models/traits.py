@@ -55,6 +55,29 @@ def trait_kind(key: str) -> str:
     return key.partition(":")[0]
 
 
+# What each trait kind is, in an analyst's words (reason texts).
+_KIND_LABELS = {
+    "ip32": "exit IP",
+    "ip24": "network /24",
+    "ua": "user agent",
+    "sys": "system prompt",
+    "tools": "declared tool set",
+    "pay": "payment method",
+    "cohort": "account-creation hour",
+    "pivot": "new-model switch hour",
+    "frame": "prompt frame",
+}
+
+
+def trait_label(kind: str) -> str:
+    """The analyst's name for a trait kind (the kind itself when it has none).
+
+    >>> trait_label("frame"), trait_label("custom")
+    ('prompt frame', 'custom')
+    """
+    return _KIND_LABELS.get(kind, kind)
+
+
 def _clip(value: float) -> float:
     return 0.0 if value <= 0.0 else 1.0 if value >= 1.0 else value
 

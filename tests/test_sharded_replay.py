@@ -17,6 +17,7 @@ from distillguard.evaluation.scenarios import get_scenario
 from distillguard.evaluation.simulator import write_scenario
 from distillguard.models.config import DetectionConfig, FusionConfig, FusionWeights
 from distillguard.models.fusion import contribution
+from distillguard.models.traits import trait_label
 from distillguard.schemas import SuspicionEvent
 from distillguard.streams.cli import main
 from distillguard.streams.replay import ReplayStats, iter_file_records, replay_file
@@ -105,6 +106,11 @@ def test_one_shard_runs_the_shared_trait_side_chain_as_the_serial_replay_does(
         if any(r["signal"] == "shared_traits" for r in orjson.loads(line)["reasons"])
     ]  # fmt: skip
     assert len(with_evidence) >= 3, "the shared-trait chain gave no alert a shared_traits reason"
+    # each such reason names the kind of trait that carried the evidence (what an analyst checks first)
+    labels = {trait_label(rule.kind) for rule in config.traits.kinds}
+    for line in with_evidence:
+        detail = next(r["detail"] for r in orjson.loads(line)["reasons"] if r["signal"] == "shared_traits")
+        assert any(f"the strongest through its {label}" in detail for label in labels), detail
 
 
 def test_two_shards_keep_exact_per_account_facts_and_are_deterministic(
