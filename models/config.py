@@ -214,6 +214,13 @@ class CampaignConfig(_Section):
         ge=1,
         description="a weak key (not payment) may not merge two groups that both already exceed this size",
     )
+    name_settle_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="a campaign is named after its smallest member as of this long (event time) before the "
+        "request: the cluster stage meets different accounts' requests in the order the request partitions' "
+        "batches interleave, and a member that joined within this lag renames the campaign only after it",
+    )
     max_linked_listed: int = Field(default=20, ge=0, le=1000, description="linked_accounts listed per alert")
     heavy_bystander_discount: float = Field(
         default=0.8,
@@ -438,8 +445,9 @@ class TraitConfig(_Section):
     )
     frame_trait: bool = Field(
         default=False,
-        description="send each prompt's frame (its first masked words) as a shared trait (off: on held-out "
-        "dev traffic it caught no more campaign accounts and cost recall elsewhere, README)",
+        description="send each prompt's frame (its first masked words) as a shared trait (off: with the "
+        "fitted weights in force it flags more developers on held-out dev traffic, and the refit that "
+        "gained recall misses a blatant campaign before the population models warm up, README)",
     )
     mean_floor: float = Field(
         default=0.3,

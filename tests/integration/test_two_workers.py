@@ -33,19 +33,21 @@ after they were refitted on 2026-12-06 (14-17, then 34-37 accounts medium+ for o
   killed-worker run none. Two workers flagged 0-12 more, the killed-worker run 6-30 more (after the
   takeover the orphaned partitions' backlog is processed in larger batches), replay 10-34 more (it
   applies the side chain's evidence before the account's next request, earlier than a worker can);
-* campaigns: the ids an account carries on its medium+ alerts differed for 0-10 of the accounts both
-  runs flag, between two one-worker runs too (an id is the smallest member of the account's group *so
-  far*); the id on its last medium+ alert (the label its group settles on) differed for 0-1, where the
-  other run had merged the account's group with another; whether a small group links at all differed
-  for 0-4 accounts. The groups themselves were never split: two accounts flagged by both runs that end
-  in one campaign in one run ended in one campaign in the other whenever both ended in one (99 pairs
-  of saved runs, and every comparison in 9 runs of this module).
+* campaigns, before campaign names were decided by event time (models.campaigns): the ids an account
+  carries on its medium+ alerts differed for 0-10 of the accounts both runs flag, between two one-worker
+  runs too (an id was the smallest member of the account's group *so far* in the linker's order); the
+  id on its last medium+ alert differed for 0-1; whether a small group links at all differed for 0-4
+  accounts. Since then a request is named after its group's smallest member ``name_settle_s`` before it
+  in event time, so the linker's order no longer renames it; the last ids agreed in every run since.
+  The groups themselves were never split: two accounts flagged by both runs that end in one campaign in
+  one run ended in one campaign in the other whenever both ended in one (99 pairs of saved runs, and
+  every comparison in 9 runs of this module).
 
 So every run is checked against the one worker's for: no normal account flagged by one and not the
-other; at most ``TIMING_TOLERANCE`` of the one worker's campaign accounts not flagged; no campaign
-group of the one worker's split. The two-worker run must also have consumed every event exactly once;
-the killed-worker run every event at least once, with the victim's models restored from their
-snapshots.
+other; at most ``TIMING_TOLERANCE`` of the one worker's campaign accounts not flagged; no campaign group
+of the one worker's split, nor an account's last campaign id changed. The two-worker run must also have
+consumed every event exactly once; the killed-worker run every event at least once, with the victim's
+models restored from their snapshots.
 """
 
 from __future__ import annotations
@@ -260,12 +262,12 @@ def assert_same_decisions(reference: Reference, alerts: list[dict[str, Any]], la
       ``TIMING_TOLERANCE`` of the reference's campaign accounts not flagged; any number more campaign
       accounts flagged (two workers, the killed-worker run and replay all flag more than one worker:
       the side chain's evidence reaches the account stage at other times);
-    * campaigns: the groups the reference's flagged accounts end in (the campaign id on each one's last
-      medium+ alert) are not split: two accounts flagged in both runs that end in one campaign in the
-      reference end in one campaign in the other run, if they end in one there at all. Groups may merge,
-      and a merged group is labelled by its smallest member, so the id itself is not compared; nor are
-      the ids an account carries on its earlier alerts (its group's smallest member *so far*), which
-      are printed.
+    * campaigns: an account both runs flag ends in a campaign under the same id in both (the id on its
+      last medium+ alert), when it ends in one in both; and the groups the reference's flagged accounts
+      end in are not split: two accounts flagged in both runs that end in one campaign in the reference
+      end in one campaign in the other run, if they end in one there at all. The ids an account carries
+      on its earlier alerts are printed, not compared: a request alerting just before its group forms,
+      or in another partition's linker, differs with which requests alert.
     """
     flagged, carried, ref_carried = (
         medium_plus(alerts),
@@ -295,6 +297,7 @@ def assert_same_decisions(reference: Reference, alerts: list[dict[str, Any]], la
         f"flagged only by {label}: {sorted(flagged - reference.flagged)}, "
         f"only by one worker: {sorted(reference.flagged - flagged)}"
     )
+    assert not relabelled, f"{relabelled} accounts both flag end in a campaign under another id ({label})"
     split = split_campaigns(reference.campaigns, campaigns, both)
     assert not split, (
         f"accounts in one campaign for one worker, in two for {label}: "
