@@ -445,8 +445,8 @@ class TraitConfig(_Section):
     )
     frame_trait: bool = Field(
         default=False,
-        description="send each prompt's frame (its first masked words) as a shared trait (off: with the "
-        "fitted weights in force it flags more developers on held-out dev traffic, and the refit that "
+        description="send each prompt's frame (its first masked words) as a shared trait (off: under the "
+        "committed fusion it flags more developers on held-out dev traffic, and the refit that "
         "gained recall misses a blatant campaign before the population models warm up, README)",
     )
     mean_floor: float = Field(
