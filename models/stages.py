@@ -301,9 +301,7 @@ class AccountStage:
             self.rarity.learn_one(signals)
         self.accounts[event.account_id] = state.to_bytes()
         self._touch(event.account_id, event.ts)
-        observation = self._observation(features, state, own, signals, tuple(emitted))
-        observation.shared_trait = shared_kind or ""
-        return observation
+        return self._observation(features, state, own, signals, tuple(emitted), shared_kind or "")
 
     def _load(self, account_id: str) -> AccountState:
         raw = self.accounts.get(account_id)
@@ -409,6 +407,7 @@ class AccountStage:
         own: float,
         signals: dict[str, float],
         trait_keys: tuple[str, ...],
+        shared_trait: str,
     ) -> AccountObservation:
         return AccountObservation(
             event_id=f.event_id,
@@ -431,6 +430,7 @@ class AccountStage:
             sharer_level=signals["individual_rarity"]
             if self.config.traits.sharer_level == "rarity"
             else extraction_level(signals),
+            shared_trait=shared_trait,
         )
 
 
