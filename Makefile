@@ -53,8 +53,10 @@ report: $(STAMP)
 # --collect-with to iterate one more pass from the current weights).
 fit-fusion: $(STAMP)
 	$(BIN)/distillguard simulate --scenario redteam-dev --out out/redteam-dev > /dev/null
+	$(BIN)/distillguard simulate --scenario redteam-dev --seed 4245 --out out/redteam-dev-4245 > /dev/null
 	$(BIN)/distillguard simulate --scenario small --out out/small > /dev/null
 	$(BIN)/distillguard fit-fusion --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
+		--events out/redteam-dev-4245/events.jsonl --labels out/redteam-dev-4245/labels.jsonl \
 		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_weights.json \
 		--collect-with models/data/fusion_weights.json
 

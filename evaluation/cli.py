@@ -212,6 +212,22 @@ def demo(scenario: str, keep_broker: bool) -> None:
     show_default=True,
     help="Pieces of each evidence signal's fitted shape over [0, 1] (1: one slope per signal).",
 )
+@click.option(
+    "--cold-start-share",
+    type=click.FloatRange(0.0, 0.9),
+    default=0.25,
+    show_default=True,
+    help="Share of the positive weight given to campaign accounts as met cold: the vectors the "
+    "collection's weights flag even without coordination and population evidence, stripped of it "
+    "(keeps the fit from trading what is caught cold for coordination).",
+)
+@click.option(
+    "--mining-rounds",
+    type=click.IntRange(1, 32),
+    default=8,
+    show_default=True,
+    help="Rounds of hard-negative mining; the round with the best mean family recall is kept.",
+)
 def fit_fusion(
     config_file: Path | None,
     events_paths: tuple[Path, ...],
@@ -220,6 +236,8 @@ def fit_fusion(
     target_fpr: float,
     collect_with: Path | None,
     segments: int,
+    cold_start_share: float,
+    mining_rounds: int,
 ) -> None:
     """Fit the fusion weights on labelled development traffic (never on the blind red-team split)."""
     from distillguard.evaluation.fit_fusion import fit_weights, with_collection_weights, write
@@ -232,7 +250,13 @@ def fit_fusion(
         config = with_collection_weights(config, collect_with)
     pairs = list(zip(events_paths, labels_paths, strict=True))
     result = fit_weights(
-        pairs, config, target_fpr=target_fpr, partitions=settings.topics.partitions, segments=segments
+        pairs,
+        config,
+        target_fpr=target_fpr,
+        partitions=settings.topics.partitions,
+        segments=segments,
+        cold_start_share=cold_start_share,
+        mining_rounds=mining_rounds,
     )
     write(result, out_path)
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

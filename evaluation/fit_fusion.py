@@ -29,8 +29,10 @@ or whose ``weights`` an operator copies into ``[detection.fusion.weights]`` of t
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ from distillguard.evaluation.metrics import load_labels
 from distillguard.evaluation.runner import read_events
 from distillguard.models.config import DetectionConfig, FusionWeights
 from distillguard.models.detector import Detector
+from distillguard.models.fusion import fuse
 from distillguard.models.partitioning import DEFAULT_PARTITIONS
 
 # Signals an attacker can buy or that only say "trust": bounded so that none alone decides.
@@ -51,6 +54,18 @@ TRUST_BOUNDS: dict[str, tuple[float, float]] = {
     "easy_entry_tier": (0.0, 0.5),
 }
 EVIDENCE_MAX = 6.0
+# What an account's own traffic cannot show before other accounts and the population models have been
+# seen: the evidence a campaign's first requests reach the detector without (see :func:`with_cold_start`).
+COLD_START_ABSENT = (
+    "shared_traits",
+    "campaign",
+    "cluster_crowd",
+    "cluster_lockstep",
+    "shared_payment",
+    "rarity",
+    "individual_rarity",
+    "population_anomaly",
+)
 
 
 @dataclass(slots=True)
@@ -85,38 +100,63 @@ def collect(
     config: DetectionConfig,
     samples_per_account: int = 24,
     partitions: int = DEFAULT_PARTITIONS,
+    processes: int | None = None,
 ) -> Collected:
     """Run the detector over each (events, labels) pair; sample per-account signal vectors to fit on and
-    keep every alert-eligible request's vector (float32) to calibrate on."""
+    keep every alert-eligible request's vector (float32) to calibrate on. Each pair runs in a fresh
+    detector, so the pairs run in parallel (``processes``, default: one per CPU) with the same result."""
     names = signal_names()
+    jobs = [(events, labels, config, samples_per_account, partitions) for events, labels in pairs]
+    workers = min(len(jobs), processes or os.cpu_count() or 1)
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(_collect_one, *zip(*jobs, strict=True)))
+    else:
+        parts = [_collect_one(*job) for job in jobs]
+    out = Samples(names, [], [], [], [])
+    every = Samples(names, np.empty((0, len(names))), [], [], [])
+    for part in parts:
+        for mine, theirs in ((out, part.fit), (every, part.every_request)):
+            mine.accounts.extend(theirs.accounts)
+            mine.positive.extend(theirs.positive)
+            mine.families.extend(theirs.families)
+        out.rows.extend(part.fit.rows)  # type: ignore[union-attr]
+    blocks = [part.every_request.rows for part in parts if len(part.every_request.rows)]
+    every.rows = np.concatenate(blocks) if blocks else every.rows
+    return Collected(out, every)
+
+
+def _collect_one(
+    events_path: Path, labels_path: Path, config: DetectionConfig, samples_per_account: int, partitions: int
+) -> Collected:
+    names = signal_names()
+    labels = load_labels(labels_path)
+    detector = Detector(config, partitions=partitions)
+    per_account: dict[str, list[list[float]]] = defaultdict(list)
+    for event in read_events(events_path):
+        detector.process(event)
+        assessment = detector.last_assessment
+        if assessment is None or assessment.events_seen < config.account.min_events:
+            continue
+        signals = assessment.signals
+        per_account[event.account_id].append([float(signals.get(n, 0.0)) for n in names])
     out = Samples(names, [], [], [], [])
     blocks: list[np.ndarray] = []
     every = Samples(names, np.empty((0, len(names))), [], [], [])
-    for events_path, labels_path in pairs:
-        labels = load_labels(labels_path)
-        detector = Detector(config, partitions=partitions)
-        per_account: dict[str, list[list[float]]] = defaultdict(list)
-        for event in read_events(events_path):
-            detector.process(event)
-            assessment = detector.last_assessment
-            if assessment is None or assessment.events_seen < config.account.min_events:
-                continue
-            signals = assessment.signals
-            per_account[event.account_id].append([float(signals.get(n, 0.0)) for n in names])
-        for account, vectors in per_account.items():
-            label = labels.get(account)
-            if label is None:
-                continue
-            name = f"{labels_path}:{account}"
-            for vector in _spread(vectors, samples_per_account):
-                out.rows.append(vector)  # type: ignore[union-attr]
-                out.accounts.append(name)
-                out.positive.append(label.kind == "campaign")
-                out.families.append(label.family)
-            blocks.append(np.asarray(vectors, dtype=np.float32))
-            every.accounts.extend([name] * len(vectors))
-            every.positive.extend([label.kind == "campaign"] * len(vectors))
-            every.families.extend([label.family] * len(vectors))
+    for account, vectors in per_account.items():
+        label = labels.get(account)
+        if label is None:
+            continue
+        name = f"{labels_path}:{account}"
+        for vector in _spread(vectors, samples_per_account):
+            out.rows.append(vector)  # type: ignore[union-attr]
+            out.accounts.append(name)
+            out.positive.append(label.kind == "campaign")
+            out.families.append(label.family)
+        blocks.append(np.asarray(vectors, dtype=np.float32))
+        every.accounts.extend([name] * len(vectors))
+        every.positive.extend([label.kind == "campaign"] * len(vectors))
+        every.families.extend([label.family] * len(vectors))
     every.rows = np.concatenate(blocks) if blocks else every.rows
     return Collected(out, every)
 
@@ -195,17 +235,69 @@ class Basis:
         )
 
 
-def sample_weights(samples: Samples) -> np.ndarray:
-    """Each account weighs 1 in total; each class weighs the same in total."""
+COLD_SUFFIX = ":cold-start"
+
+
+def with_cold_start(samples: Samples, reference: FusionWeights, medium: float) -> Samples:
+    """``samples`` plus, for every vector of a campaign account that ``reference`` (the weights the
+    collection ran with) would flag at ``medium`` even without the evidence of :data:`COLD_START_ABSENT`,
+    that stripped vector as a separate positive account (named ``…:cold-start``).
+
+    Why: on traffic where campaigns share traits, a fit can explain every positive by coordination and
+    let the content weights fall, and then a blatant campaign met cold (a new proxy hydra before its
+    accounts have been linked or the population models have warmed up) scores near nothing. The copies
+    make the fit pay for losing what the detector already catches cold, and only that: copies of
+    accounts that need coordination to be caught would teach the fit to drop coordination instead.
+    Their share of the positive weight is set in :func:`sample_weights`.
+
+    >>> w = FusionWeights.model_validate({"bias": -3.0, "elicitation": 4.0, "shared_traits": 4.0})
+    >>> s = Samples(["elicitation", "shared_traits"], [[0.9, 1.0], [0.1, 1.0], [0.0, 0.0]],
+    ...             ["a", "b", "c"], [True, True, False], ["cot", "spread", "normal"])
+    >>> cold = with_cold_start(s, w, medium=0.5)
+    >>> cold.rows[3:], cold.accounts[3:]
+    ([[0.9, 0.0]], ['a:cold-start'])
+    """
+    absent = [i for i, name in enumerate(samples.names) if name in COLD_START_ABSENT]
+    out = Samples(
+        samples.names,
+        list(samples.rows),
+        list(samples.accounts),
+        list(samples.positive),
+        list(samples.families),
+    )
+    for row, account, positive, family in zip(
+        samples.rows, samples.accounts, samples.positive, samples.families, strict=True
+    ):
+        if not positive:
+            continue
+        cold = [float(v) for v in row]
+        for i in absent:
+            cold[i] = 0.0
+        if fuse(dict(zip(samples.names, cold, strict=True)), reference) < medium:
+            continue
+        out.rows.append(cold)  # type: ignore[union-attr]
+        out.accounts.append(account + COLD_SUFFIX)
+        out.positive.append(True)
+        out.families.append(family)
+    return out
+
+
+def sample_weights(samples: Samples, cold_start_share: float = 0.0) -> np.ndarray:
+    """Each account weighs 1 in total; each class weighs the same in total; cold-start copies
+    (:func:`with_cold_start`) carry ``cold_start_share`` of the positive class's weight."""
     per_account = defaultdict(int)
     for account in samples.accounts:
         per_account[account] += 1
     w = np.array([1.0 / per_account[a] for a in samples.accounts])
     positive = np.asarray(samples.positive)
-    for cls in (True, False):
-        mask = positive == cls
+    cold = np.array([a.endswith(COLD_SUFFIX) for a in samples.accounts], dtype=bool)
+    for mask, mass in (
+        (positive & ~cold, 0.5 * (1.0 - cold_start_share) if cold.any() else 0.5),
+        (positive & cold, 0.5 * cold_start_share),
+        (~positive, 0.5),
+    ):
         if mask.any():
-            w[mask] *= 0.5 / w[mask].sum()
+            w[mask] *= mass / w[mask].sum()
     return w
 
 
@@ -302,6 +394,8 @@ def fit_mined(
     rounds: int = 4,
     boost: float = 3.0,
     margin: float = 2.0,
+    cold_start_share: float = 0.0,
+    cold_start_reference: FusionWeights | None = None,
 ) -> tuple[np.ndarray, float, dict[str, float], list[float]]:
     """Logistic fits with hard-negative mining: after each round, the samples of normal accounts whose
     peak comes within ``margin`` log-odds of the medium band weigh ``boost`` times more. The logistic loss
@@ -309,7 +403,9 @@ def fit_mined(
     moves weight onto what separates those from campaigns. Returns the round with the best mean family
     recall at the calibrated bias (and every round's value, for the record)."""
     basis = basis or Basis(samples.names, segments=1)
-    w_sample = sample_weights(samples)
+    if cold_start_share > 0:
+        samples = with_cold_start(samples, cold_start_reference or FusionWeights(), medium)
+    w_sample = sample_weights(samples, cold_start_share)
     x = calibration.matrix()
     positive = np.asarray(samples.positive)
     logit_medium = math.log(medium / (1 - medium))
@@ -342,17 +438,29 @@ def fit_weights(
     recalibrate: bool = True,
     partitions: int = DEFAULT_PARTITIONS,
     segments: int = 4,
+    cold_start_share: float = 0.25,
+    mining_rounds: int = 8,
 ) -> dict[str, Any]:
     """Collect, fit and calibrate (and, with ``recalibrate``, calibrate the bias again on a run with the
     fitted weights); returns ``{"weights": {...}, "report": {...}}``. ``partitions``: the worker's
     ``topics.partitions`` (the detector's soft models are kept per input partition); ``segments``: the
-    pieces of each evidence signal's shape (1: one slope per signal)."""
+    pieces of each evidence signal's shape (1: one slope per signal); ``cold_start_share``: the share of
+    the positive weight given to campaign accounts as seen cold (:func:`with_cold_start`);
+    ``mining_rounds``: rounds of hard-negative mining (:func:`fit_mined`)."""
     config = config or DetectionConfig()
     collected = collect(pairs, config, samples_per_account, partitions)
     samples = collected.fit
     basis = Basis(samples.names, segments)
     weights, bias, rates, history = fit_mined(
-        samples, collected.every_request, config.fusion.medium, target_fpr, class_fpr, basis
+        samples,
+        collected.every_request,
+        config.fusion.medium,
+        target_fpr,
+        class_fpr,
+        basis,
+        rounds=mining_rounds,
+        cold_start_share=cold_start_share,
+        cold_start_reference=config.fusion.weights,
     )
     fitted = basis.weights(weights)
     if recalibrate:
@@ -378,6 +486,8 @@ def fit_weights(
             "target_fpr": target_fpr,
             "class_fpr": class_fpr,
             "segments": segments,
+            "cold_start_share": cold_start_share,
+            "mining_rounds": mining_rounds,
             "mean_family_recall_by_mining_round": history,
             "bias_recalibrated_on_a_run_with_the_fitted_weights": recalibrate,
             "collected_with": config.fusion.weights.model_dump(),

@@ -443,11 +443,16 @@ class TraitConfig(_Section):
     extracting_level: float = Field(
         default=0.4, ge=0, le=1, description="owner level at which an owner counts as extracting"
     )
+    traced_capability: bool = Field(
+        default=True,
+        description="count capability tasks sent under extended thinking as distillation-shaped in an "
+        "owner's level, like one-shot ones: an agent loop that asks for the model's thinking on every "
+        "step is collecting reasoning traces, though its sessions are multi-turn",
+    )
     frame_trait: bool = Field(
-        default=False,
-        description="send each prompt's frame (its first masked words) as a shared trait (off: under the "
-        "committed fusion it flags more developers on held-out dev traffic, and the refit that "
-        "gained recall misses a blatant campaign before the population models warm up, README)",
+        default=True,
+        description="send each prompt's frame (its first masked words) as a shared trait: a campaign's "
+        "wrapper is shared by its accounts whatever their network, card or volume",
     )
     mean_floor: float = Field(
         default=0.3,

@@ -429,7 +429,7 @@ class AccountStage:
             population_shares=self._population_shares(signals),
             sharer_level=signals["individual_rarity"]
             if self.config.traits.sharer_level == "rarity"
-            else extraction_level(signals),
+            else extraction_level(signals, self.config.traits.traced_capability),
             shared_trait=shared_trait,
         )
 
@@ -608,13 +608,21 @@ class ClusterStage:
         return keys
 
 
-def extraction_level(signals: dict[str, float]) -> float:
+def extraction_level(signals: dict[str, float], traced_capability: bool = False) -> float:
     """How distillation-shaped an account's traffic is, for the sharers' mean of the trait stage: asking
-    for reasoning traces, grades or synthetic instruction data, or capability tasks sent one-shot.
+    for reasoning traces, grades or synthetic instruction data, or capability tasks sent one-shot (and,
+    with ``traced_capability``, capability tasks sent under extended thinking: the trace is the product).
     Capability alone is not enough: developers' coding sessions are capability traffic too, and a popular
-    SDK or tool set shared by many developers is not a campaign."""
-    one_shot_capability = signals["capability"] * signals["single_turn"]
-    return max(signals["elicitation"], signals["grading"], signals["synthetic"], one_shot_capability)
+    SDK or tool set shared by many developers is not a campaign.
+
+    >>> signals = {"elicitation": 0.1, "grading": 0.0, "synthetic": 0.0, "capability": 0.9,
+    ...            "single_turn": 0.2, "thinking": 0.8}
+    >>> round(extraction_level(signals), 2), round(extraction_level(signals, traced_capability=True), 2)
+    (0.18, 0.72)
+    """
+    shaped = max(signals["single_turn"], signals["thinking"]) if traced_capability else signals["single_turn"]
+    capability = signals["capability"] * shaped
+    return max(signals["elicitation"], signals["grading"], signals["synthetic"], capability)
 
 
 def content_evidence(signals: dict[str, float]) -> float:

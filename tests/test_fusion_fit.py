@@ -135,7 +135,7 @@ def test_fitted_shapes_load_and_score_as_the_fit_scored_them() -> None:
         assert fuse(dict(zip(samples.names, row, strict=True)), loaded) == pytest.approx(want, abs=1e-9)
 
 
-@pytest.mark.slow  # ~3 minutes, and the red-team dev split needs ../shared/corpora to be the same traffic
+@pytest.mark.slow  # ~12 minutes, and the red-team dev split needs ../shared/corpora to be the same traffic
 def test_make_fit_fusion_reproduces_the_committed_weights(tmp_path: Path) -> None:
     from distillguard.evaluation import redteam
     from distillguard.evaluation.corpora import corpora_root
@@ -148,8 +148,56 @@ def test_make_fit_fusion_reproduces_the_committed_weights(tmp_path: Path) -> Non
     if root is None:
         pytest.skip("the committed fit was made with ../shared/corpora (set DISTILLGUARD_CORPORA)")
     redteam.write(tmp_path / "redteam-dev", "dev", corpora_root=root)
+    redteam.write(tmp_path / "redteam-dev-4245", "dev", seed=4245, corpora_root=root)
     write_scenario(get_scenario("small"), tmp_path / "small")
-    pairs = [(tmp_path / d / "events.jsonl", tmp_path / d / "labels.jsonl") for d in ("redteam-dev", "small")]
+    runs = ("redteam-dev", "redteam-dev-4245", "small")
+    pairs = [(tmp_path / d / "events.jsonl", tmp_path / d / "labels.jsonl") for d in runs]
     config = with_collection_weights(DetectionConfig(), FUSION_WEIGHTS_FILE)
     fitted = fit_weights(pairs, config)["weights"]
     assert fitted == json.loads(FUSION_WEIGHTS_FILE.read_text(encoding="utf-8"))["weights"]
+
+
+def _coordinated_campaigns_and_elicit_heavy_normals(seed: int = 3) -> Samples:
+    """Campaigns that elicit reasoning and share traits; normal accounts of which a tenth elicit as much
+    (a tutoring app) but share nothing: coordination alone separates the classes in this training set."""
+    rng = random.Random(seed)
+    names = signal_names()
+    rows, accounts, positive, families = [], [], [], []
+    for i in range(1200):
+        campaign = i < 200
+        heavy = not campaign and i % 10 == 0
+        for _ in range(4):
+            row = [0.0] * len(names)
+            level = 0.9 if campaign or heavy else 0.1
+            row[names.index("elicitation")] = min(1.0, max(0.0, level + rng.gauss(0, 0.05)))
+            row[names.index("shared_traits")] = 0.9 if campaign else 0.0
+            rows.append(row)
+            accounts.append(f"a{i}")
+            positive.append(campaign)
+            families.append("hydra" if campaign else "tutoring" if heavy else "casual")
+    return Samples(names, rows, accounts, positive, families)
+
+
+def test_cold_start_copies_keep_what_content_alone_caught() -> None:
+    from distillguard.evaluation.fit_fusion import sample_weights, with_cold_start
+
+    samples = _coordinated_campaigns_and_elicit_heavy_normals()
+    basis = Basis(samples.names, 1)
+    # The reference flags elicitation at 0.9 on its own (a detector that caught these accounts cold).
+    reference = FusionWeights.model_validate({"bias": -3.0, "elicitation": 5.0})
+    cold = with_cold_start(samples, reference, medium=0.6)
+    stripped = [row for row, a in zip(cold.rows, cold.accounts, strict=True) if a.endswith(":cold-start")]
+    assert len(stripped) == 200 * 4
+    assert all(row[samples.names.index("shared_traits")] == 0.0 for row in stripped)
+    plain, _ = fit(samples, basis)
+    kept, _ = fit(cold, basis, w_sample=sample_weights(cold, cold_start_share=0.25))
+    at = samples.names.index("elicitation")
+    # Without the copies, coordination explains every campaign and elicitation is worth less; with
+    # them the fit raises elicitation to what catches the campaign cold, at some cost to coordination.
+    assert kept[at] > plain[at] + 1.0, (plain[at], kept[at])
+    assert kept[samples.names.index("shared_traits")] > 0.0
+    weights = sample_weights(cold, cold_start_share=0.25)
+    is_cold = np.array([a.endswith(":cold-start") for a in cold.accounts])
+    assert weights[is_cold].sum() == pytest.approx(0.125) and weights[~np.asarray(cold.positive)].sum() == (
+        pytest.approx(0.5)
+    )

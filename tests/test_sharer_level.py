@@ -38,7 +38,7 @@ def test_observations_carry_the_configured_sharer_level() -> None:
         last_content = by_content.process(e) or last_content
     assert last_rarity is not None and last_content is not None
     assert last_rarity.sharer_level == last_rarity.signals["individual_rarity"]
-    assert last_content.sharer_level == extraction_level(last_content.signals)
+    assert last_content.sharer_level == extraction_level(last_content.signals, traced_capability=True)
     for trait in last_rarity.trait_observations():
         assert trait.extraction == last_rarity.sharer_level
 
