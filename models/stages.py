@@ -223,8 +223,14 @@ class AccountStage:
             "account", self._new_models, soft_models, on_restore=self._restored
         )
         self._models: AccountModels | None = None
-        weights = config.fusion.weights
-        self._rarity_weights = tuple((name, getattr(weights, name)) for name in RARITY_SIGNALS)
+        weights, least = config.fusion.weights, config.fusion.reason_min_contribution
+        # The signals whose contribution can reach a reason at all (fixed per configuration, so not
+        # re-derived on every request): only those are looked up in the population's tails.
+        self._reason_weights = tuple(
+            (name, weight)
+            for name in RARITY_SIGNALS
+            if threshold(weight := getattr(weights, name), least) is not None
+        )
         self._recency: OrderedDict[str, int] = OrderedDict()
         self._watermark: int | None = None
         self.duplicates = 0
@@ -321,8 +327,8 @@ class AccountStage:
         least = self.config.fusion.reason_min_contribution
         return {
             name: round(self.rarity.share_at_least(name, signals[name]), 4)
-            for name, weight in self._rarity_weights
-            if threshold(weight, least) is not None and contribution(weight, signals[name]) >= least
+            for name, weight in self._reason_weights
+            if contribution(weight, signals[name]) >= least
         }
 
     def account_signals(self, state: AccountState) -> dict[str, float]:
