@@ -450,9 +450,10 @@ class TraitConfig(_Section):
         "step is collecting reasoning traces, though its sessions are multi-turn",
     )
     frame_trait: bool = Field(
-        default=True,
-        description="send each prompt's frame (its first masked words) as a shared trait: a campaign's "
-        "wrapper is shared by its accounts whatever their network, card or volume",
+        default=False,
+        description="send each prompt's frame (its first masked words) as a shared trait (off: after a "
+        "refit it gained nothing on held-out dev seeds over traced capability alone, costs one more trait "
+        "per request, and made two workers disagree with one more often; README)",
     )
     mean_floor: float = Field(
         default=0.3,
