@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from distillguard.evaluation.scenarios import get_scenario
 from distillguard.evaluation.simulator import write_scenario
 from distillguard.models.config import DetectionConfig, FusionConfig, FusionWeights
-from distillguard.models.fusion import contribution
 from distillguard.models.traits import trait_label
 from distillguard.schemas import SuspicionEvent
 from distillguard.streams.cli import main
@@ -81,10 +80,18 @@ def test_one_shard_gives_the_serial_output_byte_for_byte(
 
 def with_shared_traits_weighted(at_least: float) -> DetectionConfig:
     """The default config with the ``shared_traits`` signal weighted at least ``at_least`` (were its
-    weight 0, the shared-trait side chain could not change an output)."""
+    weight 0, the shared-trait side chain could not change an output): the committed shape raised to
+    the line ``at_least · value`` wherever it lies below it (a fitted shape may give moderate values
+    nothing, and moderate values are what a short file's traits reach)."""
     base = DetectionConfig()
     committed = base.fusion.weights.shared_traits
-    weight = committed if contribution(committed, 1.0) >= at_least else at_least
+    if isinstance(committed, tuple):
+        segments = len(committed) - 1
+        weight: float | tuple[float, ...] = tuple(
+            max(knot, at_least * i / segments) for i, knot in enumerate(committed)
+        )
+    else:
+        weight = max(committed, at_least)
     weights = FusionWeights(**{**base.fusion.weights.model_dump(), "shared_traits": weight})
     return DetectionConfig(fusion=FusionConfig(**{**base.fusion.model_dump(), "weights": weights}))
 
