@@ -50,7 +50,8 @@ report: $(STAMP)
 # Fusion weights: fitted on development traffic only (the red-team dev split and the small tuned
 # scenario), never on the blind red-team split; writes models/data/fusion_weights.json. The collection
 # runs with the weights the committed fit recorded, so this reproduces the committed file (drop
-# --collect-with to iterate one more pass from the current weights).
+# --collect-with to iterate one more pass from the current weights). Then the interaction trees
+# (models/data/fusion_interactions.json), collected with those weights.
 fit-fusion: $(STAMP)
 	$(BIN)/distillguard simulate --scenario redteam-dev --out out/redteam-dev > /dev/null
 	$(BIN)/distillguard simulate --scenario redteam-dev --seed 4245 --out out/redteam-dev-4245 > /dev/null
@@ -59,6 +60,9 @@ fit-fusion: $(STAMP)
 		--events out/redteam-dev-4245/events.jsonl --labels out/redteam-dev-4245/labels.jsonl \
 		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_weights.json \
 		--collect-with models/data/fusion_weights.json
+	$(BIN)/distillguard fit-interactions --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
+		--events out/redteam-dev-4245/events.jsonl --labels out/redteam-dev-4245/labels.jsonl \
+		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_interactions.json
 
 # The blind red-team evaluation (measure once per detector version): report under docs/report-redteam/.
 report-redteam: $(STAMP)

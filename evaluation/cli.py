@@ -175,20 +175,41 @@ def demo(scenario: str, keep_broker: bool) -> None:
     sys.exit(run_demo(scenario, keep_broker=keep_broker))
 
 
+def labelled_traffic(command: Any) -> Any:
+    """The options every fit takes: labelled development files (in pairs) and the output file."""
+    for option in reversed(
+        (
+            click.option(
+                "--events",
+                "events_paths",
+                multiple=True,
+                required=True,
+                type=click.Path(exists=True, path_type=Path),
+                help="Labelled development traffic (repeatable; pair each with --labels in the same order).",
+            ),
+            click.option(
+                "--labels",
+                "labels_paths",
+                multiple=True,
+                required=True,
+                type=click.Path(exists=True, path_type=Path),
+            ),
+            click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path)),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def labelled_pairs(events_paths: tuple[Path, ...], labels_paths: tuple[Path, ...]) -> list[tuple[Path, Path]]:
+    if len(events_paths) != len(labels_paths):
+        raise click.UsageError("give one --labels per --events")
+    return list(zip(events_paths, labels_paths, strict=True))
+
+
 @click.command("fit-fusion")
 @CONFIG_OPTION
-@click.option(
-    "--events",
-    "events_paths",
-    multiple=True,
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="Labelled development traffic (repeatable; pair each with --labels in the same order).",
-)
-@click.option(
-    "--labels", "labels_paths", multiple=True, required=True, type=click.Path(exists=True, path_type=Path)
-)
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@labelled_traffic
 @click.option(
     "--target-fpr",
     type=float,
@@ -242,13 +263,11 @@ def fit_fusion(
     """Fit the fusion weights on labelled development traffic (never on the blind red-team split)."""
     from distillguard.evaluation.fit_fusion import fit_weights, with_collection_weights, write
 
-    if len(events_paths) != len(labels_paths):
-        raise click.UsageError("give one --labels per --events")
+    pairs = labelled_pairs(events_paths, labels_paths)
     settings = settings_or_exit(config_file)
     config = settings.detection
     if collect_with is not None:
         config = with_collection_weights(config, collect_with)
-    pairs = list(zip(events_paths, labels_paths, strict=True))
     result = fit_weights(
         pairs,
         config,
@@ -260,3 +279,69 @@ def fit_fusion(
     )
     write(result, out_path)
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+
+
+@click.command("fit-interactions")
+@CONFIG_OPTION
+@labelled_traffic
+@click.option(
+    "--target-fpr",
+    type=float,
+    default=0.0005,
+    show_default=True,
+    help="Share of normal training accounts allowed at medium+ when the offset is calibrated.",
+)
+@click.option(
+    "--margin",
+    type=click.FloatRange(0.0, 5.0),
+    default=1.0,
+    show_default=True,
+    help="Log-odds taken off the calibrated offset: a margin for traffic the fit never saw (trees fit "
+    "their training traffic more closely than the additive shapes do).",
+)
+@click.option("--depth", type=click.IntRange(1, 6), default=3, show_default=True, help="Depth of each tree.")
+@click.option(
+    "--trees", type=click.IntRange(1, 2000), default=400, show_default=True, help="Rounds of boosting."
+)
+@click.option(
+    "--cold-start-share",
+    type=click.FloatRange(0.0, 0.9),
+    default=0.25,
+    show_default=True,
+    help="Share of the positive weight given to campaign vectors the additive weights flag without "
+    "coordination and population evidence, stripped of it (keeps the trees from waiting for it).",
+)
+def fit_interactions(
+    config_file: Path | None,
+    events_paths: tuple[Path, ...],
+    labels_paths: tuple[Path, ...],
+    out_path: Path,
+    target_fpr: float,
+    margin: float,
+    depth: int,
+    trees: int,
+    cold_start_share: float,
+) -> None:
+    """Fit the interaction trees on labelled development traffic (never on the blind red-team split);
+    the collection runs with the configured (additive) fusion weights."""
+    from distillguard.evaluation.fit_fusion import collect
+    from distillguard.evaluation.fit_interactions import additive_only, write_interactions
+    from distillguard.evaluation.fit_interactions import fit_interactions as fit
+
+    pairs = labelled_pairs(events_paths, labels_paths)
+    settings = settings_or_exit(config_file)
+    config = settings.detection
+    every_request = collect(pairs, additive_only(config), partitions=settings.topics.partitions).every_request
+    fitted, report = fit(
+        every_request,
+        config.fusion.medium,
+        target_fpr=target_fpr,
+        margin=margin,
+        depth=depth,
+        trees=trees,
+        cold_start_reference=config.fusion.weights,
+        cold_start_share=cold_start_share,
+    )
+    report = {"trained_on": [str(e) for e, _ in pairs], **report}
+    write_interactions(fitted, report, out_path)
+    click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())

@@ -23,7 +23,7 @@ from collections.abc import MutableMapping
 from dataclasses import replace
 
 from distillguard.models.config import DetectionConfig
-from distillguard.models.fusion import fuse, severity_for
+from distillguard.models.fusion import severity_for, severity_score
 from distillguard.models.stages import AlertStage, Assessment
 from distillguard.schemas.suspicion_event import Severity, SuspicionEvent
 
@@ -58,7 +58,7 @@ class Challenger:
     def process(self, assessment: Assessment) -> SuspicionEvent | None:
         """The challenger's alert for a live assessment (None if it does not alert), counting
         disagreements."""
-        score = fuse(assessment.signals, self.config.fusion.weights)
+        score = severity_score(assessment.signals, self.config.fusion)
         kind = self.disagreement(assessment, score)
         if kind is not None:
             self.disagreements[kind] = self.disagreements.get(kind, 0) + 1

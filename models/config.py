@@ -329,6 +329,14 @@ class FusionConfig(_Section):
     reason_min_contribution: float = Field(
         default=0.5, ge=0, description="a signal is listed as a reason when weight*value reaches this"
     )
+    interactions: bool = Field(
+        default=True,
+        description="score with the fitted interaction trees (models.interactions), which see signals "
+        "that are unusual together; off: the additive weights alone decide the severity",
+    )
+    interactions_file: Path | None = Field(
+        default=None, description="the interaction trees' file (default: the committed fit)"
+    )
     cooldown_minutes: float = Field(
         default=60.0, ge=0, description="no re-alert at equal severity within this"
     )

@@ -29,6 +29,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from distillguard.models.config import FusionConfig, FusionWeights
+from distillguard.models.interactions import INTERACTIONS_FILE, InteractionTrees, load_interactions
 from distillguard.schemas.suspicion_event import Action, Reason, Severity
 
 ACTIONS: dict[Severity, Action] = {
@@ -129,6 +130,33 @@ def fuse(signals: Mapping[str, float], weights: FusionWeights) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
 
+def interaction_trees(config: FusionConfig) -> InteractionTrees | None:
+    """The interaction trees the configuration scores with (None: the additive weights decide)."""
+    if not config.interactions:
+        return None
+    return load_interactions(config.interactions_file or INTERACTIONS_FILE)
+
+
+def severity_score(signals: Mapping[str, float], config: FusionConfig) -> float:
+    """The score the severity bands read: the interaction trees' calibrated probability when the
+    configuration uses them (:mod:`models.interactions`), else the additive :func:`fuse`."""
+    trees = interaction_trees(config)
+    if trees is None:
+        return fuse(signals, config.weights)
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, trees.logit(signals)))))
+
+
+def reason_floors(config: FusionConfig, names: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """For each of ``names`` that the additive weights can make a reason of, the least value at which
+    they do (its contribution reaches ``reason_min_contribution``): the signals whose population share
+    is looked up for the reasons' text. Under the interaction trees the same few are looked up (the trees
+    split on nearly every signal at some low value, and a lookup per signal per request costs more than
+    the trees); a reason only the trees give is stated without its share."""
+    least = config.reason_min_contribution
+    found = ((name, threshold(getattr(config.weights, name), least)) for name in names)
+    return tuple((name, at) for name, at in found if at is not None)
+
+
 @lru_cache(maxsize=64)
 def _weight_table(weights: FusionWeights) -> dict[str, Weight]:
     # FusionWeights is frozen (hashable), so its lookup table is built once per configuration.
@@ -169,15 +197,30 @@ def severity_for(score: float, config: FusionConfig) -> Severity | None:
 def explain(
     signals: Mapping[str, float], config: FusionConfig, extra: Mapping[str, str] | None = None
 ) -> list[Reason]:
-    """Reasons for every signal whose contribution reaches the configured minimum, strongest first."""
-    reasons: list[tuple[float, Reason]] = []
-    table = _weight_table(config.weights)
+    """Reasons for every signal whose contribution reaches the configured minimum, strongest first.
+
+    Under the interaction trees a signal's contribution is what its splits added along the paths the
+    request took, and its threshold the lowest split it was found above; if no signal reaches the
+    minimum alone, the three that added most are given (an alert always says why)."""
+    trees = interaction_trees(config)
     least = config.reason_min_contribution
-    for name, value in signals.items():
-        weight = table[name]
-        added = contribution(weight, value)
-        at = threshold(weight, least)
-        if at is None or added < least:
+    if trees is None:
+        table = _weight_table(config.weights)
+        found = (
+            (name, value, contribution(table[name], value), threshold(table[name], least))
+            for name, value in signals.items()
+        )
+        candidates = [(name, value, added, at) for name, value, added, at in found if at is not None]
+    else:
+        attributed = trees.attribution(signals)
+        candidates = [
+            (name, signals.get(name, 0.0), added, at) for name, (added, at) in attributed.items() if added > 0
+        ]
+        if not any(added >= least for _, _, added, _ in candidates):
+            least = min(sorted((added for _, _, added, _ in candidates), reverse=True)[:3], default=least)
+    reasons: list[tuple[float, Reason]] = []
+    for name, value, added, at in candidates:
+        if added < least:
             continue
         detail = SIGNAL_DESCRIPTIONS[name].format(pct=f"{value:.0%}", num=f"{value:.2f}")
         if extra and name in extra:

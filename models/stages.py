@@ -19,7 +19,7 @@ from distillguard.models.account_state import AccountLayout, AccountState
 from distillguard.models.burst import MidasBurst
 from distillguard.models.campaigns import Campaign, CampaignLinker
 from distillguard.models.cluster_state import ClusterState
-from distillguard.models.config import DetectionConfig
+from distillguard.models.config import DetectionConfig, FusionConfig
 from distillguard.models.coordination import AccountCoordination
 from distillguard.models.features import FeatureExtractor, ModelRegistry, RequestFeatures
 from distillguard.models.feedback import CondemnedCampaigns, LabelBook, annotate, label_effect
@@ -28,9 +28,10 @@ from distillguard.models.fusion import (
     contribution,
     explain,
     fuse,
+    reason_floors,
     severity_for,
+    severity_score,
     should_alert,
-    threshold,
 )
 from distillguard.models.hashing import short_id
 from distillguard.models.live_config import finalize_alert
@@ -223,14 +224,10 @@ class AccountStage:
             "account", self._new_models, soft_models, on_restore=self._restored
         )
         self._models: AccountModels | None = None
-        weights, least = config.fusion.weights, config.fusion.reason_min_contribution
-        # The signals whose contribution can reach a reason at all (fixed per configuration, so not
-        # re-derived on every request): only those are looked up in the population's tails.
-        self._reason_weights = tuple(
-            (name, weight)
-            for name in RARITY_SIGNALS
-            if threshold(weight := getattr(weights, name), least) is not None
-        )
+        # The signals that can become reasons, and from which value (derived once per configuration in
+        # force, not on every request): only those are looked up in the population's tails.
+        self._reasons_for: FusionConfig | None = None
+        self._reason_floors: tuple[tuple[str, float], ...] = ()
         self._recency: OrderedDict[str, int] = OrderedDict()
         self._watermark: int | None = None
         self.duplicates = 0
@@ -324,11 +321,13 @@ class AccountStage:
         """Tail shares of the signals strong enough to become reasons (a handful, or none)."""
         if not self.rarity.ready:
             return {}
-        least = self.config.fusion.reason_min_contribution
+        if self._reasons_for is not self.config.fusion:
+            self._reasons_for = self.config.fusion
+            self._reason_floors = reason_floors(self.config.fusion, RARITY_SIGNALS)
         return {
             name: round(self.rarity.share_at_least(name, signals[name]), 4)
-            for name, weight in self._reason_weights
-            if contribution(weight, signals[name]) >= least
+            for name, floor in self._reason_floors
+            if signals[name] >= floor
         }
 
     def account_signals(self, state: AccountState) -> dict[str, float]:
@@ -563,7 +562,7 @@ class ClusterStage:
             campaign=campaign_signal,
             shared_payment=shared_payment,
         )
-        score = fuse(signals, self.config.fusion.weights)
+        score = severity_score(signals, self.config.fusion)
         context: dict[str, str] = {}
         if severity_for(score, self.config.fusion):  # most requests score below every band: no text
             context = {
