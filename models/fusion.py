@@ -24,9 +24,10 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 from distillguard.models.config import FusionConfig, FusionWeights
 from distillguard.models.interactions import INTERACTIONS_FILE, InteractionTrees, load_interactions
@@ -115,7 +116,7 @@ def threshold(weight: Weight, least: float) -> float | None:
 
 def fuse(signals: Mapping[str, float], weights: FusionWeights) -> float:
     """The fused score in [0, 1]."""
-    table = _compiled(weights)
+    table = _by_identity(weights, _compiled)
     logit = weights.bias
     for name, value in signals.items():
         weight = table[name]
@@ -132,9 +133,31 @@ def fuse(signals: Mapping[str, float], weights: FusionWeights) -> float:
 
 def interaction_trees(config: FusionConfig) -> InteractionTrees | None:
     """The interaction trees the configuration scores with (None: the additive weights decide)."""
+    return _by_identity(config, _trees_of)
+
+
+def _trees_of(config: FusionConfig) -> InteractionTrees | None:
     if not config.interactions:
         return None
     return load_interactions(config.interactions_file or INTERACTIONS_FILE)
+
+
+# What is derived from a configuration object, by the object's identity: these run on every request, and
+# hashing a frozen pydantic model (every field, every call) cost more than the lookup it keys. Each entry
+# holds its object, so an id is not reused while cached; a configuration is small and rarely swapped.
+_DERIVED: dict[tuple[int, Callable[[Any], Any]], tuple[object, Any]] = {}
+
+
+def _by_identity(source: Any, derive: Callable[[Any], Any]) -> Any:
+    key = (id(source), derive)
+    entry = _DERIVED.get(key)
+    if entry is not None and entry[0] is source:
+        return entry[1]
+    if len(_DERIVED) >= 256:
+        _DERIVED.clear()
+    value = derive(source)
+    _DERIVED[key] = (source, value)
+    return value
 
 
 def severity_score(signals: Mapping[str, float], config: FusionConfig) -> float:
@@ -163,7 +186,6 @@ def _weight_table(weights: FusionWeights) -> dict[str, Weight]:
     return {name: getattr(weights, name) for name in type(weights).model_fields}
 
 
-@lru_cache(maxsize=64)
 def _compiled(weights: FusionWeights) -> dict[str, object]:
     """The table :func:`fuse` reads: slopes as floats, a flat shape as one slope, others precomputed."""
     table: dict[str, object] = {}

@@ -33,6 +33,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,8 @@ class InteractionTrees:
         if count and (self.features.min() < 0 or self.features.max() >= len(self.names)):
             raise ValueError("interaction trees: a split names a signal outside the signal list")
         object.__setattr__(self, "_rows", np.arange(count))
+        getter = itemgetter(*self.names) if len(self.names) > 1 else _one(self.names)
+        object.__setattr__(self, "_getter", getter)
         # Flat copies for :meth:`logit`, which runs on every request: every split is compared at once,
         # then each tree's path is read off the comparisons (flat ``take`` is ~2x faster than 2-D
         # fancy indexing here).
@@ -81,8 +84,11 @@ class InteractionTrees:
 
     def vector(self, signals: Mapping[str, float]) -> np.ndarray:
         """The signals in the trees' column order (a signal not given counts as 0)."""
-        get = signals.get
-        return np.fromiter((get(name, 0.0) for name in self.names), dtype=np.float64, count=len(self.names))
+        try:  # the stages give every signal: one C-level lookup of all of them
+            return np.array(self._getter(signals), dtype=np.float64)  # type: ignore[attr-defined]
+        except KeyError:
+            values = (signals.get(name, 0.0) for name in self.names)
+            return np.fromiter(values, dtype=np.float64, count=len(self.names))
 
     def _paths(self, x: np.ndarray) -> np.ndarray:
         """Each tree's node index at every level: (depth + 1, trees)."""
@@ -175,6 +181,11 @@ def _matrix(rows: list[list[float]], width: int, dtype: type) -> np.ndarray:
     if len({len(row) for row in rows}) != 1:
         raise ValueError("interaction trees: rows of unequal length in the file")
     return np.asarray(rows, dtype=dtype)
+
+
+def _one(names: tuple[str, ...]) -> Any:
+    """``itemgetter`` of a single name returns a scalar; the vector wants a sequence."""
+    return lambda signals: [signals[name] for name in names]
 
 
 def _finite_or_none(value: float) -> float | None:
