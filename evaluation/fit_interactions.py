@@ -33,6 +33,7 @@ from distillguard.evaluation.fit_fusion import (
     with_cold_start,
 )
 from distillguard.models.config import DetectionConfig, FusionWeights
+from distillguard.models.fusion import fuse
 from distillguard.models.interactions import InteractionTrees
 
 # Signals whose more can only lower the score (the rest only raise it).
@@ -143,6 +144,15 @@ def fit_interactions(
     offset, _ = calibrate_bias(samples, raw, medium, target_fpr, class_fpr)
     offset -= margin
     rates = flagged_shares(samples, raw + offset, medium)
+    # On the additive model's scale (when given): the ratio of the two models' spreads over every
+    # request, applied around the medium boundary, which stays where the calibration put it.
+    scale = 1.0
+    if cold_start_reference is not None:
+        x = samples.matrix()
+        additive = np.array([_additive_logit(row, samples.names, cold_start_reference) for row in x])
+        scale = round(float(additive.std() / raw.std()), 6) if raw.std() > 0 else 1.0
+    logit_medium = math.log(medium / (1 - medium))
+    offset = logit_medium - scale * (logit_medium - offset)
     calibrated = InteractionTrees(
         exported.names,
         depth,
@@ -151,6 +161,7 @@ def fit_interactions(
         exported.thresholds,
         exported.leaves,
         exported.node_values,
+        scale=scale,
     )
     report = {
         "trees": trees,
@@ -161,10 +172,17 @@ def fit_interactions(
         "class_fpr": class_fpr,
         "margin": margin,
         "offset": round(offset, 6),
+        "scale": round(scale, 6),
         "mean_family_recall": round(mean_family_recall(rates, samples), 4),
         "flagged_share_by_family_on_training_data": {k: round(v, 4) for k, v in rates.items()},
     }
     return calibrated, report
+
+
+def _additive_logit(row: np.ndarray, names: list[str], weights: FusionWeights) -> float:
+    probability = fuse(dict(zip(names, row.tolist(), strict=True)), weights)
+    probability = min(max(probability, 1e-15), 1 - 1e-15)
+    return math.log(probability / (1 - probability))
 
 
 def flagged_shares(samples: Samples, logits: np.ndarray, medium: float) -> dict[str, float]:

@@ -46,7 +46,9 @@ INTERACTIONS_FILE = Path(__file__).resolve().parent / "data" / "fusion_interacti
 class InteractionTrees:
     """Complete binary trees of depth ``depth``, node ``i``'s children at ``2i+1`` (left: value <=
     threshold) and ``2i+2``; ``features``/``thresholds``/``node_values`` are (trees, 2**depth - 1),
-    ``leaves`` (trees, 2**depth). ``offset`` is added to the trees' sum."""
+    ``leaves`` (trees, 2**depth). The log-odds are ``offset + scale * (the trees' sum)``: ``scale`` puts
+    them on the additive model's scale (boosted trees fitted to separable classes spread their sums
+    about twice as wide), so severity bands and margins set in log-odds mean the same under both."""
 
     names: tuple[str, ...]
     depth: int
@@ -55,6 +57,7 @@ class InteractionTrees:
     thresholds: np.ndarray
     leaves: np.ndarray
     node_values: np.ndarray
+    scale: float = 1.0
 
     def __post_init__(self) -> None:
         internal, leaves = 2**self.depth - 1, 2**self.depth
@@ -109,7 +112,8 @@ class InteractionTrees:
         node = np.zeros(len(start), dtype=np.intp)
         for _ in range(self.depth):
             node = 2 * node + 1 + right.take(start + node)
-        return self.offset + float(self._flat_leaves.take(self._leaf_start + node).sum())  # type: ignore[attr-defined]
+        total = float(self._flat_leaves.take(self._leaf_start + node).sum())  # type: ignore[attr-defined]
+        return self.offset + self.scale * total
 
     def logit_rows(self, x: np.ndarray, chunk: int = 20_000) -> np.ndarray:
         """:meth:`logit` of every row of ``x`` (columns in :attr:`names` order), in chunks."""
@@ -121,7 +125,7 @@ class InteractionTrees:
             node = np.zeros((len(block), len(rows)), dtype=np.int64)
             for _ in range(self.depth):
                 node = 2 * node + 1 + (block[at, self.features[rows, node]] > self.thresholds[rows, node])
-            out.append(self.offset + self.leaves[rows, node - (2**self.depth - 1)].sum(axis=1))
+            out.append(self.offset + self.scale * self.leaves[rows, node - (2**self.depth - 1)].sum(axis=1))
         return np.concatenate(out) if out else np.empty(0)
 
     def attribution(self, signals: Mapping[str, float]) -> dict[str, tuple[float, float]]:
@@ -137,7 +141,7 @@ class InteractionTrees:
         for level in range(self.depth):
             node, child = path[level], path[level + 1]
             feature = self.features[rows, node]
-            change = values[rows, child] - values[rows, node]
+            change = self.scale * (values[rows, child] - values[rows, node])
             padded = np.isinf(self.thresholds[rows, node])  # an always-left split adds nothing
             change = np.where(padded, 0.0, change)
             np.add.at(added, feature, change)
@@ -152,6 +156,7 @@ class InteractionTrees:
             "names": list(self.names),
             "depth": self.depth,
             "offset": round(self.offset, 6),
+            "scale": round(self.scale, 6),
             "features": self.features.tolist(),
             "thresholds": [[_finite_or_none(t) for t in row] for row in self.thresholds.tolist()],
             "leaves": np.round(self.leaves, 6).tolist(),
@@ -171,6 +176,7 @@ class InteractionTrees:
             thresholds=_matrix(thresholds, internal, np.float64),
             leaves=_matrix(data["leaves"], 2**depth, np.float64),
             node_values=_matrix(data["node_values"], internal, np.float64),
+            scale=float(data.get("scale", 1.0)),
         )
 
 

@@ -123,7 +123,8 @@ def test_attributions_add_up_to_the_score() -> None:
     for row in rng.random((20, len(NAMES))):
         signals = dict(zip(NAMES, row, strict=True))
         added = sum(value for value, _ in COMMITTED.attribution(signals).values())
-        assert COMMITTED.offset + expected_root + added == pytest.approx(COMMITTED.logit(signals), abs=1e-6)
+        total = COMMITTED.offset + COMMITTED.scale * expected_root + added
+        assert total == pytest.approx(COMMITTED.logit(signals), abs=1e-6)
 
 
 def test_a_tree_scored_alert_names_its_reasons_with_their_thresholds() -> None:
