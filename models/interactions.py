@@ -129,9 +129,10 @@ class InteractionTrees:
         return np.concatenate(out) if out else np.empty(0)
 
     def attribution(self, signals: Mapping[str, float]) -> dict[str, tuple[float, float]]:
-        """Per signal: the log-odds its splits added along the paths taken (negative: it lowered the
-        score), and the lowest threshold it was found above where it added (its value where the evidence
-        began to count; its own value when it only lowered the score)."""
+        """Per signal: what its splits added to the trees' sum along the paths taken, in the trees' own
+        units before ``scale`` (negative: it lowered the score), and the lowest threshold it was found
+        above where it added (its value where the evidence began to count; its own value when it only
+        lowered the score)."""
         rows: np.ndarray = self._rows  # type: ignore[attr-defined]
         x = self.vector(signals)
         path = self._paths(x)
@@ -141,7 +142,7 @@ class InteractionTrees:
         for level in range(self.depth):
             node, child = path[level], path[level + 1]
             feature = self.features[rows, node]
-            change = self.scale * (values[rows, child] - values[rows, node])
+            change = values[rows, child] - values[rows, node]
             padded = np.isinf(self.thresholds[rows, node])  # an always-left split adds nothing
             change = np.where(padded, 0.0, change)
             np.add.at(added, feature, change)

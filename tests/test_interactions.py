@@ -123,7 +123,7 @@ def test_attributions_add_up_to_the_score() -> None:
     for row in rng.random((20, len(NAMES))):
         signals = dict(zip(NAMES, row, strict=True))
         added = sum(value for value, _ in COMMITTED.attribution(signals).values())
-        total = COMMITTED.offset + COMMITTED.scale * expected_root + added
+        total = COMMITTED.offset + COMMITTED.scale * (expected_root + added)
         assert total == pytest.approx(COMMITTED.logit(signals), abs=1e-6)
 
 
