@@ -457,6 +457,13 @@ class TraitConfig(_Section):
         "owner's level, like one-shot ones: an agent loop that asks for the model's thinking on every "
         "step is collecting reasoning traces, though its sessions are multi-turn",
     )
+    automated_sharers: bool = Field(
+        default=False,
+        description="count machine-driven one-shot traffic (single turns sent round the clock) in an "
+        "owner's level, like extraction content: label-harvesting hydras send nothing that "
+        "reads as extraction, but every head runs the same loop (models.stages.extraction_level). Off: "
+        "after a refit it gained nothing on held-out dev seeds at matched false positives (README)",
+    )
     frame_trait: bool = Field(
         default=False,
         description="send each prompt's frame (its first masked words) as a shared trait (off: after a "

@@ -434,7 +434,9 @@ class AccountStage:
             population_shares=self._population_shares(signals),
             sharer_level=signals["individual_rarity"]
             if self.config.traits.sharer_level == "rarity"
-            else extraction_level(signals, self.config.traits.traced_capability),
+            else extraction_level(
+                signals, self.config.traits.traced_capability, self.config.traits.automated_sharers
+            ),
             shared_trait=shared_trait,
         )
 
@@ -613,21 +615,35 @@ class ClusterStage:
         return keys
 
 
-def extraction_level(signals: dict[str, float], traced_capability: bool = False) -> float:
+def extraction_level(
+    signals: dict[str, float], traced_capability: bool = False, automated: bool = False
+) -> float:
     """How distillation-shaped an account's traffic is, for the sharers' mean of the trait stage: asking
     for reasoning traces, grades or synthetic instruction data, or capability tasks sent one-shot (and,
     with ``traced_capability``, capability tasks sent under extended thinking: the trace is the product).
     Capability alone is not enough: developers' coding sessions are capability traffic too, and a popular
     SDK or tool set shared by many developers is not a campaign.
 
+    With ``automated``, machine-driven one-shot traffic counts too: requests round the clock, each a fresh
+    single turn. Label harvesting (random text sent for classification, tasks picked by an
+    active learner) asks for nothing that looks like extraction, yet the heads of a hydra all run the same
+    harvesting loop; ordinary users sharing a campus network, an SDK or a classroom prompt do not.
+
     >>> signals = {"elicitation": 0.1, "grading": 0.0, "synthetic": 0.0, "capability": 0.9,
-    ...            "single_turn": 0.2, "thinking": 0.8}
+    ...            "single_turn": 0.2, "thinking": 0.8, "flat_diurnal": 0.9}
     >>> round(extraction_level(signals), 2), round(extraction_level(signals, traced_capability=True), 2)
     (0.18, 0.72)
+    >>> round(extraction_level({**signals, "single_turn": 1.0, "capability": 0.2}, automated=True), 2)
+    0.9
     """
     shaped = max(signals["single_turn"], signals["thinking"]) if traced_capability else signals["single_turn"]
     capability = signals["capability"] * shaped
-    return max(signals["elicitation"], signals["grading"], signals["synthetic"], capability)
+    level = max(signals["elicitation"], signals["grading"], signals["synthetic"], capability)
+    if automated:
+        # Round the clock, not clockwork timing: a person can keep a steady rhythm for an hour, but no
+        # person works all 24 hours of the day.
+        level = max(level, signals["flat_diurnal"] * signals["single_turn"])
+    return level
 
 
 def content_evidence(signals: dict[str, float]) -> float:

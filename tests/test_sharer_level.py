@@ -15,7 +15,8 @@ from distillguard.models.config import DetectionConfig, TraitConfig
 from distillguard.models.detector import Detector
 from distillguard.models.features import FeatureExtractor
 from distillguard.models.stages import INDIVIDUAL_SIGNALS, RARITY_SIGNALS, AccountStage, extraction_level
-from tests.test_core import coordinated_campaign, event, ordinary_users
+from distillguard.schemas import RequestEvent
+from tests.test_core import T0, coordinated_campaign, event, ordinary_users
 
 
 def _config(**traits: object) -> DetectionConfig:
@@ -38,7 +39,10 @@ def test_observations_carry_the_configured_sharer_level() -> None:
         last_content = by_content.process(e) or last_content
     assert last_rarity is not None and last_content is not None
     assert last_rarity.sharer_level == last_rarity.signals["individual_rarity"]
-    assert last_content.sharer_level == extraction_level(last_content.signals, traced_capability=True)
+    traits = DetectionConfig().traits
+    assert last_content.sharer_level == extraction_level(
+        last_content.signals, traits.traced_capability, traits.automated_sharers
+    )
     for trait in last_rarity.trait_observations():
         assert trait.extraction == last_rarity.sharer_level
 
@@ -64,6 +68,56 @@ def test_a_popular_trait_of_ordinary_accounts_gives_no_evidence(level: str) -> N
     for e in ordinary_users(accounts=40, rounds=14):
         e = e.model_copy(update={"system_prompt": "You are a helpful assistant."})
         detector.process(e)
+    signal = max(detector.coordination.signal(f"user-{i}", e.ts)[0] for i in range(40))
+    assert signal < 0.05
+
+
+def harvesting_ring(accounts: int = 30, hours: int = 48) -> list[RequestEvent]:
+    """A label-harvesting hydra: one custom client, a fresh single turn every 30 minutes round the clock
+    from each head, each head on its own network, asking for nothing that reads as extraction."""
+    words = ["lantern", "orbit", "velvet", "harbour", "quartz", "meadow", "signal", "copper", "thistle"]
+    events = []
+    for step in range(hours * 2):
+        for a in range(accounts):
+            filler = " ".join(words[(step * 7 + a * 3 + k) % len(words)] for k in range(6))
+            events.append(
+                event(
+                    step * accounts + a,
+                    f"ring-{a}",
+                    f"Is this text cheerful or gloomy? One word. {filler}",
+                    ts=T0 + step * 1_800_000 + a * 1_000,
+                    ip=f"198.{18 + a}.{step % 5}.{a + 7}",
+                    user_agent="harvest-client/0.3",
+                    account_created_ts=T0 - 3 * 86_400_000,
+                    asn=64600 + a,
+                    asn_type="hosting",
+                    conversation_turns=0,
+                    output_tokens=2,
+                )
+            )
+    return events
+
+
+@pytest.mark.parametrize("automated", [True, False])
+def test_a_machine_driven_ring_sharing_a_client_is_evidence_only_when_automation_counts(
+    automated: bool,
+) -> None:
+    detector = Detector(_config(automated_sharers=automated))
+    last = harvesting_ring()[-1]
+    for e in harvesting_ring():
+        detector.process(e)
+    ring = [detector.coordination.signal(f"ring-{a}", last.ts)[0] for a in range(30)]
+    if automated:
+        assert min(ring) > 0.2, ring
+    else:  # the content alone says nothing: the old level never saw this ring
+        assert max(ring) < 0.05, ring
+
+
+def test_daytime_users_sharing_a_client_are_not_an_automated_ring() -> None:
+    """The same custom client shared by forty ordinary users chatting in their own hours."""
+    detector = Detector(_config(automated_sharers=True))
+    for e in ordinary_users(accounts=40, rounds=14):
+        detector.process(e.model_copy(update={"user_agent": "harvest-client/0.3"}))
     signal = max(detector.coordination.signal(f"user-{i}", e.ts)[0] for i in range(40))
     assert signal < 0.05
 
