@@ -84,6 +84,24 @@ class InteractionTrees:
         object.__setattr__(self, "_flat_leaves", self.leaves.ravel())
         object.__setattr__(self, "_tree_start", np.arange(count) * internal)
         object.__setattr__(self, "_leaf_start", np.arange(count) * leaves - internal)
+        if internal <= 8:
+            # A tree's comparisons, packed into one byte (bit k: node k went right), decide its leaf: a
+            # table of every tree's leaf value for each of the 2**internal patterns turns the walk into
+            # one lookup per tree. Each tree's splits are padded to 8 with never-true comparisons, so the
+            # comparisons of all trees pack into bytes in one flat ``packbits``.
+            patterns = np.arange(2**internal)
+            went_right = (patterns[:, None] >> np.arange(internal)) & 1
+            node = np.zeros(len(patterns), dtype=np.intp)
+            for _ in range(self.depth):
+                node = 2 * node + 1 + went_right[patterns, node]
+            by_pattern = self.leaves[:, node - internal]
+            pad = 8 - internal
+            features = np.pad(self.features, ((0, 0), (0, pad)))
+            thresholds = np.pad(self.thresholds.astype(np.float64), ((0, 0), (0, pad)), constant_values=np.inf)
+            object.__setattr__(self, "_byte_features", features.ravel())
+            object.__setattr__(self, "_byte_thresholds", thresholds.ravel())
+            object.__setattr__(self, "_pattern_leaves", np.ascontiguousarray(by_pattern).ravel())
+            object.__setattr__(self, "_pattern_start", np.arange(count) * len(patterns))
 
     def vector(self, signals: Mapping[str, float]) -> np.ndarray:
         """The signals in the trees' column order (a signal not given counts as 0)."""
@@ -107,6 +125,12 @@ class InteractionTrees:
     def logit(self, signals: Mapping[str, float]) -> float:
         """The calibrated log-odds of the signals."""
         x = self.vector(signals)
+        table = getattr(self, "_pattern_leaves", None)
+        if table is not None:
+            right = x.take(self._byte_features) > self._byte_thresholds  # type: ignore[attr-defined]
+            packed = np.packbits(right, bitorder="little")
+            total = float(table.take(self._pattern_start + packed).sum())  # type: ignore[attr-defined]
+            return self.offset + self.scale * total
         right = (x.take(self._flat_features) > self._flat_thresholds).view(np.int8)  # type: ignore[attr-defined]
         start: np.ndarray = self._tree_start  # type: ignore[attr-defined]
         node = np.zeros(len(start), dtype=np.intp)

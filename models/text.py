@@ -61,6 +61,10 @@ class _Phrases:
                     break
         return False
 
+    def present(self, text: str) -> list[tuple[tuple[str, ...], re.Pattern[str]]]:
+        """The alternatives with an anchor in ``text``: the only ones that can match in any part of it."""
+        return [(anchors, pattern) for anchors, pattern in self.alternatives if _any(text, anchors)]
+
 
 # Markers of systematic chain-of-thought extraction (strong) and everyday requests for reasoning (weak),
 # and of the model used as a grader; as (anchors, regex) pairs, in lower case.
@@ -241,6 +245,7 @@ def _any(text: str, anchors: tuple[str, ...]) -> bool:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n+")
+_INSTRUCTION_PHRASES = (_STRONG_ELICITATION, _WEAK_ELICITATION, _GRADING)
 
 
 def instruction_view(text: str, words: int = 24, long_token_chars: int = 24) -> str:
@@ -250,12 +255,14 @@ def instruction_view(text: str, words: int = 24, long_token_chars: int = 24) -> 
     rubric ...") is the part that stays fixed while its slot filler changes, so clustering on it puts
     one template with any filler together.
     """
+    # Only alternatives anchored somewhere in the prompt can match one of its sentences: a handful.
+    candidates = [alt for phrases in _INSTRUCTION_PHRASES for alt in phrases.present(text)]
+    if not candidates:
+        return ""
     kept = [
         sentence
         for sentence in _SENTENCE.split(text)
-        if _STRONG_ELICITATION.search(sentence)
-        or _WEAK_ELICITATION.search(sentence)
-        or _GRADING.search(sentence)
+        if any(_any(sentence, anchors) and pattern.search(sentence) for anchors, pattern in candidates)
     ]
     return b" ".join(_ascii_words(mask(" ".join(kept), long_token_chars), _WORD_TABLE)[:words]).decode(
         "ascii"
