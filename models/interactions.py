@@ -97,7 +97,9 @@ class InteractionTrees:
             by_pattern = self.leaves[:, node - internal]
             pad = 8 - internal
             features = np.pad(self.features, ((0, 0), (0, pad)))
-            thresholds = np.pad(self.thresholds.astype(np.float64), ((0, 0), (0, pad)), constant_values=np.inf)
+            thresholds = np.pad(
+                self.thresholds.astype(np.float64), ((0, 0), (0, pad)), constant_values=np.inf
+            )
             object.__setattr__(self, "_byte_features", features.ravel())
             object.__setattr__(self, "_byte_thresholds", thresholds.ravel())
             object.__setattr__(self, "_pattern_leaves", np.ascontiguousarray(by_pattern).ravel())
