@@ -87,7 +87,9 @@ class StateTable:
     deleted_elsewhere: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: a stage is itself (identity hash). Runners look stages up by spec on every input, and the
+# generated hash walked every field, state tables included, each time.
+@dataclass(frozen=True, slots=True, eq=False)
 class StageSpec(Generic[StageT, InT, OutT]):
     """One stage of the chain: how it is built, keyed and run, and what it hands on."""
 
