@@ -36,6 +36,7 @@ import struct
 from collections import OrderedDict
 from collections.abc import MutableMapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from distillguard.models.config import TraitConfig, TraitKind
@@ -417,6 +418,13 @@ class TraitStage:
             self.evicted += 1
 
 
+@lru_cache(maxsize=1 << 16)
+def _slot_of(key: str) -> int:
+    """A trait key's 16-bit memory slot (never 0, which marks an empty slot). Memoised: an account shows
+    the same few keys on every request."""
+    return (stable_hash32(key) & _MASK16) or 1
+
+
 class TraitEmitter:
     """Which of a request's traits the account stage sends on, bounding the trait stage's fan-out.
 
@@ -457,7 +465,7 @@ class TraitEmitter:
         every, limit = self._every, self._limit
         sent: list[str] = []
         for key in keys:
-            h = (stable_hash32(key) & _MASK16) or 1
+            h = _slot_of(key)
             if h in ring:
                 ring.remove(h)
                 ring.insert(0, h)
