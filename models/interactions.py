@@ -9,10 +9,12 @@ arrays (no training library at run time). Every evidence signal is monotone incr
 signal (``established_account``) decreasing, so more evidence never lowers the score.
 
 Trees are kept complete (every leaf at the full depth; a shallower leaf is repeated below an always-left
-split), so one request is scored with ``depth`` vectorised steps over all trees at once. ``logit`` is the
-calibrated log-odds (the fit moved its offset so the medium band sits where the false-positive budget
-allows). ``attribution`` says how much each signal moved the score along the paths taken (each split's
-change in expected value goes to its signal), so the reasons of a tree-scored alert stay readable.
+split), so one request is scored over all trees at once: every split compared in one step, then each
+tree's leaf looked up by the byte its comparisons pack into (depth <= 3) or walked to in ``depth`` steps.
+``logit`` is the calibrated log-odds (the fit moved its offset so the medium band sits where the
+false-positive budget allows). ``attribution`` says how much each signal moved the score along the paths
+taken (each split's change in expected value goes to its signal), so the reasons of a tree-scored alert
+stay readable.
 
 >>> import numpy as np
 >>> trees = InteractionTrees(

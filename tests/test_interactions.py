@@ -90,6 +90,28 @@ def test_a_fit_finds_evidence_that_only_counts_together_and_is_reproducible() ->
     assert lower_report["flagged_share_by_family_on_training_data"]["spread"] <= rates["spread"]
 
 
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+def test_one_request_scores_as_the_batch_walk_does(depth: int) -> None:
+    """``logit`` reads trees of depth <= 3 off a table of comparison patterns and walks deeper ones;
+    both must agree with ``logit_rows``' walk, thresholds hit exactly included (a tie goes left)."""
+    rng = np.random.default_rng(depth)
+    names = tuple(f"s{i}" for i in range(6))
+    count, internal = 50, 2**depth - 1
+    trees = InteractionTrees(
+        names=names,
+        depth=depth,
+        offset=-1.5,
+        features=rng.integers(0, len(names), (count, internal)),
+        thresholds=rng.choice([0.1, 0.25, 0.5, 0.75, 0.9], (count, internal)),
+        leaves=rng.normal(size=(count, 2**depth)),
+        node_values=np.zeros((count, internal)),
+        scale=0.5,
+    )
+    rows = rng.choice([0.0, 0.1, 0.3, 0.5, 0.8, 0.9, 1.0], (200, len(names)))
+    one_at_a_time = [trees.logit(dict(zip(names, map(float, row), strict=True))) for row in rows]
+    assert np.allclose(one_at_a_time, trees.logit_rows(rows), rtol=0, atol=1e-9)
+
+
 def test_a_file_round_trips_and_a_wrong_shape_is_refused(tmp_path: Path) -> None:
     again = InteractionTrees.from_dict(json.loads(json.dumps(COMMITTED.to_dict())))
     x = np.random.default_rng(0).random((50, len(NAMES)))
