@@ -112,6 +112,33 @@ def test_one_request_scores_as_the_batch_walk_does(depth: int) -> None:
     assert np.allclose(one_at_a_time, trees.logit_rows(rows), rtol=0, atol=1e-9)
 
 
+def test_bagged_fits_average_ensembles_of_whole_accounts() -> None:
+    pytest.importorskip("sklearn")
+    from distillguard.evaluation.fit_interactions import account_subsample, average, fit_interactions
+
+    samples = _young_capability_spread()
+    part = account_subsample(samples, 0.5, seed=3)
+    kept = set(part.accounts)
+    assert len(kept) == len(set(samples.accounts)) // 2
+    assert len(part.accounts) == 6 * len(kept), "an account comes with all its rows or none"
+    # the average scores the mean of its members' sums
+    one, _ = fit_interactions(part, medium=0.6, margin=0.0, trees=20, rows_per_account=6)
+    other, _ = fit_interactions(
+        account_subsample(samples, 0.5, seed=4), medium=0.6, margin=0.0, trees=20, rows_per_account=6
+    )
+    x = samples.matrix()
+    mean = (one.logit_rows(x) - one.offset) / one.scale / 2 + (
+        other.logit_rows(x) - other.offset
+    ) / other.scale / 2
+    assert np.allclose(average([one, other]).logit_rows(x), mean, atol=1e-9)
+    # a bagged fit: bags x trees trees, reproducible, and it still finds the interaction
+    bagged, report = fit_interactions(samples, medium=0.6, margin=0.0, trees=20, rows_per_account=6, bags=3)
+    again, _ = fit_interactions(samples, medium=0.6, margin=0.0, trees=20, rows_per_account=6, bags=3)
+    assert len(bagged.leaves) == 60 and report["bags"] == 3
+    assert json.dumps(bagged.to_dict()) == json.dumps(again.to_dict())
+    assert report["flagged_share_by_family_on_training_data"]["spread"] >= 0.9
+
+
 def test_a_file_round_trips_and_a_wrong_shape_is_refused(tmp_path: Path) -> None:
     again = InteractionTrees.from_dict(json.loads(json.dumps(COMMITTED.to_dict())))
     x = np.random.default_rng(0).random((50, len(NAMES)))
