@@ -316,8 +316,8 @@ def fit_fusion(
     type=click.IntRange(1, 16),
     default=1,
     show_default=True,
-    help="Ensembles fitted on random shares of the accounts and averaged (steadier than one fit, at "
-    "this many times the trees' per-request cost).",
+    help="Ensembles fitted on random shares of the accounts and averaged (steadier than one fit; every "
+    "request then scores all of their trees).",
 )
 @click.option(
     "--bag-share",
