@@ -326,6 +326,12 @@ def fit_fusion(
     show_default=True,
     help="Share of the training accounts each bagged ensemble sees.",
 )
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Collect float64 vectors and write the splits unrounded, so that the trees split between the "
+    "values the detector compares them with (the committed file predates it; README 'Split values').",
+)
 def fit_interactions(
     config_file: Path | None,
     events_paths: tuple[Path, ...],
@@ -338,6 +344,7 @@ def fit_interactions(
     cold_start_share: float,
     bags: int,
     bag_share: float,
+    exact: bool,
 ) -> None:
     """Fit the interaction trees on labelled development traffic (never on the blind red-team split);
     the collection runs with the configured (additive) fusion weights."""
@@ -348,7 +355,9 @@ def fit_interactions(
     pairs = labelled_pairs(events_paths, labels_paths)
     settings = settings_or_exit(config_file)
     config = settings.detection
-    every_request = collect(pairs, additive_only(config), partitions=settings.topics.partitions).every_request
+    every_request = collect(
+        pairs, additive_only(config), partitions=settings.topics.partitions, exact=exact
+    ).every_request
     fitted, report = fit(
         every_request,
         config.fusion.medium,
@@ -361,6 +370,6 @@ def fit_interactions(
         bags=bags,
         bag_share=bag_share,
     )
-    report = {"trained_on": [str(e) for e, _ in pairs], **report}
-    write_interactions(fitted, report, out_path)
+    report = {"trained_on": [str(e) for e, _ in pairs], **report, **({"exact": True} if exact else {})}
+    write_interactions(fitted, report, out_path, exact_splits=exact)
     click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())

@@ -101,12 +101,19 @@ def collect(
     samples_per_account: int = 24,
     partitions: int = DEFAULT_PARTITIONS,
     processes: int | None = None,
+    exact: bool = False,
 ) -> Collected:
     """Run the detector over each (events, labels) pair; sample per-account signal vectors to fit on and
-    keep every alert-eligible request's vector (float32) to calibrate on. Each pair runs in a fresh
-    detector, so the pairs run in parallel (``processes``, default: one per CPU) with the same result."""
+    keep every alert-eligible request's vector (float32, or with ``exact`` float64) to calibrate on. Each
+    pair runs in a fresh detector, so the pairs run in parallel (``processes``, default: one per CPU) with
+    the same result.
+
+    ``exact`` keeps the vectors as the detector computes them: the interaction trees split between values
+    seen here, and signals sit on exact values (0.9 = 9 of the last 10 requests) whose float32 rounding
+    can lie on the other side of a split placed between float32 values. The committed fit predates it."""
     names = signal_names()
-    jobs = [(events, labels, config, samples_per_account, partitions) for events, labels in pairs]
+    dtype = np.float64 if exact else np.float32
+    jobs = [(events, labels, config, samples_per_account, partitions, dtype) for events, labels in pairs]
     workers = min(len(jobs), processes or os.cpu_count() or 1)
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -127,7 +134,12 @@ def collect(
 
 
 def _collect_one(
-    events_path: Path, labels_path: Path, config: DetectionConfig, samples_per_account: int, partitions: int
+    events_path: Path,
+    labels_path: Path,
+    config: DetectionConfig,
+    samples_per_account: int,
+    partitions: int,
+    dtype: type = np.float32,
 ) -> Collected:
     names = signal_names()
     labels = load_labels(labels_path)
@@ -153,7 +165,7 @@ def _collect_one(
             out.accounts.append(name)
             out.positive.append(label.kind == "campaign")
             out.families.append(label.family)
-        blocks.append(np.asarray(vectors, dtype=np.float32))
+        blocks.append(np.asarray(vectors, dtype=dtype))
         every.accounts.extend([name] * len(vectors))
         every.positive.extend([label.kind == "campaign"] * len(vectors))
         every.families.extend([label.family] * len(vectors))

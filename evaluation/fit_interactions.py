@@ -250,7 +250,9 @@ def flagged_shares(samples: Samples, logits: np.ndarray, medium: float) -> dict[
     return {name: hit / total for name, (hit, total) in sorted(counts.items())}
 
 
-def write_interactions(trees: InteractionTrees, report: dict[str, Any], out: Path) -> None:
+def write_interactions(
+    trees: InteractionTrees, report: dict[str, Any], out: Path, exact_splits: bool = False
+) -> None:
     """The file :func:`~distillguard.models.interactions.load_interactions` reads."""
-    payload = {"trees": trees.to_dict(), "report": report}
+    payload = {"trees": trees.to_dict(exact_splits), "report": report}
     out.write_bytes(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS) + b"\n")

@@ -115,6 +115,15 @@ class AccountConfig(_Section):
     max_accounts: int = Field(
         default=2_000_000, ge=1000, description="hard cap of tracked accounts per worker"
     )
+    own_evidence: Literal["combined", "individual"] = Field(
+        default="combined",
+        description="what an account's own evidence (which gates its link keys, its count in a cluster's "
+        "suspicious share and its benign lessons) is fused from: 'combined' = every account signal, the "
+        "shared-trait signal included; 'individual' = without the shared-trait signal and with the rarity "
+        "of the individual signals, so that it does not depend on when the side chain's answers arrive "
+        "(one worker, N workers and replay gate alike). 'individual' needs a refit and is not the default "
+        "yet (README, Guarantees)",
+    )
 
 
 class PopulationConfig(_Section):

@@ -180,14 +180,19 @@ class InteractionTrees:
             name: (float(added[i]), float(lowest[i])) for i, name in enumerate(self.names) if added[i] != 0.0
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, exact_splits: bool = False) -> dict[str, Any]:
+        """The file's content. Splits are rounded to six digits unless ``exact_splits``: a split falls
+        between two values the training traffic showed, signals sit on exact values (0.9 = 9 of the last
+        10 requests), and a rounded split can land on one and send it down the other branch. The
+        committed file predates ``exact_splits`` (README, "Split values")."""
+        digits = None if exact_splits else 6
         return {
             "names": list(self.names),
             "depth": self.depth,
             "offset": round(self.offset, 6),
             "scale": round(self.scale, 6),
             "features": self.features.tolist(),
-            "thresholds": [[_finite_or_none(t) for t in row] for row in self.thresholds.tolist()],
+            "thresholds": [[_finite_or_none(t, digits) for t in row] for row in self.thresholds.tolist()],
             "leaves": np.round(self.leaves, 6).tolist(),
             "node_values": np.round(self.node_values, 6).tolist(),
         }
@@ -223,8 +228,10 @@ def _one(names: tuple[str, ...]) -> Any:
     return lambda signals: [signals[name] for name in names]
 
 
-def _finite_or_none(value: float) -> float | None:
-    return None if value == float("inf") else round(value, 6)
+def _finite_or_none(value: float, digits: int | None) -> float | None:
+    if value == float("inf"):
+        return None
+    return value if digits is None else round(value, digits)
 
 
 @lru_cache(maxsize=8)

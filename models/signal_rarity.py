@@ -139,12 +139,44 @@ class SignalRarity:
         ``-log10`` tail share, plus half the next, plus a quarter of the third, over ``saturation``."""
         if not self.ready:
             return 0.0
+        first, second, third = self._strongest(signals, names or self.names, None)
+        return min(1.0, (first + 0.5 * second + 0.25 * third) / self.saturation)
+
+    def rarity_apart(
+        self, signals: Mapping[str, float], names: Iterable[str], apart: str
+    ) -> tuple[float, float]:
+        """:meth:`rarity` over ``names``, and over ``names`` without ``apart``, in one pass.
+
+        The account stage needs both: the rarity of everything it knows about an account, and of what
+        the account shows on its own, without the evidence other accounts' traffic gives it.
+
+        >>> rarity = SignalRarity(("a", "b"), warmup_accounts=10)
+        >>> for i in range(100):
+        ...     rarity.learn_one({"a": (i % 10) / 100, "b": (i % 10) / 100})
+        >>> both = {"a": 0.95, "b": 0.95}
+        >>> rarity.rarity_apart(both, ("a", "b"), "b") == (rarity.rarity(both), rarity.rarity(both, ("a",)))
+        True
+        """
+        if not self.ready:
+            return 0.0, 0.0
+        first, second, third = self._strongest(signals, names, apart)
+        alone = (first + 0.5 * second + 0.25 * third) / self.saturation
+        value = signals.get(apart)
+        if value and value > 0.0:
+            e = self._evidence[apart][min(self.bins - 1, int(value * self.bins))]
+            first, second, third = sorted((first, second, third, e), reverse=True)[:3]
+        return min(1.0, (first + 0.5 * second + 0.25 * third) / self.saturation), min(1.0, alone)
+
+    def _strongest(
+        self, signals: Mapping[str, float], names: Iterable[str], skip: str | None
+    ) -> tuple[float, float, float]:
+        """The three largest ``-log10`` tail shares of ``signals`` over ``names`` (but ``skip``)."""
         self._fresh()
         table, bins = self._evidence, self.bins
         first = second = third = 0.0
-        for name in names or self.names:
+        for name in names:
             value = signals.get(name)
-            if not value or value <= 0.0:
+            if not value or value <= 0.0 or name == skip:
                 continue
             e = table[name][min(bins - 1, int(value * bins))]
             if e > first:
@@ -153,4 +185,4 @@ class SignalRarity:
                 second, third = e, second
             elif e > third:
                 third = e
-        return min(1.0, (first + 0.5 * second + 0.25 * third) / self.saturation)
+        return first, second, third

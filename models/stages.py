@@ -86,9 +86,10 @@ RARITY_SIGNALS = (
     "asn_rotation",
     "shared_traits",
 )
-# The same, without what other accounts say about this one: how unusual an account is on its own, the
-# level the trait stage averages over a value's sharers (guilt by association needs guilty associates,
-# judged without the association itself, or a popular trait would feed on its own evidence).
+# The same, without what other accounts say about this one: how unusual an account is on its own. It is
+# the rarity in an account's own evidence, and the level the trait stage may average over a value's
+# sharers (guilt by association needs guilty associates, judged without the association itself, or a
+# popular trait would feed on its own evidence).
 INDIVIDUAL_SIGNALS = tuple(name for name in RARITY_SIGNALS if name != "shared_traits")
 
 
@@ -108,6 +109,7 @@ class AccountObservation:
     payment: str | None
     user_agent_family: str
     events_seen: int
+    # The fused score linking and a cluster's suspicious share are gated by (AccountConfig.own_evidence).
     own_evidence: float
     signals: dict[str, float]
     owner_id: str = ""
@@ -287,16 +289,25 @@ class AccountStage:
         signals["shared_traits"], shared_kind = self.coordination.signal(event.account_id, event.ts)
         emitted, state.trait_memory = self.emitter.select(features.traits, state.trait_memory, state.events)
         self._population_step(state, signals)
-        signals["rarity"] = self.rarity.rarity(signals, RARITY_SIGNALS)
-        signals["individual_rarity"] = (
-            self.rarity.rarity(signals, INDIVIDUAL_SIGNALS)
-            # only when something uses it (it costs a pass over the reference); read from the config in
-            # force, which the live configuration may swap
-            if self.config.traits.sharer_level == "rarity"
-            or contribution(self.config.fusion.weights.individual_rarity, 1.0) != 0.0
-            else 0.0
-        )
-        own = fuse(signals, self.config.fusion.weights)
+        if self.config.account.own_evidence == "individual":
+            # The account's own evidence leaves out what other accounts' traffic says about it: the
+            # shared-trait signal, and its part in the rarity. What the own evidence gates (linking, a
+            # cluster's suspicious share, the benign lessons) then does not depend on when the side
+            # chain's answers arrive, which is batch timing in a worker.
+            signals["rarity"], individual = self.rarity.rarity_apart(signals, RARITY_SIGNALS, "shared_traits")
+            signals["individual_rarity"] = individual
+            own = fuse({**signals, "shared_traits": 0.0, "rarity": individual}, self.config.fusion.weights)
+        else:
+            signals["rarity"] = self.rarity.rarity(signals, RARITY_SIGNALS)
+            signals["individual_rarity"] = (
+                self.rarity.rarity(signals, INDIVIDUAL_SIGNALS)
+                # only when something uses it (it costs a pass over the reference); read from the config
+                # in force, which the live configuration may swap
+                if self.config.traits.sharer_level == "rarity"
+                or contribution(self.config.fusion.weights.individual_rarity, 1.0) != 0.0
+                else 0.0
+            )
+            own = fuse(signals, self.config.fusion.weights)
         state.set_scalar("own_evidence", own)
         state.set_scalar("max_own_evidence", max(own, state.scalar("max_own_evidence")))
         benign = state.scalar("max_own_evidence") < self.config.population.learn_below_score

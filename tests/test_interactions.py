@@ -149,6 +149,27 @@ def test_a_file_round_trips_and_a_wrong_shape_is_refused(tmp_path: Path) -> None
         InteractionTrees.from_dict(broken)
 
 
+def test_a_split_next_to_an_exact_signal_value_survives_the_file() -> None:
+    """Signals sit on exact values (0.9 = 9 of the last 10 requests) and a split can fall just below
+    one; written with six digits it lands on it and sends the value down the other branch."""
+    below = float(np.nextafter(0.9, 0.0)) - 1e-9
+    trees = InteractionTrees(
+        names=("elicitation",),
+        depth=1,
+        offset=0.0,
+        features=np.array([[0]]),
+        thresholds=np.array([[below]]),
+        leaves=np.array([[-1.0, 1.0]]),
+        node_values=np.array([[0.0]]),
+    )
+    exact = InteractionTrees.from_dict(json.loads(json.dumps(trees.to_dict(exact_splits=True))))
+    assert trees.logit({"elicitation": 0.9}) == exact.logit({"elicitation": 0.9}) == 1.0
+    assert exact.logit({"elicitation": below}) == -1.0
+    # rounded to six digits (the committed file's format), the split lands on 0.9 and sends it left
+    rounded = InteractionTrees.from_dict(json.loads(json.dumps(trees.to_dict())))
+    assert rounded.logit({"elicitation": 0.9}) == -1.0
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     base=st.lists(st.floats(0, 1), min_size=len(NAMES), max_size=len(NAMES)),
