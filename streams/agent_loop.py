@@ -90,7 +90,7 @@ class Batching:
 
 
 async def batches(
-    stream: Any, batching: Batching, decode: Callable[[bytes], list[Any]] | None = None
+    stream: Any, batching: Batching, decode: Callable[[bytes], Any] | None = None
 ) -> AsyncIterator[list[tuple[Any, Any]]]:
     """The agent's records in batches of (event, payload): all records already fetched for it, up to
     ``batching.max_items`` items (requests, or the stage outputs internal records carry).
@@ -135,8 +135,23 @@ def _no_report(_records: int, _work: BatchWork, _busy: float, _waited: float) ->
     return None
 
 
+class Pacing(Protocol):
+    """What holds records back between the stream and the step (:class:`streams.pacing.RequestPacing`)."""
+
+    def admit(self, batch: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]: ...
+
+    def release(self) -> list[tuple[Any, Any]]: ...
+
+    def unrelease(self) -> None: ...
+
+
 class AgentLoop:
-    """One stage agent's loop: ``await loop.run(stream)`` is the Faust agent's body."""
+    """One stage agent's loop: ``await loop.run(stream)`` is the Faust agent's body.
+
+    With ``pacing``, each batch first goes through it: what it holds back is processed later, by
+    :meth:`release`, which the worker calls on a timer (the agent itself waits on the stream, which
+    may have nothing more to give). Both run under one lock, so the stage sees one batch at a time.
+    """
 
     def __init__(
         self,
@@ -148,13 +163,17 @@ class AgentLoop:
         scope: Scope,
         views: Sequence[StateView],
         batching: Batching,
-        decode: Callable[[bytes], list[Any]] | None = None,
+        decode: Callable[[bytes], Any] | None = None,
         report: Report = _no_report,
         stopping: Callable[[], bool] = lambda: False,
         processed: MutableMapping[tuple[str, int], int] | None = None,
         before_flush: Callable[[], None] | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.name = name
+        self.pacing = pacing
+        self._lock = asyncio.Lock()
+        self._stream: Any = None
         self.before_flush = before_flush  # once per completed batch, before the views are flushed
         self.step, self.sink, self.scope, self.views = step, sink, scope, tuple(views)
         self.branch_sink = branch_sink
@@ -163,8 +182,33 @@ class AgentLoop:
 
     async def run(self, stream: Any) -> None:
         """Process the stream's records batch by batch, until the stream ends."""
+        self._stream = stream
+        pacing = self.pacing
         async for batch in batches(stream, self.batching, self.decode):
-            await self.process(stream, batch)
+            if pacing is not None:
+                async with self._lock:
+                    admitted = pacing.admit(batch)
+                    if admitted:
+                        await self.process(stream, admitted)
+            else:
+                await self.process(stream, batch)
+
+    async def release(self) -> int:
+        """Process the held records pacing now lets through; returns how many. A batch that fails here
+        is handed back to pacing, held as before (its state writes dropped, nothing acked), and tried
+        again on the next call; the failure is logged by :meth:`process`."""
+        if self.pacing is None or self._stream is None:
+            return 0
+        async with self._lock:
+            ready = self.pacing.release()
+            if not ready:
+                return 0
+            try:
+                await self.process(self._stream, ready)
+            except Exception:
+                self.pacing.unrelease()
+                return 0
+        return len(ready)
 
     async def process(self, stream: Any, batch: Sequence[tuple[Any, Any]]) -> None:
         """One batch, with its effects in at-least-once order (see the module docstring)."""

@@ -46,6 +46,8 @@ from distillguard.streams.app_config import (
 )
 from distillguard.streams.internal_records import PartitionForKey, grouped_sink, no_output
 from distillguard.streams.metrics import WorkerMetrics
+from distillguard.streams.pacing import RequestPacing
+from distillguard.streams.pacing_worker import install_pacing, make_gate
 from distillguard.streams.settings import Settings
 from distillguard.streams.stage_agents import (
     SPILL_FILE_NAME,
@@ -137,25 +139,27 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         if operator["challenger"] is not None
         else None
     )
-    agents = {
-        "score_accounts": (
-            requests,
-            account.request_loop(
-                live_request_decoder(worker),
-                dead_letter_sender(
-                    dead_letter,
-                    metrics.dead_letters,
-                    DeadLetterSpill(
-                        worker.data_dir / SPILL_FILE_NAME,
-                        worker.dead_letter_spill_max_bytes,
-                        metrics.dead_letters_spilled,
-                        metrics.dead_letters_spill_dropped,
-                    ),
-                ),
-                grouped_sink(observations, to),
-                branch_sink=grouped_sink(trait_observations, to),
+    # Event-time pacing of the request partitions (streams.pacing): the account agent holds a partition's
+    # records back while it is ahead of another one still working off a backlog.
+    gate = make_gate(settings) if worker.pacing.enabled else None
+    request_loop = account.request_loop(
+        live_request_decoder(worker),
+        dead_letter_sender(
+            dead_letter,
+            metrics.dead_letters,
+            DeadLetterSpill(
+                worker.data_dir / SPILL_FILE_NAME,
+                worker.dead_letter_spill_max_bytes,
+                metrics.dead_letters_spilled,
+                metrics.dead_letters_spill_dropped,
             ),
         ),
+        grouped_sink(observations, to),
+        branch_sink=grouped_sink(trait_observations, to),
+        pacing=RequestPacing(gate) if gate is not None else None,
+    )
+    agents = {
+        "score_accounts": (requests, request_loop),
         "score_clusters": (observations, cluster.internal_loop(grouped_sink(candidates, to))),
         "emit_alerts": (
             candidates,
@@ -184,6 +188,11 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
         if name == "emit_alerts" and challenger_step is not None:
             challenger_step.step, loop.step = loop.step, challenger_step
         app.agent(source, name=name)(loop.run)
+    if gate is not None:
+        progress = raw_topic(
+            app, settings.progress_topic, internal=True, partitions=1, compacting=True, deleting=False
+        )
+        install_pacing(app, settings, gate, request_loop, requests.get_topic_name(), progress, metrics)
     operator_loop.add_verdict_page(app, tables["account_verdicts"])
     operator_loop.add_operator_gauges(
         app,

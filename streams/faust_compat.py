@@ -58,6 +58,29 @@ def committed_offset(consumer: Any, tp: Any) -> int | None:
     return consumer._committed_offset.get(tp)  # type: ignore[no-any-return]
 
 
+def pause_fetching(consumer: Any, tps: Iterable[Any]) -> None:
+    """Stop fetching from ``tps`` and still deliver what was fetched for them (event-time pacing,
+    streams.pacing_worker). A no-op during a table recovery, which pauses and resumes partitions itself.
+
+    Why not ``Consumer.pause_partitions``: it removes the partitions from the set that Faust's
+    ``getmany`` (0.15.3) filters the records of a fetch by *after* awaiting the fetch, so records of a
+    partition paused while its fetch is in flight are dropped, with aiokafka's position already past
+    them: they are lost until the next seek (traced here: a partition's committed offset stopped 342
+    records short of its end). The stream-buffer flow control that ``on_buffer_full`` implements keeps
+    them (``getmany`` lets a partition in ``_buffered_partitions`` through), which is what pacing needs:
+    fetch no more, hold what came.
+    """
+    for tp in tps:
+        consumer.on_buffer_full(tp)
+
+
+def resume_fetching(consumer: Any, tps: Iterable[Any]) -> None:
+    """Fetch from ``tps`` again after :func:`pause_fetching` (Faust's ``on_buffer_drop``: back in the
+    active partitions only if it is the one that took them out)."""
+    for tp in tps:
+        consumer.on_buffer_drop(tp)
+
+
 def partition_state(app: Any, tp: Any) -> dict[str, Any]:
     """Diagnostics: what Faust and aiokafka hold for one assigned partition (for the stall watch's log
     line; every field is best effort, read without locks from the consumer thread's structures).

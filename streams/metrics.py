@@ -171,6 +171,24 @@ class WorkerMetrics:
         )
         # (topic, partition) -> the offset after the last record an agent acked (set by the agent loops)
         self.processed_offsets: dict[tuple[str, int], int] = {}
+        # event-time pacing of the request partitions (streams.pacing)
+        self.pacing_held = Gauge(
+            "distillguard_pacing_held", "request records held back by event-time pacing", registry=r
+        )
+        self.pacing_held_total = Counter(
+            "distillguard_pacing_held_records", "request records event-time pacing has held back", registry=r
+        )
+        self.pacing_paused = Gauge(
+            "distillguard_pacing_paused_partitions",
+            "request partitions whose fetching pacing has paused",
+            registry=r,
+        )
+        self.pacing_forced = Counter(
+            "distillguard_pacing_forced",
+            "times pacing gave its bound up: a record processed past it (max_held), or another worker's "
+            "silent partition left out (stale_after_s)",
+            registry=r,
+        )
         self.broker_unreachable = Gauge(
             "distillguard_broker_unreachable",
             "1 while the Kafka client reports that it cannot reach the broker (a connection or metadata "

@@ -115,6 +115,55 @@ class KafkaSecurity(BaseModel):
         return self
 
 
+class PacingSettings(BaseModel):
+    """Event-time pacing of the request partitions (streams.pacing): while a backlog is worked off, no
+    request partition is processed more than ``max_skew_s`` of event time ahead of another partition
+    that still has records to process, on any worker of the group."""
+
+    model_config = {"extra": "forbid"}
+
+    enabled: bool = Field(
+        default=True,
+        description="hold a request partition's records while it is max_skew_s of event time ahead of "
+        "another partition with a backlog (live, with every partition at the head of its log, nothing "
+        "is held); off: each partition is processed as fast as its worker goes",
+    )
+    max_skew_s: float | None = Field(
+        default=None,
+        ge=1.0,
+        description="the bound; None: detection.campaign.name_settle_s, within which the order of two "
+        "partitions' requests does not change the campaign a request is named after (models.campaigns)",
+    )
+    tick_s: float = Field(
+        default=0.05,
+        gt=0,
+        le=5.0,
+        description="how often the worker releases held records another partition's progress let "
+        "through, pauses or resumes fetching, and reports its partitions' frontiers",
+    )
+    report_every_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60.0,
+        description="a partition's frontier is reported when it changes, and at least this often",
+    )
+    stale_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3_600.0,
+        description="another worker's partition not reported for this long no longer holds this "
+        "worker's partitions back (its owner stopped; the group hands it over after "
+        "session_timeout_s); counted in distillguard_pacing_forced_total",
+    )
+    max_held: int = Field(
+        default=20_000,
+        ge=1,
+        description="most records held per partition; past it the oldest is processed anyway (counted "
+        "in distillguard_pacing_forced_total). Fetching is paused while a partition holds records, so "
+        "only what was already fetched is held",
+    )
+
+
 class WorkerSettings(BaseModel):
     """Faust worker knobs."""
 
@@ -213,6 +262,7 @@ class WorkerSettings(BaseModel):
         "partition and batch; more: a restart or a rebalance loses up to this long of the partition's "
         "model updates (the records themselves are not lost: their keyed state is durable)",
     )
+    pacing: PacingSettings = Field(default_factory=PacingSettings)
     model_snapshot_max_bytes: int = Field(
         default=900_000,
         ge=1_024,
@@ -335,6 +385,12 @@ class Settings(BaseSettings):
             trait_observations=f"{app_id}-trait-observations",
             trait_evidence=f"{app_id}-trait-evidence",
         )
+
+    @property
+    def progress_topic(self) -> str:
+        """Where the workers exchange their request partitions' event-time progress (streams.pacing):
+        one partition, compacted, named after the app id."""
+        return f"{self.worker.app_id}-request-progress"
 
     @classmethod
     def settings_customise_sources(

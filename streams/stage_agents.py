@@ -37,7 +37,7 @@ from distillguard.models.pipeline import PIPELINE, StageSpec
 from distillguard.models.soft_state import PartitionScoped
 from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
 from distillguard.schemas.request_event import RequestEvent
-from distillguard.streams.agent_loop import AgentLoop, Batching, BatchWork, Report, Step
+from distillguard.streams.agent_loop import AgentLoop, Batching, BatchWork, Pacing, Report, Step
 from distillguard.streams.batched_table import ORIGIN, BatchedTable, PartitionScope, StampedReader
 from distillguard.streams.internal_records import Sink, decode_stage_records
 from distillguard.streams.metrics import StageMetrics, WorkerMetrics
@@ -217,7 +217,9 @@ class _HandOn:
 
 
 class RequestStep(_HandOn):
-    """The first stage over a request record; bad input and failures are dead-lettered."""
+    """The first stage over a request record, given what decoding it gave (the request, or the
+    exception decoding raised: the agent loop decodes a batch's records before pacing, which needs their
+    event times); bad input and failures are dead-lettered."""
 
     def __init__(
         self,
@@ -225,19 +227,19 @@ class RequestStep(_HandOn):
         stage: Any,
         config: DetectionConfig,
         *,
-        decode: Callable[[bytes], RequestEvent],
         dead_letter: DeadLetter,
         errors: Callable[[], None],
     ) -> None:
         super().__init__(spec, stage, config, errors)
-        self.decode, self.dead_letter = decode, dead_letter
+        self.dead_letter = dead_letter
 
-    def __call__(self, event: Any, _payload: Any, work: BatchWork) -> None:
+    def __call__(self, event: Any, payload: RequestEvent | Exception, work: BatchWork) -> None:
         work.items += 1
         message = event.message
         try:
-            request = self.decode(event.value or b"")
-            output = self.spec.run(self.stage, request, (message.partition, message.offset))
+            if isinstance(payload, Exception):
+                raise payload
+            output = self.spec.run(self.stage, payload, (message.partition, message.offset))
         except DecodeError as exc:
             work.deliveries.append(self.dead_letter(event, exc.reason))
             return
@@ -463,18 +465,21 @@ class StageAgent:
         dead_letter: DeadLetter,
         sink: Sink,
         branch_sink: Sink | None = None,
+        pacing: Pacing | None = None,
     ) -> AgentLoop:
         """The loop over request records (the first stage); ``branch_sink`` takes the side chain's inputs
-        when the stage feeds one."""
+        when the stage feeds one; ``pacing`` holds records back in event time (streams.pacing)."""
         step = RequestStep(
-            self.spec,
-            self.stage,
-            self.config,
-            decode=decode,
-            dead_letter=dead_letter,
-            errors=self.stage_metrics.error,
+            self.spec, self.stage, self.config, dead_letter=dead_letter, errors=self.stage_metrics.error
         )
-        return self._loop(step, sink, None, request_report(self.metrics, self.stage_metrics), branch_sink)
+        return self._loop(
+            step,
+            sink,
+            lambda value: decode(value or b""),
+            request_report(self.metrics, self.stage_metrics),
+            branch_sink,
+            pacing=pacing,
+        )
 
     def internal_loop(self, sink: Sink, branch_sink: Sink | None = None) -> AgentLoop:
         """The loop over internal records (a later stage, or a side chain's)."""
@@ -495,9 +500,10 @@ class StageAgent:
         self,
         step: Step,
         sink: Sink,
-        decode: Callable[[bytes], list[Any]] | None,
+        decode: Callable[[bytes], Any] | None,
         report: Report,
         branch_sink: Sink | None = None,
+        pacing: Pacing | None = None,
     ) -> AgentLoop:
         if (branch_sink is None) != (PIPELINE.branch_from(self.spec) is None):
             raise ValueError(
@@ -516,4 +522,5 @@ class StageAgent:
             stopping=self.stopping,
             processed=self.metrics.processed_offsets,
             before_flush=self.snapshot_models if self.soft_state is not None else None,
+            pacing=pacing,
         )

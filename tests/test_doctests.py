@@ -11,9 +11,14 @@ import pytest
 from distillguard import models, schemas
 
 MODULES = sorted(
-    f"{package.__name__}.{info.name}"
-    for package in (models, schemas)
-    for info in pkgutil.iter_modules(package.__path__)
+    [
+        *(
+            f"{package.__name__}.{info.name}"
+            for package in (models, schemas)
+            for info in pkgutil.iter_modules(package.__path__)
+        ),
+        "distillguard.streams.pacing",  # the shell's one pure-logic module with an example
+    ]
 )
 
 

@@ -55,3 +55,35 @@ def test_committed_offset_reads_the_faust_consumers_own_record(tmp_path: Path) -
         return before, faust_compat.committed_offset(consumer, tp)
 
     assert asyncio.run(read()) == (None, 41)
+
+
+def test_paused_fetching_still_delivers_what_was_fetched(tmp_path: Path) -> None:
+    """pause_fetching takes a partition out of the fetcher's active set and keeps it in the set whose
+    records getmany lets through (a fetch in flight is not dropped); resume_fetching puts it back."""
+    topology = create_app(Settings(worker={"data_dir": tmp_path, "app_id": "dg-compat-test"}))
+
+    async def check() -> list[tuple[bool, bool]]:
+        consumer = topology.app.consumer
+        tp, other = TP("requests", 0), TP("requests", 1)
+        consumer._set_active_tps({tp, other})  # what an assignment does
+        states = []
+        for action in (None, faust_compat.pause_fetching, faust_compat.resume_fetching):
+            if action is not None:
+                action(consumer, [tp])
+            active = consumer._get_active_partitions()
+            states.append((tp in active, tp in active or tp in consumer._buffered_partitions))
+        assert other in consumer._get_active_partitions()
+        return states
+
+    # (fetched from, records let through): before, paused, resumed
+    assert asyncio.run(check()) == [(True, True), (False, True), (True, True)]
+
+
+def test_getmany_lets_a_buffered_partitions_records_through() -> None:
+    """What pause_fetching relies on: Faust's getmany drops the records of a fetch whose partition left
+    the active set meanwhile, unless it is in ``_buffered_partitions``."""
+    import inspect
+
+    from faust.transport.consumer import Consumer
+
+    assert "tp in self._buffered_partitions" in inspect.getsource(Consumer.getmany)
