@@ -13,17 +13,23 @@ accounts ended under another campaign id in 7 of 8.
 
 How: the *frontier* of a partition is a lower bound of the event time of its next record (that of its
 oldest held record, else of its last processed one; unknown before it has either). A partition *counts*
-while it has a backlog: records held, or fetched records below its high watermark, or, for another
-worker's partition, its last report says so. A record of partition ``p`` is admitted once its ``ts`` is
-at most ``max_skew_ms`` past the lowest frontier among the other partitions that count (an unknown one
-holds everything); otherwise it is held, with every later record of ``p``, until it is. The worker
-pauses fetching from a partition while it holds records of it, so what is held stays what had already
-been fetched. Every worker reports its partitions' frontiers (:meth:`EventTimeGate.reports`) and takes
-in the others' (:meth:`EventTimeGate.learn`), over a small topic (streams.app_config).
+while it may have records to process: records held, or fetched records below its high watermark; for
+another worker's partition, its last report says so, or the log's end offset (read by this worker after
+the record in question arrived) is past the position its owner reported. A record of partition ``p`` is
+admitted once its ``ts`` is at most ``max_skew_ms`` past the lowest frontier among the other partitions
+that count (an unknown one holds everything); otherwise it is held, with every later record of ``p``,
+until it is. The worker pauses fetching from a partition while it holds records of it, so what is held
+stays what had already been fetched. Every worker reports its partitions' frontiers
+(:meth:`EventTimeGate.reports`) and takes in the others' (:meth:`EventTimeGate.learn`), over a small topic
+(streams.app_config).
 
-Another worker's partition counts, whatever its last report says, once that report is older than
-``quiet_after_s`` (its owner reports at least every second: one that went quiet may have been killed
-with records arriving behind it that nobody processes until the group hands the partition over).
+Why the end offsets: an owner's "caught up" is about the past. Records may have arrived since that its
+owner has not seen, or never will (it was killed; the group has not handed the partition over yet), and
+running ahead of them is what pacing is for. So another worker's partition counts unless an end-offset
+reading (:meth:`EventTimeGate.learn_ends`) taken after the record arrived here shows nothing past
+its reported position. Live, this costs nothing: the partitions' frontiers are seconds apart, far
+within the bound; a record more than the bound ahead of a quiet partition's frontier waits for the next
+reading.
 
 Liveness: the counting partition with the lowest frontier can always go (a record at most
 ``max_skew_ms`` past the lowest other frontier); another worker's partition whose last report is older
@@ -63,10 +69,16 @@ class Report(NamedTuple):
     partition: int
     frontier_ms: int | None
     backlogged: bool
+    position: int | None = None  # the offset of its next record to process, when known
 
     def encode(self) -> bytes:
         return orjson.dumps(
-            {"partition": self.partition, "frontier": self.frontier_ms, "backlog": self.backlogged}
+            {
+                "partition": self.partition,
+                "frontier": self.frontier_ms,
+                "backlog": self.backlogged,
+                "position": self.position,
+            }
         )
 
     @classmethod
@@ -74,24 +86,33 @@ class Report(NamedTuple):
         """A report from its record; raises ValueError (or KeyError/TypeError) on a malformed one."""
         raw = orjson.loads(value)
         frontier = raw["frontier"]
-        return cls(int(raw["partition"]), None if frontier is None else int(frontier), bool(raw["backlog"]))
+        position = raw.get("position")
+        return cls(
+            int(raw["partition"]),
+            None if frontier is None else int(frontier),
+            bool(raw["backlog"]),
+            None if position is None else int(position),
+        )
 
 
 @dataclass(slots=True)
 class _Own:
     """An owned partition: what is held of it and how far it got."""
 
-    held: deque[tuple[int | None, int, Any]]  # (ts, offset, item)
+    held: deque[tuple[int | None, int, Any, float]]  # (ts, offset, item, when it arrived)
     last_ts: int | None = None  # highest event time admitted
     next_offset: int | None = None  # offset after the last record admitted
     highwater: int | None = None  # the consumer's high watermark (None: not fetched yet)
     committed: int | None = None  # the group's committed offset (where fetching started)
     unknown_since: float | None = None  # when it started to count without a known frontier
 
+    def position(self) -> int | None:
+        return self.next_offset if self.next_offset is not None else self.committed
+
     def backlogged(self) -> bool:
         if self.held or self.highwater is None:
             return True
-        position = self.next_offset if self.next_offset is not None else self.committed
+        position = self.position()
         return self.highwater > 0 if position is None else position < self.highwater
 
     def frontier(self) -> int:
@@ -113,14 +134,15 @@ class EventTimeGate:
         owned: Iterable[int] = (),
         max_held: int = 20_000,
         stale_after_s: float = 30.0,
-        quiet_after_s: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_skew_ms, self.partitions, self.max_held = max_skew_ms, partitions, max_held
-        self.stale_after_s, self.quiet_after_s, self.clock = stale_after_s, quiet_after_s, clock
+        self.stale_after_s, self.clock = stale_after_s, clock
         self.started = clock()
         self.own: dict[int, _Own] = {}
         self.remote: dict[int, tuple[Report, float]] = {}  # partition -> (its last report, received at)
+        self.ends: dict[int, int] = {}  # partition -> its log's end offset, as last read
+        self.ends_at = float("-inf")  # when they were read
         self.forced = 0  # records admitted past the bound (a held partition over max_held)
         self.held_total = 0  # records ever held
         self.stale_ignored = 0  # times a silent partition stopped counting
@@ -136,7 +158,9 @@ class EventTimeGate:
         """This worker now owns ``partitions``; returns the held items of partitions it lost (not to be
         processed or acked: their new owner fetches them again from the committed offset)."""
         owned = set(partitions)
-        dropped = [item for p in [p for p in self.own if p not in owned] for *_, item in self.own.pop(p).held]
+        dropped = [
+            item for p in [p for p in self.own if p not in owned] for _, _, item, _ in self.own.pop(p).held
+        ]
         for p in owned:
             if p not in self.own:
                 # A partition (re)assigned starts from the furthest this worker, or its previous owner's
@@ -163,10 +187,14 @@ class EventTimeGate:
         if report.partition not in self.own and 0 <= report.partition < self.partitions:
             self.remote[report.partition] = (report, self.clock())
 
+    def learn_ends(self, ends: Mapping[int, int], at: float) -> None:
+        """The request partitions' end offsets, read at ``at`` (this gate's clock) or later."""
+        self.ends, self.ends_at = dict(ends), at
+
     def reports(self) -> list[Report]:
         """This worker's reports of the partitions it owns."""
         return [
-            Report(p, None if (f := own.frontier()) == UNKNOWN else f, own.backlogged())
+            Report(p, None if (f := own.frontier()) == UNKNOWN else f, own.backlogged(), own.position())
             for p, own in sorted(self.own.items())
         ]
 
@@ -175,28 +203,29 @@ class EventTimeGate:
     def admit(self, items: Iterable[tuple[int, int, int | None, Any]]) -> list[Any]:
         """The items (in stream order) that may be processed now, in that order; the others are held."""
         ready: list[Any] = []
-        floors = self._floors()
+        now = self.clock()
+        floors = self._floors(now)
         for partition, offset, ts, item in items:
             own = self.own.get(partition)
             if own is None:  # not (or no longer) assigned here: pass it on, Faust decides
                 ready.append(item)
                 continue
             if own.held:
-                own.held.append((ts, offset, item))
+                own.held.append((ts, offset, item, now))
                 self.held_total += 1
                 if len(own.held) > self.max_held:
                     self.forced += 1
                     ready.append(self._pop(partition, own))
                 continue
             if ts is not None and ts > self._limit(partition, floors):
-                own.held.append((ts, offset, item))
+                own.held.append((ts, offset, item, now))
                 self.held_total += 1
-                floors = self._floors()
+                floors = self._floors(now)
                 continue
             self._admitted(partition, own, offset, ts)
             ready.append(item)
             if partition in (floors[0][1], floors[1][1]):
-                floors = self._floors()
+                floors = self._floors(now)
         return ready
 
     def release(self) -> list[Any]:
@@ -207,10 +236,9 @@ class EventTimeGate:
         while progress:
             progress = False
             for partition, own in self.own.items():
-                floors = self._floors()
                 while own.held:
-                    ts = own.held[0][0]
-                    if ts is not None and ts > self._limit(partition, floors):
+                    ts, *_, arrived = own.held[0]
+                    if ts is not None and ts > self._limit(partition, self._floors(arrived)):
                         break
                     self._before.setdefault(partition, (own.last_ts, own.next_offset))
                     self._released.append((partition, own.held[0]))
@@ -239,7 +267,7 @@ class EventTimeGate:
     # -- internals -----------------------------------------------------------------------------------------
 
     def _pop(self, partition: int, own: _Own) -> Any:
-        ts, offset, item = own.held.popleft()
+        ts, offset, item, _ = own.held.popleft()
         self._admitted(partition, own, offset, ts)
         return item
 
@@ -248,6 +276,13 @@ class EventTimeGate:
             own.last_ts = ts
             self.reached[partition] = ts
         own.next_offset = offset + 1
+
+    def _caught_up(self, partition: int, report: Report, arrived: float) -> bool:
+        """Whether an end offset read after ``arrived`` shows nothing past the reported position."""
+        end = self.ends.get(partition)
+        if self.ends_at < arrived or end is None or report.position is None:
+            return False
+        return end <= report.position
 
     def _left_out(self, partition: int) -> None:
         """A partition that would hold the others back is left out (counted once per silence)."""
@@ -259,8 +294,9 @@ class EventTimeGate:
         lowest = floors[0] if floors[0][1] != partition else floors[1]
         return float("inf") if lowest[1] < 0 else lowest[0] + self.max_skew_ms
 
-    def _floors(self) -> list[tuple[int, int]]:
-        """The two lowest (frontier, partition) among the counting partitions, padded with (inf, -1)."""
+    def _floors(self, arrived: float) -> list[tuple[int, int]]:
+        """The two lowest (frontier, partition) among the partitions that count for a record that
+        arrived at ``arrived``, padded with (inf, -1)."""
         now = self.clock()
         counting = []
         for p, own in self.own.items():
@@ -287,10 +323,7 @@ class EventTimeGate:
             if now - at > self.stale_after_s:
                 self._left_out(p)
                 continue
-            # A partition said to be caught up counts anyway once its owner has missed reports: records
-            # may have arrived since that nobody processes (its owner was killed; the group has not
-            # handed it over yet).
-            if report.backlogged or now - at > self.quiet_after_s:
+            if report.backlogged or not self._caught_up(p, report, arrived):
                 counting.append((UNKNOWN if report.frontier_ms is None else report.frontier_ms, p))
         counting.sort()
         self._silent.difference_update(p for _, p in counting)  # heard from again

@@ -7,8 +7,8 @@ partitions the gate holds records of and resumes the others it paused (never dur
 which pauses and resumes partitions itself), and sends the reports that changed, or that are due
 (``report_every_s``), to the progress topic: one partition, compacted, keyed by request partition. A
 thread reads that topic from its end (no consumer group: every worker reads every report) and hands each
-report to the gate on the event loop. No prompt text is involved: a report is a partition, an event
-time and a flag.
+report to the gate on the event loop, with the request partitions' end offsets, read every 50 ms. No
+prompt text is involved: a report is a partition, an event time and a flag.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -32,7 +33,7 @@ from distillguard.streams.settings import Settings
 
 log = logging.getLogger("distillguard.worker.pacing")
 
-READ_POLL_MS = 200
+READ_POLL_MS = 50  # also how often the request partitions' end offsets are read
 
 
 def make_gate(settings: Settings) -> EventTimeGate:
@@ -43,16 +44,25 @@ def make_gate(settings: Settings) -> EventTimeGate:
         partitions=settings.topics.partitions,
         max_held=pacing.max_held,
         stale_after_s=pacing.stale_after_s,
-        quiet_after_s=3 * pacing.report_every_s,
     )
 
 
 class ReportReader(threading.Thread):
-    """Reads the progress topic from its end and hands every report to ``deliver`` (thread-safe)."""
+    """Reads the progress topic from its end and hands every report to ``deliver``, and the request
+    partitions' end offsets, read after each poll, to ``deliver_ends`` (both called from this thread:
+    they must be thread-safe)."""
 
-    def __init__(self, settings: Settings, topic: str, deliver: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        topic: str,
+        requests: str,
+        deliver: Callable[[Report], None],
+        deliver_ends: Callable[[dict[int, int], float], None],
+    ) -> None:
         super().__init__(name="distillguard-pacing-reports", daemon=True)
-        self.settings, self.topic, self.deliver = settings, topic, deliver
+        self.settings, self.topic, self.requests = settings, topic, requests
+        self.deliver, self.deliver_ends = deliver, deliver_ends
         self.stopping = threading.Event()
         self.malformed = 0
 
@@ -73,6 +83,7 @@ class ReportReader(threading.Thread):
             tp = TopicPartition(self.topic, 0)
             consumer.assign([tp])
             consumer.seek_to_end(tp)
+            requests = [TopicPartition(self.requests, p) for p in range(self.settings.topics.partitions)]
             while not self.stopping.is_set():
                 for records in consumer.poll(timeout_ms=READ_POLL_MS).values():
                     for record in records:
@@ -80,6 +91,9 @@ class ReportReader(threading.Thread):
                             self.deliver(Report.decode(record.value))
                         except (ValueError, KeyError, TypeError):
                             self.malformed += 1
+                read_at = time.monotonic()  # before the request: the offsets are at least this fresh
+                ends = consumer.end_offsets(requests)
+                self.deliver_ends({tp.partition: end for tp, end in ends.items()}, read_at)
         finally:
             consumer.close()
 
@@ -117,7 +131,11 @@ def install_pacing(
         await board.maybe_declare()  # no agent reads it, so Faust would not create it
         event_loop = asyncio.get_running_loop()
         reader = ReportReader(
-            settings, board.get_topic_name(), lambda r: event_loop.call_soon_threadsafe(gate.learn, r)
+            settings,
+            board.get_topic_name(),
+            requests,
+            lambda report: event_loop.call_soon_threadsafe(gate.learn, report),
+            lambda ends, at: event_loop.call_soon_threadsafe(gate.learn_ends, ends, at),
         )
         reader.start()
         sent: dict[int, tuple[Report, float]] = {}

@@ -81,6 +81,7 @@ def run_workers(seed: int, owners: list[set[int]], report_delay: int) -> tuple[i
                 process(gate.admit(batch))
         else:
             gate.watermarks({p: len(logs[p]) for p in owners[w]})
+            gate.learn_ends({p: len(logs[p]) for p in logs}, clock.now)  # everything is produced
             process(gate.release())
             for report in gate.reports():
                 for other in range(len(gates)):
@@ -136,7 +137,9 @@ def test_a_partition_not_reported_yet_holds_back_until_it_is_or_goes_stale() -> 
     gate = EventTimeGate(max_skew_ms=SKEW_MS, partitions=2, owned={0}, stale_after_s=30, clock=clock)
     gate.watermarks({0: 1})
     assert gate.admit([(0, 0, 1_000, "a")]) == []
-    gate.learn(Report(1, None, False))  # its owner has nothing to do
+    gate.learn(Report(1, None, False, 0))  # its owner has nothing to do ...
+    assert gate.release() == []
+    gate.learn_ends({0: 1, 1: 0}, clock.now)  # ... and the log says so, read after "a" arrived
     assert gate.release() == ["a"]
 
 
@@ -197,17 +200,25 @@ def test_a_rebalance_that_gives_the_partitions_back_does_not_wait_for_caught_up_
     assert gate2.release() == ["d"] and gate2.stale_ignored == 1
 
 
-def test_a_caught_up_partition_whose_owner_went_quiet_counts_again() -> None:
-    """Its owner was killed after reporting it caught up; records produced since wait for the group to
-    hand it over, so this worker must not run ahead meanwhile (then, after stale_after_s, it may)."""
+def test_a_partition_reported_caught_up_counts_until_its_end_offset_confirms_it() -> None:
+    """Its owner said it is caught up; records may have arrived since (its owner was killed and the
+    group has not handed it over yet): it counts until an end offset read after the record arrived
+    shows nothing past the reported position."""
     clock = Clock()
-    gate = EventTimeGate(
-        max_skew_ms=SKEW_MS, partitions=2, owned={0}, quiet_after_s=3, stale_after_s=30, clock=clock
-    )
+    gate = EventTimeGate(max_skew_ms=SKEW_MS, partitions=2, owned={0}, stale_after_s=30, clock=clock)
     gate.watermarks({0: 5})
-    gate.learn(Report(1, 1_000, False))
-    assert gate.admit([(0, 0, 5_000_000, "a")]) == ["a"]
-    clock.now = 4.0
-    assert gate.admit([(0, 1, 5_000_001, "b")]) == []
-    clock.now = 31.0
-    assert gate.release() == ["b"]
+    gate.learn(Report(1, 1_000, False, 7))
+    gate.learn_ends({0: 5, 1: 7}, clock.now)
+    clock.now = 1.0
+    assert gate.admit([(0, 0, 5_000_000, "a")]) == []  # the reading is older than "a"
+    clock.now = 1.1
+    gate.learn_ends({0: 5, 1: 9}, clock.now)  # two records arrived that nobody processes
+    assert gate.release() == []
+    gate.learn(Report(1, 2_000_000, True, 8))  # a new owner is processing them
+    assert gate.release() == []  # 2_000_000 + 300 s is still behind "a"
+    clock.now = 1.2
+    gate.learn(Report(1, 2_100_000, False, 9))  # ... and is done
+    gate.learn_ends({0: 5, 1: 9}, clock.now)
+    assert gate.release() == ["a"]
+    clock.now = 40.0  # an owner that stops reporting holds nobody back for more than stale_after_s
+    assert gate.admit([(0, 1, 9_000_000, "b")]) == ["b"] and gate.stale_ignored == 1
