@@ -52,15 +52,17 @@ report: $(STAMP)
 # runs with the weights the committed fit recorded, so this reproduces the committed file (drop
 # --collect-with to iterate one more pass from the current weights). Then the interaction trees
 # (models/data/fusion_interactions.json), collected with those weights.
+# The committed weights were collected with the combined own evidence (detection.account.own_evidence,
+# the default before 2026-12-06); the pin keeps this target reproducing them byte for byte.
 fit-fusion: $(STAMP)
 	$(BIN)/distillguard simulate --scenario redteam-dev --out out/redteam-dev > /dev/null
 	$(BIN)/distillguard simulate --scenario redteam-dev --seed 4245 --out out/redteam-dev-4245 > /dev/null
 	$(BIN)/distillguard simulate --scenario small --out out/small > /dev/null
-	$(BIN)/distillguard fit-fusion --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
+	DISTILLGUARD_DETECTION__ACCOUNT__OWN_EVIDENCE=combined $(BIN)/distillguard fit-fusion --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
 		--events out/redteam-dev-4245/events.jsonl --labels out/redteam-dev-4245/labels.jsonl \
 		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_weights.json \
 		--collect-with models/data/fusion_weights.json
-	$(BIN)/distillguard fit-interactions --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
+	DISTILLGUARD_DETECTION__ACCOUNT__OWN_EVIDENCE=combined $(BIN)/distillguard fit-interactions --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
 		--events out/redteam-dev-4245/events.jsonl --labels out/redteam-dev-4245/labels.jsonl \
 		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_interactions.json
 

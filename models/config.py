@@ -116,13 +116,13 @@ class AccountConfig(_Section):
         default=2_000_000, ge=1000, description="hard cap of tracked accounts per worker"
     )
     own_evidence: Literal["combined", "individual"] = Field(
-        default="combined",
+        default="individual",
         description="what an account's own evidence (which gates its link keys, its count in a cluster's "
-        "suspicious share and its benign lessons) is fused from: 'combined' = every account signal, the "
-        "shared-trait signal included; 'individual' = without the shared-trait signal and with the rarity "
-        "of the individual signals, so that it does not depend on when the side chain's answers arrive "
-        "(one worker, N workers and replay gate alike). 'individual' needs a refit and is not the default "
-        "yet (README, Guarantees)",
+        "suspicious share and its benign lessons) is fused from: 'individual' = every account signal but "
+        "the shared-trait one, with the rarity of the individual signals, so that it does not depend on "
+        "when the side chain's answers arrive (one worker, N workers and replay gate alike); 'combined' = "
+        "every account signal, the shared-trait signal included (before 2026-12-06, and what the "
+        "committed fusion weights were collected with: README, Fusion weights)",
     )
 
 

@@ -135,12 +135,22 @@ def test_the_frame_trait_is_sent_when_configured() -> None:
 
 
 def test_individual_rarity_is_computed_only_when_used() -> None:
-    unused = AccountStage(DetectionConfig(), partitions=1)
-    used = AccountStage(_config(sharer_level="rarity"), partitions=1)
+    """Used by the sharer level "rarity", and by the individual own evidence (the default)."""
+    base = DetectionConfig()
+    combined = base.model_copy(
+        update={"account": base.account.model_copy(update={"own_evidence": "combined"})}
+    )
+    unused = AccountStage(combined, partitions=1)
+    by_level = AccountStage(
+        combined.model_copy(update={"traits": combined.traits.model_copy(update={"sharer_level": "rarity"})}),
+        partitions=1,
+    )
+    by_default = AccountStage(base, partitions=1)
     for e in ordinary_users(accounts=30, rounds=12) + coordinated_campaign(accounts=6, rounds=12):
-        a, b = unused.process(e), used.process(e)
-    assert a is not None and b is not None
+        a, b, c = unused.process(e), by_level.process(e), by_default.process(e)
+    assert a is not None and b is not None and c is not None
     assert a.signals["individual_rarity"] == 0.0 < b.signals["individual_rarity"]
+    assert c.signals["individual_rarity"] == b.signals["individual_rarity"]
 
 
 def test_trait_config_rejects_an_unknown_level() -> None:
