@@ -228,6 +228,8 @@ def run_workers(
         consumed = [events_consumed(worker) for worker in started]
         held = [metric(worker.metrics(), "distillguard_pacing_held_records_total") for worker in started]
         print(f"\n{workers} worker(s): records held back by event-time pacing {held}")
+        # the whole scenario at once is a 24-hour backlog: pacing must have held records back
+        assert sum(held) > 0, "event-time pacing held nothing back"
         alerts = [orjson.loads(r.value) for r in read_topic(config.bootstrap, config.alerts)]
     return alerts, consumed
 
