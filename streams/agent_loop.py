@@ -140,7 +140,7 @@ class Pacing(Protocol):
 
     def admit(self, batch: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]: ...
 
-    def release(self) -> list[tuple[Any, Any]]: ...
+    def release(self, limit: int | None = None) -> list[tuple[Any, Any]]: ...
 
     def unrelease(self) -> None: ...
 
@@ -194,21 +194,25 @@ class AgentLoop:
                 await self.process(stream, batch)
 
     async def release(self) -> int:
-        """Process the held records pacing now lets through; returns how many. A batch that fails here
-        is handed back to pacing, held as before (its state writes dropped, nothing acked), and tried
-        again on the next call; the failure is logged by :meth:`process`."""
+        """Process the held records pacing now lets through, in batches of at most ``max_items`` (as
+        the stream's are: a batch's size is what its commit may lag behind); returns how many. A batch
+        that fails here is handed back to pacing, held as before (its state writes dropped, nothing
+        acked), and tried again on the next call; the failure is logged by :meth:`process`."""
         if self.pacing is None or self._stream is None:
             return 0
-        async with self._lock:
-            ready = self.pacing.release()
-            if not ready:
-                return 0
-            try:
-                await self.process(self._stream, ready)
-            except Exception:
-                self.pacing.unrelease()
-                return 0
-        return len(ready)
+        done = 0
+        while True:
+            async with self._lock:
+                ready = self.pacing.release(self.batching.max_items)
+                if not ready:
+                    return done
+                try:
+                    await self.process(self._stream, ready)
+                except Exception:
+                    self.pacing.unrelease()
+                    return done
+            done += len(ready)
+            await asyncio.sleep(0)  # let the commit task and the other agents in between batches
 
     async def process(self, stream: Any, batch: Sequence[tuple[Any, Any]]) -> None:
         """One batch, with its effects in at-least-once order (see the module docstring)."""

@@ -228,15 +228,15 @@ class EventTimeGate:
                 floors = self._floors(now)
         return ready
 
-    def release(self) -> list[Any]:
-        """Held items that may be processed now (in their partitions' order)."""
+    def release(self, limit: int | None = None) -> list[Any]:
+        """Held items that may be processed now (in their partitions' order), at most ``limit``."""
         ready: list[Any] = []
         self._released, self._before = [], {}
         progress = True
         while progress:
             progress = False
             for partition, own in self.own.items():
-                while own.held:
+                while own.held and (limit is None or len(ready) < limit):
                     ts, *_, arrived = own.held[0]
                     if ts is not None and ts > self._limit(partition, self._floors(arrived)):
                         break
@@ -344,8 +344,8 @@ class RequestPacing:
             for event, payload in batch
         )
 
-    def release(self) -> list[tuple[Any, Any]]:
-        return self.gate.release()
+    def release(self, limit: int | None = None) -> list[tuple[Any, Any]]:
+        return self.gate.release(limit)
 
     def unrelease(self) -> None:
         self.gate.unrelease()

@@ -432,3 +432,56 @@ def test_a_batch_whose_side_chain_send_fails_writes_no_state_and_acks_nothing(
     assert s.topic.sent, "the main output was sent (and delivered) all the same"
     assert s.table.changelog == [] and stream.acked == [] and s.view.pending == 0
     assert "batch of 1 records not completed" in caplog.text
+
+
+class HoldPartition:
+    """A pacing that holds every record of one partition until ``let_go`` (streams.agent_loop.Pacing)."""
+
+    def __init__(self, partition: int) -> None:
+        self.partition, self.let_go = partition, False
+        self.held: list[tuple[Any, Any]] = []
+        self.last: list[tuple[Any, Any]] = []
+
+    def admit(self, batch: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        self.held += [item for item in batch if item[0].message.partition == self.partition]
+        return [item for item in batch if item[0].message.partition != self.partition]
+
+    def release(self, limit: int | None = None) -> list[tuple[Any, Any]]:
+        if not self.let_go:
+            return []
+        n = len(self.held) if limit is None else limit
+        self.last, self.held = self.held[:n], self.held[n:]
+        return self.last
+
+    def unrelease(self) -> None:
+        self.held, self.last = self.last + self.held, []
+
+
+def test_paced_records_are_processed_by_release_in_batches_and_a_failed_one_is_held_again() -> None:
+    s = setup(hold=True)
+    pacing = HoldPartition(1)
+    s.loop.pacing = pacing
+    batch = events(*[(i % 2, record(f"k{i}", "x1")) for i in range(250)])
+    stream = Stream(batch)
+
+    async def run() -> None:
+        s.topic.hold = False
+        await s.loop.run(stream)  # partition 0 processed, partition 1 held
+        assert len(stream.acked) == 125 and len(pacing.held) == 125
+        pacing.let_go = True
+        s.topic.hold = True  # the first released batch's delivery fails
+        task = asyncio.create_task(s.loop.release())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        s.topic.fail()
+        assert await task == 0
+        assert len(stream.acked) == 125 and len(pacing.held) == 125  # held again, nothing acked
+        s.topic.hold, s.topic.futures = False, []
+        assert await s.loop.release() == 125
+
+    asyncio.run(run())
+    assert len(stream.acked) == 250 and not pacing.held
+    # the stream's batches of 100, 100 and 50 less what was held, then the released ones, at most
+    # max_items (100) at a time
+    assert [items for _, items, _ in s.reports] == [50, 50, 25, 100, 25]
+    assert s.table["k249"] == 1

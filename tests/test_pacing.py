@@ -222,3 +222,14 @@ def test_a_partition_reported_caught_up_counts_until_its_end_offset_confirms_it(
     assert gate.release() == ["a"]
     clock.now = 40.0  # an owner that stops reporting holds nobody back for more than stale_after_s
     assert gate.admit([(0, 1, 9_000_000, "b")]) == ["b"] and gate.stale_ignored == 1
+
+
+def test_release_gives_at_most_the_limit_in_order() -> None:
+    gate = EventTimeGate(max_skew_ms=SKEW_MS, partitions=2, owned={0})
+    gate.watermarks({0: 10})
+    gate.learn(Report(1, 0, True))
+    assert gate.admit([(0, o, 1_000_000 + o, o) for o in range(5)]) == []
+    gate.learn(Report(1, 900_000, True))
+    assert gate.release(2) == [0, 1]
+    assert gate.release(2) == [2, 3]
+    assert gate.release() == [4]
