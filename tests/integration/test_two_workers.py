@@ -54,9 +54,9 @@ after they were refitted on 2026-12-06 (14-17, then 34-37 accounts medium+ for o
 So every run is checked against the one worker's for: no normal account flagged by one and not the
 other; at most ``TIMING_TOLERANCE`` of the one worker's campaign accounts not flagged; no account's latest
 medium+ request both runs alerted on named after another campaign, nor a campaign group split on those
-requests. With pacing and the individual own evidence (2026-12-06), 0 accounts named otherwise in 6 of 6
-runs (two workers and replay), and in 3 of 3 killed-worker runs since pacing reads end offsets; without
-pacing 1-2, with the combined own evidence 1. The two-worker run must also have
+requests. With pacing and the individual own evidence (2026-12-06), 0 accounts named otherwise in 21 of
+23 comparisons (8 runs), 1 in the other two (the same account both times); without pacing 1-2, with the
+combined own evidence 1. The two-worker run must also have
 consumed every event exactly once; the killed-worker run every event at least once, with the victim's
 models restored from their snapshots.
 """
@@ -92,9 +92,13 @@ from tests.integration.helpers import (
     worker_topics,
 )
 
-# In `make test` since 2026-12-06 (event-time pacing and the individual own evidence, module docstring).
-# Behind the `known_stall` marker until then: the comparison allows TIMING_TOLERANCE campaign accounts
-# flagged by one worker and not by two, and what kept the module out was
+# Still behind the `known_stall` marker (`pytest -m known_stall tests/integration/test_two_workers.py`):
+# with event-time pacing and the individual own evidence (2026-12-06) the comparisons named no account
+# after another campaign in 21 of 23 (8 module runs); the two misses, a killed-worker run before the
+# end-offset rule and a two-worker run in a clean-clone `make test`, named the same account
+# (acct_bbce93c38381) after another campaign. A failure in CI blocks everything else from landing, so
+# the module joins `make test` once that residual order dependence is found. What kept the module out
+# before, all fixed:
 # * a commit stall: Faust 0.15.3's recovery resumed the stream partitions before seeking and then emptied
 #   the agents' buffers, so a partition's committed offset stayed behind the records thrown away; and an
 #   internal topic created just before the group's first assignment could be left unassigned for 5 min
@@ -105,9 +109,9 @@ from tests.integration.helpers import (
 #   during its seek resumed the old assignment in the middle of the new recovery (both fixed in
 #   streams.faust_compat; traced on this host: 2 of 21 killed-worker runs lost 31 and 32 events before,
 #   none of 38 after);
-# * campaign ids that depended on which worker ran ahead in event time (fixed by pacing) and on when the
-#   side chain's answers arrived (fixed by the individual own evidence).
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+# * campaign ids that depended on which worker ran ahead in event time (event-time pacing) and on when
+#   the side chain's answers arrived (the individual own evidence).
+pytestmark = [pytest.mark.integration, pytest.mark.known_stall, pytest.mark.timeout(600)]
 
 PARTITIONS = 4
 GROUP_STABLE_TIMEOUT_S = 90.0
