@@ -13,23 +13,24 @@ accounts ended under another campaign id in 7 of 8.
 
 How: the *frontier* of a partition is a lower bound of the event time of its next record (that of its
 oldest held record, else of its last processed one; unknown before it has either). A partition *counts*
-while it may have records to process: records held, or fetched records below its high watermark; for
-another worker's partition, its last report says so, or the log's end offset (read by this worker after
-the record in question arrived) is past the position its owner reported. A record of partition ``p`` is
-admitted once its ``ts`` is at most ``max_skew_ms`` past the lowest frontier among the other partitions
-that count (an unknown one holds everything); otherwise it is held, with every later record of ``p``,
-until it is. The worker pauses fetching from a partition while it holds records of it, so what is held
-stays what had already been fetched. Every worker reports its partitions' frontiers
+while it may have records to process: records held, fetched records below its high watermark, or, for
+another worker's partition, a report that says so; and, in any case, until an end offset of its log read
+after the record in question arrived is at the position this worker (or the owner's report) gives. A
+record of partition ``p`` is admitted once its ``ts`` is at most ``max_skew_ms`` past the lowest frontier
+among the other partitions that count (an unknown one holds everything); otherwise it is held, with every
+later record of ``p``, until it is. The worker pauses fetching from a partition while it holds records of
+it, so what is held stays what had already been fetched. Every worker reports its partitions' frontiers
 (:meth:`EventTimeGate.reports`) and takes in the others' (:meth:`EventTimeGate.learn`), over a small topic
 (streams.app_config).
 
-Why the end offsets: an owner's "caught up" is about the past. Records may have arrived since that its
-owner has not seen, or never will (it was killed; the group has not handed the partition over yet), and
-running ahead of them is what pacing is for. So another worker's partition counts unless an end-offset
-reading (:meth:`EventTimeGate.learn_ends`) taken after the record arrived here shows nothing past
-its reported position. Live, this costs nothing: the partitions' frontiers are seconds apart, far
-within the bound; a record more than the bound ahead of a quiet partition's frontier waits for the next
-reading.
+Why the end offsets: "caught up" is about the past, for this worker's high watermarks (as old as the last
+fetch) as for an owner's report. Records may have arrived since that nobody has seen, or that nobody will
+process for a while (their owner was killed; the group has not handed the partition over yet), and running
+ahead of them is what pacing is for. So a caught-up partition counts until an end-offset reading
+(:meth:`EventTimeGate.learn_ends`) taken after the record arrived here shows nothing past its position;
+without readings for ``stale_after_s``, this worker's own consumer is trusted. Live, this costs nothing:
+the partitions' frontiers are seconds apart, far within the bound; a record more than the bound ahead of a
+quiet partition's frontier waits for the next reading.
 
 Liveness: the counting partition with the lowest frontier can always go (a record at most
 ``max_skew_ms`` past the lowest other frontier); another worker's partition whose last report is older
@@ -277,6 +278,15 @@ class EventTimeGate:
             self.reached[partition] = ts
         own.next_offset = offset + 1
 
+    def _settled(self, partition: int, position: int | None, arrived: float, now: float) -> bool:
+        """Whether an owned partition the consumer has caught up with has nothing more: an end offset
+        read after ``arrived`` is at its position (the consumer's high watermark is as old as its last
+        fetch). Without end-offset readings for ``stale_after_s``, the consumer is trusted."""
+        if now - self.ends_at > self.stale_after_s:
+            return True
+        end = self.ends.get(partition)
+        return self.ends_at >= arrived and end is not None and end <= (position or 0)
+
     def _caught_up(self, partition: int, report: Report, arrived: float) -> bool:
         """Whether an end offset read after ``arrived`` shows nothing past the reported position."""
         end = self.ends.get(partition)
@@ -300,7 +310,7 @@ class EventTimeGate:
         now = self.clock()
         counting = []
         for p, own in self.own.items():
-            if not own.backlogged():
+            if not own.backlogged() and self._settled(p, own.position(), arrived, now):
                 own.unknown_since = None
                 continue
             frontier = own.frontier()

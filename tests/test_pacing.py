@@ -233,3 +233,23 @@ def test_release_gives_at_most_the_limit_in_order() -> None:
     assert gate.release(2) == [0, 1]
     assert gate.release(2) == [2, 3]
     assert gate.release() == [4]
+
+
+def test_an_own_partition_caught_up_by_its_high_watermark_counts_until_the_end_offsets_agree() -> None:
+    """The consumer's high watermark is as old as its last fetch: records may have arrived since."""
+    clock = Clock()
+    gate = EventTimeGate(max_skew_ms=SKEW_MS, partitions=2, owned={0, 1}, stale_after_s=30, clock=clock)
+    gate.learn_ends({0: 9, 1: 1}, clock.now)
+    gate.watermarks({0: 9, 1: 1})
+    assert gate.admit([(0, 0, 1_000, "a0"), (1, 0, 1_000, "x")]) == ["x"]
+    assert gate.release() == ["a0"]  # partition 1 is now caught up by its high watermark
+    clock.now = 1.0
+    assert gate.admit([(0, 1, 5_000_000, "a")]) == []  # the last reading is older than "a"
+    gate.learn_ends({0: 9, 1: 3}, 1.05)  # two records arrived on partition 1, not fetched yet
+    assert gate.release() == []
+    assert gate.admit([(1, 1, 4_800_000, "y"), (1, 2, 4_900_000, "z")]) == ["y", "z"]
+    gate.learn_ends({0: 9, 1: 3}, 1.1)
+    assert gate.release() == ["a"]
+    clock.now = 40.0  # no readings for stale_after_s: the consumer is trusted
+    gate.watermarks({0: 9, 1: 3})
+    assert gate.admit([(0, 2, 9_000_000, "b")]) == ["b"]
