@@ -54,8 +54,8 @@ after they were refitted on 2026-12-06 (14-17, then 34-37 accounts medium+ for o
 So every run is checked against the one worker's for: no normal account flagged by one and not the
 other; at most ``TIMING_TOLERANCE`` of the one worker's campaign accounts not flagged; no account's latest
 medium+ request both runs alerted on named after another campaign, nor a campaign group split on those
-requests. With pacing and the individual own evidence (2026-12-06), 0 accounts named otherwise in 30 of
-32 comparisons (11 runs), 1 in the other two (the same account both times); without pacing 1-2, with the
+requests. With pacing and the individual own evidence (2026-12-06), 0 accounts named otherwise in 44 of
+46 comparisons (15 runs), 1 in the other two (the same account both times); without pacing 1-2, with the
 combined own evidence 1. The two-worker run must also have
 consumed every event exactly once; the killed-worker run every event at least once, with the victim's
 models restored from their snapshots.
@@ -94,10 +94,10 @@ from tests.integration.helpers import (
 
 # Still behind the `known_stall` marker (`pytest -m known_stall tests/integration/test_two_workers.py`):
 # with event-time pacing and the individual own evidence (2026-12-06) the comparisons named no account
-# after another campaign in 30 of 32 (11 module runs); the two misses, a killed-worker run before the
+# after another campaign in 44 of 46 (15 module runs); the two misses, a killed-worker run before the
 # end-offset rule and a two-worker run in a clean-clone `make test`, named the same account
-# (acct_bbce93c38381) after another campaign; 9 of 9 clean since own partitions wait for the end
-# offsets too (3 runs). A failure in CI blocks everything else from landing, so
+# (acct_bbce93c38381) after another campaign; 21 of 21 clean since own partitions wait for the end
+# offsets too (7 runs). A failure in CI blocks everything else from landing, so
 # the module joins `make test` once that residual order dependence is found. What kept the module out
 # before, all fixed:
 # * a commit stall: Faust 0.15.3's recovery resumed the stream partitions before seeking and then emptied
