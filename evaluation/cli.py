@@ -4,7 +4,8 @@ They join the runtime's command group through the ``distillguard.commands`` entr
 ``pyproject.toml``), so the worker never imports the simulator or its campaign templates.
 
 ``--scenario`` names a preset of the tuned simulator (``small``, ``full``, ``dev``, ``holdout``, ``demo``) or
-one of the red-team sets written blind (``redteam`` for measurement, ``redteam-dev`` for tuning).
+one of the red-team sets written blind (``redteam`` / ``redteam2`` for measurement, ``redteam-dev`` /
+``redteam2-dev`` for tuning).
 """
 
 from __future__ import annotations
@@ -19,7 +20,18 @@ import orjson
 
 from distillguard.streams.cli import CONFIG_OPTION, settings_or_exit
 
-REDTEAM_SPLITS = {"redteam": "blind", "redteam-dev": "dev"}
+REDTEAM_SPLITS = {"redteam": "blind", "redteam-dev": "dev", "redteam2": "blind", "redteam2-dev": "dev"}
+
+
+def _redteam_module(name: str) -> Any:
+    """The generator package of a red-team scenario name (``redteam*`` or ``redteam2*``)."""
+    if name.startswith("redteam2"):
+        from distillguard.evaluation import redteam2
+
+        return redteam2
+    from distillguard.evaluation import redteam
+
+    return redteam
 
 
 @click.command()
@@ -28,7 +40,7 @@ REDTEAM_SPLITS = {"redteam": "blind", "redteam-dev": "dev"}
     "--scenario",
     default="small",
     show_default=True,
-    help="small | full | dev | holdout | redteam | redteam-dev",
+    help="small | full | dev | holdout | redteam | redteam-dev | redteam2 | redteam2-dev",
 )
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
 @click.option(
@@ -78,10 +90,9 @@ def simulate(
 def _write(name: str, seed: int | None, scale: float, out_dir: Path) -> dict[str, Any]:
     """Write events.jsonl, labels.jsonl and scenario.json of one named scenario; return its summary."""
     if name in REDTEAM_SPLITS:
-        from distillguard.evaluation import redteam
         from distillguard.evaluation.corpora import corpora_root
 
-        return redteam.write(
+        return _redteam_module(name).write(
             out_dir, REDTEAM_SPLITS[name], seed=seed, corpora_root=corpora_root(), scale=scale
         )
     from distillguard.evaluation.scenarios import get_scenario
@@ -95,10 +106,9 @@ def _events_and_labels(
 ) -> tuple[Iterable[dict[str, Any]], list[dict[str, Any]]]:
     """The events (time order) and label rows of one named scenario, for producing to a topic."""
     if name in REDTEAM_SPLITS:
-        from distillguard.evaluation import redteam
         from distillguard.evaluation.corpora import corpora_root
 
-        events, label_rows, _ = redteam.generate(
+        events, label_rows, _ = _redteam_module(name).generate(
             REDTEAM_SPLITS[name], seed=seed, corpora_root=corpora_root(), scale=scale
         )
         return events, label_rows
