@@ -54,11 +54,11 @@ after they were refitted on 2026-12-06 (14-17, then 34-37 accounts medium+ for o
 So every run is checked against the one worker's for: no normal account flagged by one and not the
 other; at most ``TIMING_TOLERANCE`` of the one worker's campaign accounts not flagged; no account's latest
 medium+ request both runs alerted on named after another campaign, nor a campaign group split on those
-requests. With pacing and the individual own evidence (2026-12-06), 0 accounts named otherwise in 44 of
-46 comparisons (15 runs), 1 in the other two (the same account both times); without pacing 1-2, with the
-combined own evidence 1. The two-worker run must also have
-consumed every event exactly once; the killed-worker run every event at least once, with the victim's
-models restored from their snapshots.
+requests. With pacing and the individual own evidence (2026-12-06), 0 accounts named otherwise in 65
+of 67 comparisons (22 runs), 1 in the other two (the same account both times, both before own partitions
+waited for the end offsets); without pacing 1-2, with the combined own evidence 1. The two-worker run
+must also have consumed every event exactly once; the killed-worker run every event at least once, with
+the victim's models restored from their snapshots.
 """
 
 from __future__ import annotations
@@ -92,14 +92,12 @@ from tests.integration.helpers import (
     worker_topics,
 )
 
-# Still behind the `known_stall` marker (`pytest -m known_stall tests/integration/test_two_workers.py`):
-# with event-time pacing and the individual own evidence (2026-12-06) the comparisons named no account
-# after another campaign in 44 of 46 (15 module runs); the two misses, a killed-worker run before the
-# end-offset rule and a two-worker run in a clean-clone `make test`, named the same account
-# (acct_bbce93c38381) after another campaign; 21 of 21 clean since own partitions wait for the end
-# offsets too (7 runs). A failure in CI blocks everything else from landing, so
-# the module joins `make test` once that residual order dependence is found. What kept the module out
-# before, all fixed:
+# In `make test` since 2026-12-06. With event-time pacing and the individual own evidence the comparisons
+# named no account after another campaign in 65 of 67 (22 module runs, 2026-12-06); the two misses, a
+# killed-worker run before the end-offset rule and a two-worker run in a clean-clone `make test`, named
+# the same account (acct_bbce93c38381) after another campaign, and came before own partitions waited for
+# the end offsets too; 42 of 42 clean since (14 runs). What kept the module behind the `known_stall`
+# marker before, all fixed:
 # * a commit stall: Faust 0.15.3's recovery resumed the stream partitions before seeking and then emptied
 #   the agents' buffers, so a partition's committed offset stayed behind the records thrown away; and an
 #   internal topic created just before the group's first assignment could be left unassigned for 5 min
@@ -112,7 +110,7 @@ from tests.integration.helpers import (
 #   none of 38 after);
 # * campaign ids that depended on which worker ran ahead in event time (event-time pacing) and on when
 #   the side chain's answers arrived (the individual own evidence).
-pytestmark = [pytest.mark.integration, pytest.mark.known_stall, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 PARTITIONS = 4
 GROUP_STABLE_TIMEOUT_S = 90.0
