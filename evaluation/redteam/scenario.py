@@ -64,28 +64,74 @@ def generate(
     for fn, base, minimum in NORMAL_FAMILIES.values():
         fn(w, w.n(base, minimum))
 
+    events, labels = window_traffic(w)
+    params = summary(
+        w,
+        events,
+        labels,
+        generator=GENERATOR_VERSION,
+        half=half,
+        days=DAYS,
+        bank=bank,
+        kinds=families(),
+        started=started,
+    )
+    return events, labels, params
+
+
+def write(
+    out_dir: Path | str,
+    split: str,
+    seed: int | None = None,
+    corpora_root: Path | None = None,
+    scale: float = 1.0,
+) -> dict:
+    """Generate and write ``events.jsonl``, ``labels.jsonl`` and ``scenario.json`` into ``out_dir``."""
+    events, labels, params = generate(split, seed=seed, corpora_root=corpora_root, scale=scale)
+    write_files(out_dir, events, labels, params)
+    return params
+
+
+def window_traffic(w: World) -> tuple[list[dict], list[dict]]:
+    """The world's events inside its window and after each account's creation, in time order, and one
+    label per account that sent at least one of them."""
     created = {a.account_id: a.created_ts for a in w.accounts}
-    events = [e for e in w.sink.events if start <= e["ts"] < end and e["ts"] >= created[e["account_id"]]]
+    events = [e for e in w.sink.events if w.start <= e["ts"] < w.end and e["ts"] >= created[e["account_id"]]]
     events.sort(key=lambda e: (e["ts"], e["event_id"]))
     seen = {e["account_id"] for e in events}
-    labels = [a.label() for a in w.accounts if a.account_id in seen]
+    return events, [a.label() for a in w.accounts if a.account_id in seen]
 
+
+def summary(
+    w: World,
+    events: list[dict],
+    labels: list[dict],
+    *,
+    generator: str,
+    half: int,
+    days: int,
+    bank: CorpusBank,
+    kinds: dict[str, str],
+    started: float,
+) -> dict:
+    """The scenario's params: where and when it is, its counts per family and its campaigns (ground truth
+    for the evaluator: never given to the detector)."""
     per_family: dict[str, dict[str, int]] = {}
     fam_of = {a.account_id: a.family for a in w.accounts}
     for lab in labels:
         per_family.setdefault(lab["family"], {"accounts": 0, "events": 0})["accounts"] += 1
     for e in events:
         per_family[fam_of[e["account_id"]]]["events"] += 1
-    params = {
-        "generator": GENERATOR_VERSION,
-        "split": split,
-        "seed": seed,
-        "scale": scale,
+    return {
+        "generator": generator,
+        "split": w.split,
+        "seed": w.seed,
+        "scale": w.scale,
         "corpus_half": half,
-        "start_ts": start,
-        "end_ts": end,
-        "days": DAYS,
-        "release_ts": release,
+        "start_ts": w.start,
+        "end_ts": w.end,
+        "days": days,
+        "release_ts": w.release,
         "models": {"main": MODEL_MAIN, "mini": MODEL_MINI, "released": MODEL_NEW},
         "corpora": {
             "root": str(bank.root) if bank.root else None,
@@ -99,30 +145,21 @@ def generate(
             "normal_accounts": sum(lab["kind"] == "normal" for lab in labels),
         },
         "families": dict(sorted(per_family.items())),
-        "family_kinds": families(),
+        "family_kinds": kinds,
         "campaigns": [
             {**c, "accounts_with_events": sum(1 for lab in labels if lab["campaign_id"] == c["campaign_id"])}
             for c in w.campaigns
         ],
         "generation_seconds": round(time.perf_counter() - started, 2),
     }
-    return events, labels, params
 
 
-def write(
-    out_dir: Path | str,
-    split: str,
-    seed: int | None = None,
-    corpora_root: Path | None = None,
-    scale: float = 1.0,
-) -> dict:
-    """Generate and write ``events.jsonl``, ``labels.jsonl`` and ``scenario.json`` into ``out_dir``."""
+def write_files(out_dir: Path | str, events: list[dict], labels: list[dict], params: dict) -> None:
+    """``events.jsonl``, ``labels.jsonl`` and ``scenario.json`` into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    events, labels, params = generate(split, seed=seed, corpora_root=corpora_root, scale=scale)
     with (out / "events.jsonl").open("wb") as fh:
         fh.writelines(orjson.dumps(e) + b"\n" for e in events)
     with (out / "labels.jsonl").open("wb") as fh:
         fh.writelines(orjson.dumps(lab) + b"\n" for lab in labels)
     (out / "scenario.json").write_bytes(orjson.dumps(params, option=orjson.OPT_INDENT_2))
-    return params

@@ -6,8 +6,6 @@ import sys
 import time
 from pathlib import Path
 
-import orjson
-
 from ..redteam.accounts import EventSink, IdFactory
 from ..redteam.common import DAY_MS, HOUR_MS, START_MS, derive_rng
 from ..redteam.content import Content
@@ -15,7 +13,7 @@ from ..redteam.corpora import CorpusBank
 from ..redteam.negatives import NORMAL_FAMILIES
 from ..redteam.networks import NetworkPlan
 from ..redteam.phrasing import Phrasebook
-from ..redteam.world import MODEL_MAIN, MODEL_MINI, MODEL_NEW
+from ..redteam.scenario import summary, window_traffic, write_files
 from .attacks import ATTACK_FAMILIES
 from .hardnegs import NEW_NORMAL_FAMILIES
 from .kit import World2
@@ -84,48 +82,18 @@ def generate(
             f"({', '.join(sorted(bank.missing)[:4])}, ...) - built-in text stands in for them",
             file=sys.stderr,
         )
-    created = {a.account_id: a.created_ts for a in w.accounts}
-    events = [e for e in w.sink.events if start <= e["ts"] < end and e["ts"] >= created[e["account_id"]]]
-    events.sort(key=lambda e: (e["ts"], e["event_id"]))
-    seen = {e["account_id"] for e in events}
-    labels = [a.label() for a in w.accounts if a.account_id in seen]
-
-    per_family: dict[str, dict[str, int]] = {}
-    fam_of = {a.account_id: a.family for a in w.accounts}
-    for lab in labels:
-        per_family.setdefault(lab["family"], {"accounts": 0, "events": 0})["accounts"] += 1
-    for e in events:
-        per_family[fam_of[e["account_id"]]]["events"] += 1
-    params = {
-        "generator": GENERATOR_VERSION,
-        "split": split,
-        "seed": seed,
-        "scale": scale,
-        "corpus_half": half,
-        "start_ts": start,
-        "end_ts": end,
-        "days": DAYS,
-        "release_ts": release,
-        "models": {"main": MODEL_MAIN, "mini": MODEL_MINI, "released": MODEL_NEW},
-        "corpora": {
-            "root": str(bank.root) if bank.root else None,
-            "real_text": bank.real,
-            "missing": sorted(bank.missing),
-        },
-        "counts": {
-            "events": len(events),
-            "accounts": len(labels),
-            "campaign_accounts": sum(lab["kind"] == "campaign" for lab in labels),
-            "normal_accounts": sum(lab["kind"] == "normal" for lab in labels),
-        },
-        "families": dict(sorted(per_family.items())),
-        "family_kinds": families(),
-        "campaigns": [
-            {**c, "accounts_with_events": sum(1 for lab in labels if lab["campaign_id"] == c["campaign_id"])}
-            for c in w.campaigns
-        ],
-        "generation_seconds": round(time.perf_counter() - started, 2),
-    }
+    events, labels = window_traffic(w)
+    params = summary(
+        w,
+        events,
+        labels,
+        generator=GENERATOR_VERSION,
+        half=half,
+        days=DAYS,
+        bank=bank,
+        kinds=families(),
+        started=started,
+    )
     return events, labels, params
 
 
@@ -137,12 +105,6 @@ def write(
     scale: float = 1.0,
 ) -> dict:
     """Generate and write ``events.jsonl``, ``labels.jsonl`` and ``scenario.json`` into ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     events, labels, params = generate(split, seed=seed, corpora_root=corpora_root, scale=scale)
-    with (out / "events.jsonl").open("wb") as fh:
-        fh.writelines(orjson.dumps(e) + b"\n" for e in events)
-    with (out / "labels.jsonl").open("wb") as fh:
-        fh.writelines(orjson.dumps(lab) + b"\n" for lab in labels)
-    (out / "scenario.json").write_bytes(orjson.dumps(params, option=orjson.OPT_INDENT_2))
+    write_files(out_dir, events, labels, params)
     return params
