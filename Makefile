@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-unit test-integration lint format bench evaluate report report-redteam fit-fusion broker-start broker-stop clean schemas
+.PHONY: venv demo test test-unit test-integration lint format bench evaluate report report-redteam report-redteam2 fit-fusion broker-start broker-stop clean schemas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,13 @@ report-redteam: $(STAMP)
 	$(BIN)/distillguard replay --input out/redteam/events.jsonl --output out/redteam/alerts.jsonl
 	$(BIN)/distillguard evaluate --events out/redteam/events.jsonl --labels out/redteam/labels.jsonl \
 		--alerts out/redteam/alerts.jsonl --ablations --out docs/report-redteam/current
+
+# The second blind red team (evaluation/redteam2; measure once per detector version).
+report-redteam2: $(STAMP)
+	$(BIN)/distillguard simulate --scenario redteam2 --out out/redteam2 > /dev/null
+	$(BIN)/distillguard replay --input out/redteam2/events.jsonl --output out/redteam2/alerts.jsonl
+	$(BIN)/distillguard evaluate --events out/redteam2/events.jsonl --labels out/redteam2/labels.jsonl \
+		--alerts out/redteam2/alerts.jsonl --out docs/report-redteam2/current
 
 broker-start: $(STAMP)
 	$(BIN)/distillguard broker start
