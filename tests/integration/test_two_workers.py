@@ -54,8 +54,8 @@ after they were refitted on 2026-12-06 (14-17, then 34-37 accounts medium+ for o
 So every run is checked against the one worker's for: no normal account flagged by one and not the
 other; at most ``TIMING_TOLERANCE`` of the one worker's campaign accounts not flagged; no account's latest
 medium+ request both runs alerted on named after another campaign, nor a campaign group split on those
-requests. With pacing and the individual own evidence (2026-12-06), 0 accounts named otherwise in 65
-of 67 comparisons (22 runs), 1 in the other two (the same account both times, both before own partitions
+requests. With pacing and the individual own evidence (2026-12-06), 0 accounts named otherwise in 71
+of 73 comparisons (24 runs), 1 in the other two (the same account both times, both before own partitions
 waited for the end offsets); without pacing 1-2, with the combined own evidence 1. The two-worker run
 must also have consumed every event exactly once; the killed-worker run every event at least once, with
 the victim's models restored from their snapshots.
@@ -93,10 +93,10 @@ from tests.integration.helpers import (
 )
 
 # In `make test` since 2026-12-06. With event-time pacing and the individual own evidence the comparisons
-# named no account after another campaign in 65 of 67 (22 module runs, 2026-12-06); the two misses, a
+# named no account after another campaign in 71 of 73 (24 module runs, 2026-12-06); the two misses, a
 # killed-worker run before the end-offset rule and a two-worker run in a clean-clone `make test`, named
 # the same account (acct_bbce93c38381) after another campaign, and came before own partitions waited for
-# the end offsets too; 42 of 42 clean since (14 runs). What kept the module behind the `known_stall`
+# the end offsets too; 48 of 48 clean since (16 runs, one of them a clean-clone `make test`). What kept the module behind the `known_stall`
 # marker before, all fixed:
 # * a commit stall: Faust 0.15.3's recovery resumed the stream partitions before seeking and then emptied
 #   the agents' buffers, so a partition's committed offset stayed behind the records thrown away; and an
