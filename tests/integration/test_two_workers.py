@@ -96,8 +96,8 @@ from tests.integration.helpers import (
 # named no account after another campaign in 71 of 73 (24 module runs, 2026-12-06); the two misses, a
 # killed-worker run before the end-offset rule and a two-worker run in a clean-clone `make test`, named
 # the same account (acct_bbce93c38381) after another campaign, and came before own partitions waited for
-# the end offsets too; 48 of 48 clean since (16 runs, one of them a clean-clone `make test`). What kept the module behind the `known_stall`
-# marker before, all fixed:
+# the end offsets too; 48 of 48 clean since (16 runs, one of them a clean-clone `make test`). What kept
+# the module behind the `known_stall` marker before, all fixed:
 # * a commit stall: Faust 0.15.3's recovery resumed the stream partitions before seeking and then emptied
 #   the agents' buffers, so a partition's committed offset stayed behind the records thrown away; and an
 #   internal topic created just before the group's first assignment could be left unassigned for 5 min
