@@ -23,6 +23,20 @@ DAY_MS = 24 * HOUR_MS
 #: split name -> (default seed, corpus/phrasing half it draws from)
 SPLITS: dict[str, tuple[int, int]] = {"dev": (4242, 0), "blind": (9001, 1)}
 
+
+def resolve_split(
+    splits: dict[str, tuple[int, int]], split: str, seed: int | None, scale: float
+) -> tuple[int, int]:
+    """The seed (the split's default unless given) and the corpus/phrasing half of a split, after
+    checking the split name and the scale."""
+    if split not in splits:
+        raise ValueError(f"split must be one of {sorted(splits)}, not {split!r}")
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    default_seed, half = splits[split]
+    return (default_seed if seed is None else int(seed)), half
+
+
 _WS = re.compile(r"\s+")
 
 

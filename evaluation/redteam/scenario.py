@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 
 from .accounts import EventSink, IdFactory
-from .common import DAY_MS, HOUR_MS, SPLITS, START_MS, derive_rng
+from .common import DAY_MS, HOUR_MS, SPLITS, START_MS, derive_rng, resolve_split
 from .content import Content
 from .corpora import CorpusBank
 from .families import ATTACK_FAMILIES
@@ -35,12 +35,7 @@ def generate(
     halves of every corpus and every phrase pool. Returns (events sorted by ts, one label per account
     that sent at least one event, params). Deterministic for (split, seed, corpora content, scale).
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {sorted(SPLITS)}, not {split!r}")
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    default_seed, half = SPLITS[split]
-    seed = default_seed if seed is None else int(seed)
+    seed, half = resolve_split(SPLITS, split, seed, scale)
     started = time.perf_counter()
     start, end = START_MS, START_MS + DAYS * DAY_MS
     release = start + int(derive_rng(seed, split, "release").uniform(30, 42) * HOUR_MS)

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ..redteam.accounts import EventSink, IdFactory
-from ..redteam.common import DAY_MS, HOUR_MS, START_MS, derive_rng
+from ..redteam.common import DAY_MS, HOUR_MS, START_MS, derive_rng, resolve_split
 from ..redteam.content import Content
 from ..redteam.corpora import CorpusBank
 from ..redteam.negatives import NORMAL_FAMILIES
@@ -43,12 +43,7 @@ def generate(
     halves of every corpus and every phrase pool. Returns (events sorted by ts, one label per account
     that sent at least one event, params). Deterministic for (split, seed, corpora content, scale).
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {sorted(SPLITS)}, not {split!r}")
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    default_seed, half = SPLITS[split]
-    seed = default_seed if seed is None else int(seed)
+    seed, half = resolve_split(SPLITS, split, seed, scale)
     started = time.perf_counter()
     start, end = START_MS, START_MS + DAYS * DAY_MS
     release = start + int(derive_rng(seed, split, "redteam2", "release").uniform(28, 44) * HOUR_MS)
