@@ -383,3 +383,59 @@ def fit_interactions(
     report = {"trained_on": [str(e) for e, _ in pairs], **report, **({"exact": True} if exact else {})}
     write_interactions(fitted, report, out_path, exact_splits=exact)
     click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+
+
+@click.command()
+@click.option(
+    "--run",
+    "runs",
+    multiple=True,
+    required=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A run directory holding labels.jsonl and the alerts files (repeatable; results are pooled).",
+)
+@click.option(
+    "--alerts",
+    "alert_names",
+    multiple=True,
+    required=True,
+    help="An alerts file name looked up in every run directory, one per detector version (repeatable).",
+)
+@click.option(
+    "--budgets",
+    default="1,3,5,8,12",
+    show_default=True,
+    help="Numbers of flagged normal accounts at which to compare recall.",
+)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def compare(
+    runs: tuple[Path, ...], alert_names: tuple[str, ...], budgets: str, json_path: Path | None
+) -> None:
+    """Compare detector versions on labelled runs: pooled recall, flagged normal accounts per class and
+    recall at equal numbers of flagged normal accounts (peak alert scores)."""
+    from distillguard.evaluation.compare import load_outcomes, render, summarise
+
+    try:
+        ks = tuple(int(k) for k in budgets.split(","))
+    except ValueError:
+        raise click.BadParameter(f"not a comma-separated list of integers: {budgets!r}") from None
+    summaries: dict[str, Any] = {}
+    for name in alert_names:
+        outcomes = []
+        for run in runs:
+            alerts = run / name
+            if not alerts.is_file():
+                raise click.UsageError(f"{alerts} does not exist")
+            found, invalid = load_outcomes(run / "labels.jsonl", alerts)
+            if invalid:
+                click.echo(f"warning: {alerts}: {invalid} lines are not alerts (skipped)", err=True)
+            outcomes.extend(found)
+        summaries[name] = summarise(outcomes, ks)
+        click.echo(render(name, summaries[name]))
+    if json_path is not None:
+        json_path.write_bytes(
+            orjson.dumps(
+                {"runs": [str(r) for r in runs], "versions": summaries},
+                option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS,
+            )
+        )

@@ -18,6 +18,7 @@ MODULES = sorted(
             for info in pkgutil.iter_modules(package.__path__)
         ),
         "distillguard.streams.pacing",  # the shell's one pure-logic module with an example
+        "distillguard.evaluation.compare",
     ]
 )
 
