@@ -439,3 +439,43 @@ def compare(
                 option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS,
             )
         )
+
+
+@click.command("content-shift")
+@CONFIG_OPTION
+@click.option(
+    "--events", "events_path", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+@click.option(
+    "--labels", "labels_path", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+@click.option("--output", "alerts_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--share",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.2,
+    show_default=True,
+    help="Share of each normal account's requests whose elicitation read is raised.",
+)
+@click.option(
+    "--level", type=click.FloatRange(0.0, 1.0), default=0.9, show_default=True, help="The raised read."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Which requests are misread.")
+def content_shift(
+    config_file: Path | None,
+    events_path: Path,
+    labels_path: Path,
+    alerts_path: Path,
+    share: float,
+    level: float,
+    seed: int,
+) -> None:
+    """Replay a labelled dev split with a share of the normal accounts' requests misread as asking for
+    reasoning (a stress test of content evidence; compare the alerts with ``distillguard compare``)."""
+    from distillguard.evaluation.content_shift import MisreadShare, replay_with_misreads
+
+    config = settings_or_exit(config_file).detection
+    counts = replay_with_misreads(
+        events_path, labels_path, alerts_path, MisreadShare(share, seed), config, level
+    )
+    click.echo(orjson.dumps(counts).decode())

@@ -19,6 +19,7 @@ MODULES = sorted(
         ),
         "distillguard.streams.pacing",  # the shell's one pure-logic module with an example
         "distillguard.evaluation.compare",
+        "distillguard.evaluation.content_shift",
     ]
 )
 
