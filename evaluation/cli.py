@@ -474,8 +474,14 @@ def content_shift(
     reasoning (a stress test of content evidence; compare the alerts with ``distillguard compare``)."""
     from distillguard.evaluation.content_shift import MisreadShare, replay_with_misreads
 
-    config = settings_or_exit(config_file).detection
+    settings = settings_or_exit(config_file)
     counts = replay_with_misreads(
-        events_path, labels_path, alerts_path, MisreadShare(share, seed), config, level
+        events_path,
+        labels_path,
+        alerts_path,
+        MisreadShare(share, seed),
+        settings.detection,
+        level,
+        partitions=settings.topics.partitions,
     )
     click.echo(orjson.dumps(counts).decode())

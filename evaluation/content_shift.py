@@ -28,7 +28,8 @@ from distillguard.models.config import DetectionConfig
 from distillguard.models.detector import Detector
 from distillguard.models.features import FeatureExtractor, RequestFeatures
 from distillguard.models.hashing import stable_hash32
-from distillguard.schemas.codec import decode_request, encode_alert
+from distillguard.models.partitioning import DEFAULT_PARTITIONS
+from distillguard.streams.replay import iter_file_records, jsonl_writers, replay_records, report_dead_letter
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -76,19 +77,15 @@ def replay_with_misreads(
     misread: MisreadShare,
     config: DetectionConfig | None = None,
     level: float = 0.9,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> dict[str, int]:
-    """Replay ``events`` with normal accounts' requests misread; write the alerts; return counts."""
+    """Replay ``events`` as ``distillguard replay`` does (same record path, invalid lines reported as dead
+    letters), with normal accounts' requests misread; write the alerts; return counts."""
     normal = [a for a, label in load_labels(labels).items() if label.kind != "campaign"]
-    detector = Detector(config or DetectionConfig())
+    detector = Detector(config or DetectionConfig(), partitions=partitions)
     extractor = MisreadingExtractor(detector.accounts.extractor, normal, misread, level)
     detector.accounts.extractor = extractor  # type: ignore[assignment]
-    records = alerts = 0
-    with events.open("rb") as source, alerts_out.open("wb") as sink:
-        for line in source:
-            if not line.strip():
-                continue
-            records += 1
-            for alert in detector.process(decode_request(line)):
-                sink.write(encode_alert(alert) + b"\n")
-                alerts += 1
-    return {"records": records, "alerts": alerts, "misread_requests": extractor.misread_requests}
+    with jsonl_writers(alerts_out, None) as (write_alert, _):
+        assert write_alert is not None
+        stats = replay_records(iter_file_records(events), detector, write_alert, report_dead_letter)
+    return {"records": stats.records, "alerts": stats.alerts, "misread_requests": extractor.misread_requests}
