@@ -81,15 +81,15 @@ report-redteam2: $(STAMP)
 		--alerts out/redteam2/alerts.jsonl --out docs/report-redteam2/current
 
 # The content-shift gate (README, "What the second red team shows"): two held-out dev seeds replayed
-# plain and with 60 % of every normal account's requests misread as asking for reasoning; a candidate
-# that flags more than a handful of normal accounts under the misreads should not go to a blind split.
+# plain and with 60 % of every normal account's requests misread as asking for reasoning and for a grade;
+# a candidate that flags more than a handful of normal accounts under the misreads should not go blind.
 gate-content: $(STAMP)
 	$(BIN)/distillguard simulate --scenario redteam-dev --seed 4243 --out out/redteam-dev-4243 > /dev/null
 	$(BIN)/distillguard simulate --scenario redteam2-dev --seed 5151 --out out/redteam2-dev-5151 > /dev/null
 	for run in out/redteam-dev-4243 out/redteam2-dev-5151; do \
 		$(BIN)/distillguard replay --input $$run/events.jsonl --output $$run/alerts-plain.jsonl > /dev/null && \
 		$(BIN)/distillguard content-shift --events $$run/events.jsonl --labels $$run/labels.jsonl \
-			--output $$run/alerts-misread60.jsonl --share 0.6 || exit 1; \
+			--output $$run/alerts-misread60.jsonl --share 0.6 --reads elicitation,grading || exit 1; \
 	done
 	$(BIN)/distillguard compare --run out/redteam-dev-4243 --run out/redteam2-dev-5151 \
 		--alerts alerts-plain.jsonl --alerts alerts-misread60.jsonl

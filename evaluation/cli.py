@@ -259,6 +259,14 @@ def labelled_pairs(events_paths: tuple[Path, ...], labels_paths: tuple[Path, ...
     show_default=True,
     help="Rounds of hard-negative mining; the round with the best mean family recall is kept.",
 )
+@click.option(
+    "--misread-share",
+    type=click.FloatRange(0.0, 0.9),
+    default=0.0,
+    show_default=True,
+    help="Also run each file with this share of every normal account's requests misread as asking for "
+    "reasoning and a grade; those accounts join the fit as normal accounts (0: off; fit_fusion.Misreads).",
+)
 def fit_fusion(
     config_file: Path | None,
     events_paths: tuple[Path, ...],
@@ -269,9 +277,10 @@ def fit_fusion(
     segments: int,
     cold_start_share: float,
     mining_rounds: int,
+    misread_share: float,
 ) -> None:
     """Fit the fusion weights on labelled development traffic (never on the blind red-team split)."""
-    from distillguard.evaluation.fit_fusion import fit_weights, with_collection_weights, write
+    from distillguard.evaluation.fit_fusion import Misreads, fit_weights, with_collection_weights, write
 
     pairs = labelled_pairs(events_paths, labels_paths)
     settings = settings_or_exit(config_file)
@@ -286,6 +295,7 @@ def fit_fusion(
         segments=segments,
         cold_start_share=cold_start_share,
         mining_rounds=mining_rounds,
+        misreads=Misreads(misread_share) if misread_share > 0 else None,
     )
     write(result, out_path)
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
@@ -342,6 +352,14 @@ def fit_fusion(
     help="Collect float64 vectors and write the splits unrounded, so that the trees split between the "
     "values the detector compares them with (the committed file predates it; README 'Split values').",
 )
+@click.option(
+    "--misread-share",
+    type=click.FloatRange(0.0, 0.9),
+    default=0.0,
+    show_default=True,
+    help="Also run each file with this share of every normal account's requests misread as asking for "
+    "reasoning and a grade; those accounts join the fit as normal accounts (0: off; fit_fusion.Misreads).",
+)
 def fit_interactions(
     config_file: Path | None,
     events_paths: tuple[Path, ...],
@@ -355,10 +373,11 @@ def fit_interactions(
     bags: int,
     bag_share: float,
     exact: bool,
+    misread_share: float,
 ) -> None:
     """Fit the interaction trees on labelled development traffic (never on the blind red-team split);
     the collection runs with the configured (additive) fusion weights."""
-    from distillguard.evaluation.fit_fusion import collect
+    from distillguard.evaluation.fit_fusion import Misreads, collect
     from distillguard.evaluation.fit_interactions import additive_only, write_interactions
     from distillguard.evaluation.fit_interactions import fit_interactions as fit
 
@@ -366,7 +385,11 @@ def fit_interactions(
     settings = settings_or_exit(config_file)
     config = settings.detection
     every_request = collect(
-        pairs, additive_only(config), partitions=settings.topics.partitions, exact=exact
+        pairs,
+        additive_only(config),
+        partitions=settings.topics.partitions,
+        exact=exact,
+        misreads=Misreads(misread_share) if misread_share > 0 else None,
     ).every_request
     fitted, report = fit(
         every_request,
@@ -380,7 +403,12 @@ def fit_interactions(
         bags=bags,
         bag_share=bag_share,
     )
-    report = {"trained_on": [str(e) for e, _ in pairs], **report, **({"exact": True} if exact else {})}
+    report = {
+        "trained_on": [str(e) for e, _ in pairs],
+        **report,
+        **({"exact": True} if exact else {}),
+        **({"misread_share": misread_share} if misread_share > 0 else {}),
+    }
     write_interactions(fitted, report, out_path, exact_splits=exact)
     click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
 
@@ -455,7 +483,13 @@ def compare(
     type=click.FloatRange(0.0, 1.0),
     default=0.2,
     show_default=True,
-    help="Share of each normal account's requests whose elicitation read is raised.",
+    help="Share of each normal account's requests whose content reads are raised.",
+)
+@click.option(
+    "--reads",
+    default="elicitation",
+    show_default=True,
+    help="Comma-separated content reads to raise: elicitation, grading, capability, synthetic.",
 )
 @click.option(
     "--level", type=click.FloatRange(0.0, 1.0), default=0.9, show_default=True, help="The raised read."
@@ -468,12 +502,16 @@ def content_shift(
     alerts_path: Path,
     share: float,
     level: float,
+    reads: str,
     seed: int,
 ) -> None:
     """Replay a labelled dev split with a share of the normal accounts' requests misread as asking for
     reasoning (a stress test of content evidence; compare the alerts with ``distillguard compare``)."""
-    from distillguard.evaluation.content_shift import MisreadShare, replay_with_misreads
+    from distillguard.evaluation.content_shift import CONTENT_READS, MisreadShare, replay_with_misreads
 
+    chosen = [read.strip() for read in reads.split(",") if read.strip()]
+    if not chosen or set(chosen) - set(CONTENT_READS):
+        raise click.BadParameter(f"choose from {', '.join(CONTENT_READS)}", param_hint="--reads")
     settings = settings_or_exit(config_file)
     counts = replay_with_misreads(
         events_path,
@@ -483,5 +521,6 @@ def content_shift(
         settings.detection,
         level,
         partitions=settings.topics.partitions,
+        reads=chosen,
     )
     click.echo(orjson.dumps(counts).decode())

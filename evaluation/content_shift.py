@@ -9,8 +9,9 @@ accounts below medium when a share of their requests is read as eliciting reason
 dev splits only, so it can gate a candidate *before* it goes to a blind split.
 
 What it does: for each normal account (from the labels), a deterministic ``share`` of its requests (by
-a hash of the event id) has its elicitation read raised to at least ``level``. Campaign accounts are
-untouched. The alerts are written like ``distillguard replay``'s, for ``distillguard compare``.
+a hash of the event id) has its content reads (``reads``: elicitation by default; grading, capability and
+synthetic too if named) raised to at least ``level``. Campaign accounts are untouched. The alerts
+are written like ``distillguard replay``'s, for ``distillguard compare``.
 
 >>> misread = MisreadShare(share=0.25, seed=3)
 >>> sum(misread.applies(f"e{i}") for i in range(10_000)) / 10_000  # doctest: +ELLIPSIS
@@ -43,16 +44,29 @@ class MisreadShare:
         return stable_hash32(event_id, self.seed) < self.share * 2**32
 
 
+#: The content model's per-request reads a misread can raise.
+CONTENT_READS = ("elicitation", "grading", "capability", "synthetic")
+
+
 class MisreadingExtractor:
-    """A :class:`FeatureExtractor` whose elicitation read is raised for the chosen accounts' requests."""
+    """A :class:`FeatureExtractor` whose content reads are raised for the chosen accounts' requests."""
 
     def __init__(
-        self, inner: FeatureExtractor, accounts: Iterable[str], misread: MisreadShare, level: float = 0.9
+        self,
+        inner: FeatureExtractor,
+        accounts: Iterable[str],
+        misread: MisreadShare,
+        level: float = 0.9,
+        reads: Iterable[str] = ("elicitation",),
     ) -> None:
         self.inner = inner
         self.accounts = frozenset(accounts)
         self.misread = misread
         self.level = level
+        self.reads = tuple(reads)
+        unknown = set(self.reads) - set(CONTENT_READS)
+        if unknown or not self.reads:
+            raise ValueError(f"reads must be a non-empty subset of {CONTENT_READS}, got {self.reads}")
         self.misread_requests = 0
 
     def extract(self, event: object) -> RequestFeatures:
@@ -60,9 +74,9 @@ class MisreadingExtractor:
         if features.account_id not in self.accounts or not self.misread.applies(features.event_id):
             return features
         self.misread_requests += 1
-        changes: dict[str, object] = {"elicitation": max(features.elicitation, self.level)}
+        changes: dict[str, object] = {read: max(getattr(features, read), self.level) for read in self.reads}
         # Fields derived from the read follow it (a candidate may define more of them).
-        if hasattr(features, "harvested_trace"):
+        if hasattr(features, "harvested_trace") and {"elicitation", "grading"} & set(self.reads):
             changes["harvested_trace"] = features.long_output
         return dataclasses.replace(features, **changes)
 
@@ -78,12 +92,13 @@ def replay_with_misreads(
     config: DetectionConfig | None = None,
     level: float = 0.9,
     partitions: int = DEFAULT_PARTITIONS,
+    reads: Iterable[str] = ("elicitation",),
 ) -> dict[str, int]:
     """Replay ``events`` as ``distillguard replay`` does (same record path, invalid lines reported as dead
     letters), with normal accounts' requests misread; write the alerts; return counts."""
     normal = [a for a, label in load_labels(labels).items() if label.kind != "campaign"]
     detector = Detector(config or DetectionConfig(), partitions=partitions)
-    extractor = MisreadingExtractor(detector.accounts.extractor, normal, misread, level)
+    extractor = MisreadingExtractor(detector.accounts.extractor, normal, misread, level, reads)
     detector.accounts.extractor = extractor  # type: ignore[assignment]
     with jsonl_writers(alerts_out, None) as (write_alert, _):
         assert write_alert is not None

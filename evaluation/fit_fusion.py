@@ -22,6 +22,13 @@ What it does:
    that at most ``target_fpr`` of all normal accounts and ``class_fpr`` of each normal class would reach
    the medium band anywhere (:func:`calibrate_bias`).
 
+With a :class:`Misreads` (``--misread-share``), every file is also run with a share of its normal
+accounts' requests misread as asking for reasoning and for a grade (:mod:`evaluation.content_shift`), and
+those normal accounts join the fit and the calibration as accounts of their own. Why: the content
+model's reading of legitimate reasoning-heavy users moves with their phrasing, which development traffic
+cannot cover; a fit that must also hold the misread normal accounts under the threshold cannot let an
+account alert on what its prompts ask for alone.
+
 The output is the JSON file ``FusionWeights`` loads its defaults from (``models/data/fusion_weights.json``)
 or whose ``weights`` an operator copies into ``[detection.fusion.weights]`` of the TOML settings.
 """
@@ -33,13 +40,14 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 
+from distillguard.evaluation.content_shift import MisreadingExtractor, MisreadShare
 from distillguard.evaluation.metrics import load_labels
 from distillguard.evaluation.runner import read_events
 from distillguard.models.config import DetectionConfig, FusionWeights
@@ -91,6 +99,18 @@ class Collected:
     every_request: Samples
 
 
+@dataclass(frozen=True, slots=True)
+class Misreads:
+    """Run every labelled file a second time with ``share`` of each normal account's requests misread:
+    their ``reads`` raised to at least ``level``. Only the normal accounts of that run are kept (named
+    ``<account>|misread``); its campaign accounts would only repeat the plain run's."""
+
+    share: float
+    reads: tuple[str, ...] = ("elicitation", "grading")
+    level: float = 0.9
+    seed: int = 0
+
+
 def signal_names() -> list[str]:
     return [name for name in FusionWeights.model_fields if name != "bias"]
 
@@ -102,6 +122,7 @@ def collect(
     partitions: int = DEFAULT_PARTITIONS,
     processes: int | None = None,
     exact: bool = False,
+    misreads: Misreads | None = None,
 ) -> Collected:
     """Run the detector over each (events, labels) pair; sample per-account signal vectors to fit on and
     keep every alert-eligible request's vector (float32, or with ``exact`` float64) to calibrate on. Each
@@ -110,10 +131,19 @@ def collect(
 
     ``exact`` keeps the vectors as the detector computes them: the interaction trees split between values
     seen here, and signals sit on exact values (0.9 = 9 of the last 10 requests) whose float32 rounding
-    can lie on the other side of a split placed between float32 values. The committed fit predates it."""
+    can lie on the other side of a split placed between float32 values. The committed fit predates it.
+
+    ``misreads``: also run each pair with normal accounts' content misread (:class:`Misreads`)."""
     names = signal_names()
     dtype = np.float64 if exact else np.float32
-    jobs = [(events, labels, config, samples_per_account, partitions, dtype) for events, labels in pairs]
+    jobs = [
+        (events, labels, config, samples_per_account, partitions, dtype, None) for events, labels in pairs
+    ]
+    if misreads is not None:
+        jobs += [
+            (events, labels, config, samples_per_account, partitions, dtype, misreads)
+            for events, labels in pairs
+        ]
     workers = min(len(jobs), processes or os.cpu_count() or 1)
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -140,10 +170,21 @@ def _collect_one(
     samples_per_account: int,
     partitions: int,
     dtype: type = np.float32,
+    misreads: Misreads | None = None,
 ) -> Collected:
     names = signal_names()
     labels = load_labels(labels_path)
     detector = Detector(config, partitions=partitions)
+    suffix = ""
+    if misreads is not None:
+        normal = [account for account, label in labels.items() if label.kind != "campaign"]
+        share = MisreadShare(misreads.share, misreads.seed)
+        extractor = MisreadingExtractor(
+            detector.accounts.extractor, normal, share, misreads.level, misreads.reads
+        )
+        detector.accounts.extractor = extractor  # type: ignore[assignment]
+        labels = {account: labels[account] for account in normal}
+        suffix = "|misread"
     per_account: dict[str, list[list[float]]] = defaultdict(list)
     for event in read_events(events_path):
         detector.process(event)
@@ -159,7 +200,7 @@ def _collect_one(
         label = labels.get(account)
         if label is None:
             continue
-        name = f"{labels_path}:{account}"
+        name = f"{labels_path}:{account}{suffix}"
         for vector in _spread(vectors, samples_per_account):
             out.rows.append(vector)  # type: ignore[union-attr]
             out.accounts.append(name)
@@ -452,15 +493,17 @@ def fit_weights(
     segments: int = 4,
     cold_start_share: float = 0.25,
     mining_rounds: int = 8,
+    misreads: Misreads | None = None,
 ) -> dict[str, Any]:
     """Collect, fit and calibrate (and, with ``recalibrate``, calibrate the bias again on a run with the
     fitted weights); returns ``{"weights": {...}, "report": {...}}``. ``partitions``: the worker's
     ``topics.partitions`` (the detector's soft models are kept per input partition); ``segments``: the
     pieces of each evidence signal's shape (1: one slope per signal); ``cold_start_share``: the share of
     the positive weight given to campaign accounts as seen cold (:func:`with_cold_start`);
-    ``mining_rounds``: rounds of hard-negative mining (:func:`fit_mined`)."""
+    ``mining_rounds``: rounds of hard-negative mining (:func:`fit_mined`); ``misreads``: normal accounts
+    with misread content join the fit and both calibrations (:class:`Misreads`)."""
     config = config or DetectionConfig()
-    collected = collect(pairs, config, samples_per_account, partitions)
+    collected = collect(pairs, config, samples_per_account, partitions, misreads=misreads)
     samples = collected.fit
     basis = Basis(samples.names, segments)
     weights, bias, rates, history = fit_mined(
@@ -486,7 +529,7 @@ def fit_weights(
                 )
             }
         )
-        rerun = collect(pairs, running, samples_per_account, partitions).every_request
+        rerun = collect(pairs, running, samples_per_account, partitions, misreads=misreads).every_request
         scores = basis.score(rerun.matrix(), basis.theta(fitted))
         bias, rates = calibrate_bias(rerun, scores, config.fusion.medium, target_fpr, class_fpr)
     return {
@@ -500,6 +543,7 @@ def fit_weights(
             "segments": segments,
             "cold_start_share": cold_start_share,
             "mining_rounds": mining_rounds,
+            **({"misreads": asdict(misreads)} if misreads is not None else {}),
             "mean_family_recall_by_mining_round": history,
             "bias_recalibrated_on_a_run_with_the_fitted_weights": recalibrate,
             "collected_with": config.fusion.weights.model_dump(),

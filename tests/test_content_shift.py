@@ -74,3 +74,21 @@ def test_with_nothing_misread_it_replays_what_the_detector_does(tmp_path: Path) 
 
     counts = replay_with_misreads(events, labels, tmp_path / "half.jsonl", MisreadShare(share=0.5, seed=1))
     assert 20 < counts["misread_requests"] < 60  # about half of the 80 normal requests
+
+
+def test_named_reads_are_raised_and_unknown_reads_refused() -> None:
+    config = DetectionConfig()
+    reads = ("grading", "capability")
+    misreading = MisreadingExtractor(FeatureExtractor(config), ["n2"], MisreadShare(share=1.0), 0.95, reads)
+    plain = FeatureExtractor(config)
+    for event in _stream()[:12]:
+        shifted, original = misreading.extract(event), plain.extract(event)
+        if event.account_id == "n2":
+            assert shifted.grading == shifted.capability == 0.95
+            assert shifted.elicitation == original.elicitation < 0.95
+    try:
+        MisreadingExtractor(FeatureExtractor(config), ["n2"], MisreadShare(share=1.0), reads=("tone",))
+    except ValueError as error:
+        assert "tone" in str(error)
+    else:
+        raise AssertionError("an unknown read was accepted")

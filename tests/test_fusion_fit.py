@@ -201,3 +201,54 @@ def test_cold_start_copies_keep_what_content_alone_caught() -> None:
     assert weights[is_cold].sum() == pytest.approx(0.125) and weights[~np.asarray(cold.positive)].sum() == (
         pytest.approx(0.5)
     )
+
+
+def test_misread_runs_add_only_normal_accounts_with_their_content_raised(tmp_path: Path) -> None:
+    import orjson
+
+    from distillguard.evaluation.fit_fusion import Misreads, collect
+    from distillguard.models.config import DetectionConfig
+    from distillguard.schemas import RequestEvent
+    from distillguard.schemas.codec import encode_request
+
+    def event(i: int, account: str, prompt: str) -> RequestEvent:
+        return RequestEvent(
+            schema_version=1,
+            event_id=f"{account}-{i}",
+            ts=1_767_225_600_000 + i * 60_000,
+            account_id=account,
+            ip="203.0.113.9" if account == "n1" else f"198.51.{i % 200}.7",
+            model="atlas-2-pro",
+            input_tokens=30,
+            output_tokens=700,
+            prompt=prompt,
+            conversation_turns=1,
+        )
+
+    stream = [
+        e
+        for i in range(30)
+        for e in (
+            event(i, "n1", f"Suggest a name for a bakery on street number {i}"),
+            event(i, "c1", f"What is {i} times {i + 3}? Walk through each step before the answer."),
+        )
+    ]
+    (tmp_path / "events.jsonl").write_bytes(b"".join(encode_request(e) + b"\n" for e in stream))
+    rows = [
+        {"account_id": "n1", "family": "casual", "kind": "normal"},
+        {"account_id": "c1", "family": "hydra", "campaign_id": "k", "kind": "campaign"},
+    ]
+    (tmp_path / "labels.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    pairs = [(tmp_path / "events.jsonl", tmp_path / "labels.jsonl")]
+
+    plain = collect(pairs, DetectionConfig(), processes=1)
+    both = collect(pairs, DetectionConfig(), processes=1, misreads=Misreads(share=1.0))
+    owners = {name.rsplit(":", 1)[1] for name in both.fit.accounts}
+    assert owners == {"n1", "c1", "n1|misread"}
+    normal_rows = sum(name.endswith(":n1") for name in plain.fit.accounts)
+    assert normal_rows > 0 and len(both.fit.rows) == len(plain.fit.rows) + normal_rows
+    column = both.every_request.names.index("elicitation")
+    by_owner: dict[str, list[float]] = {}
+    for name, row in zip(both.every_request.accounts, both.every_request.matrix(), strict=True):
+        by_owner.setdefault(name.rsplit(":", 1)[1], []).append(float(row[column]))
+    assert max(by_owner["n1"]) < 0.5 < min(by_owner["n1|misread"])
