@@ -4,8 +4,8 @@ They join the runtime's command group through the ``distillguard.commands`` entr
 ``pyproject.toml``), so the worker never imports the simulator or its campaign templates.
 
 ``--scenario`` names a preset of the tuned simulator (``small``, ``full``, ``dev``, ``holdout``, ``demo``) or
-one of the red-team sets written blind (``redteam`` / ``redteam2`` for measurement, ``redteam-dev`` /
-``redteam2-dev`` for tuning).
+one of the red-team sets written blind (``redteam`` / ``redteam2`` / ``redteam3`` for measurement,
+``redteam-dev`` / ``redteam2-dev`` / ``redteam3-dev`` for tuning).
 """
 
 from __future__ import annotations
@@ -20,11 +20,22 @@ import orjson
 
 from distillguard.streams.cli import CONFIG_OPTION, settings_or_exit
 
-REDTEAM_SPLITS = {"redteam": "blind", "redteam-dev": "dev", "redteam2": "blind", "redteam2-dev": "dev"}
+REDTEAM_SPLITS = {
+    "redteam": "blind",
+    "redteam-dev": "dev",
+    "redteam2": "blind",
+    "redteam2-dev": "dev",
+    "redteam3": "blind",
+    "redteam3-dev": "dev",
+}
 
 
 def _redteam_module(name: str) -> Any:
-    """The generator package of a red-team scenario name (``redteam*`` or ``redteam2*``)."""
+    """The generator package of a red-team scenario name (``redteam*``, ``redteam2*`` or ``redteam3*``)."""
+    if name.startswith("redteam3"):
+        from distillguard.evaluation import redteam3
+
+        return redteam3
     if name.startswith("redteam2"):
         from distillguard.evaluation import redteam2
 
@@ -40,7 +51,8 @@ def _redteam_module(name: str) -> Any:
     "--scenario",
     default="small",
     show_default=True,
-    help="small | full | dev | holdout | redteam | redteam-dev | redteam2 | redteam2-dev",
+    help="small | full | dev | holdout | redteam | redteam-dev | redteam2 | redteam2-dev | redteam3 | "
+    "redteam3-dev",
 )
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
 @click.option(
