@@ -10,7 +10,7 @@ import math
 import random
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -70,6 +70,36 @@ def split_variants(variants: Sequence[str], half: int) -> list[str]:
     ranked = sorted(variants, key=lambda v: hashlib.blake2b(normalise(v).encode(), digest_size=8).digest())
     chosen = ranked[half::2]
     return chosen or list(ranked[:1])
+
+
+class HalfPhrases:
+    """The half of every phrase pool one split may use; a pool maps a language to its variants.
+
+    The phrase books of every red team share this: a split sees only its own half of every pool (see
+    :func:`split_variants`), so dev and blind traffic never share a hand-written phrase.
+    """
+
+    def __init__(self, pools: Mapping[str, Mapping[str, Sequence[str]]], half: int) -> None:
+        self._pools = pools
+        self.half = half
+        self._cache: dict[tuple[str, str], list[str]] = {}
+
+    def pool(self, name: str, lang: str = "en") -> list[str]:
+        """This half's variants of ``name`` in ``lang`` (English when the language has none)."""
+        key = (name, lang)
+        if key not in self._cache:
+            by_lang = self._pools[name]
+            variants = by_lang.get(lang) or by_lang.get("en") or next(iter(by_lang.values()))
+            self._cache[key] = split_variants(variants, self.half)
+        return self._cache[key]
+
+    def has(self, name: str, lang: str) -> bool:
+        """True when ``name`` has variants written in ``lang`` itself."""
+        return lang in self._pools[name]
+
+    def pick(self, rng: random.Random, name: str, lang: str = "en") -> str:
+        """One variant of this half."""
+        return rng.choice(self.pool(name, lang))
 
 
 def weighted(rng: random.Random, options: Sequence[tuple[T, float]]) -> T:

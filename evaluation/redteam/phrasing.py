@@ -11,10 +11,9 @@ filled with ``str.replace`` (never ``str.format``), so corpus text containing br
 
 from __future__ import annotations
 
-import random
 import re
 
-from .common import split_variants
+from .common import HalfPhrases
 
 LANGS = ("en", "zh", "ru", "es", "de", "fr", "ja")
 
@@ -1117,29 +1116,15 @@ def full_pool(name: str, lang: str = "en") -> list[str]:
     return list(_POOLS[name][lang])
 
 
-class Phrasebook:
+class Phrasebook(HalfPhrases):
     """The half of every phrase pool that one split may use."""
 
     def __init__(self, half: int) -> None:
-        self.half = half
-        self._cache: dict[tuple[str, str], list[str]] = {}
-
-    def pool(self, name: str, lang: str = "en") -> list[str]:
-        """This half's variants of ``name`` in ``lang`` (falls back to English if the language is absent)."""
-        key = (name, lang)
-        if key not in self._cache:
-            by_lang = _POOLS[name]
-            variants = by_lang.get(lang) or by_lang.get("en") or next(iter(by_lang.values()))
-            self._cache[key] = split_variants(variants, self.half)
-        return self._cache[key]
+        super().__init__(_POOLS, half)
 
     def languages(self, name: str) -> list[str]:
         """Languages a pool is written in."""
         return [lang for lang in LANGS if lang in _POOLS[name]]
-
-    def pick(self, rng: random.Random, name: str, lang: str = "en") -> str:
-        """One variant of ``name`` in ``lang`` from this half."""
-        return rng.choice(self.pool(name, lang))
 
 
 _SLOT = re.compile(r"\{(\w+)\}")

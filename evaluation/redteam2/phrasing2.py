@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 
-from ..redteam.common import split_variants
+from ..redteam.common import HalfPhrases
 
 LANGS = (
     "en", "zh", "ru", "es", "de", "fr", "ja", "pt", "ko", "ar", "hi", "tr", "bn", "sw", "te", "th",
@@ -1105,29 +1105,11 @@ def full_pool(name: str, lang: str = "en") -> list[str]:
     return list(_POOLS[name][lang])
 
 
-class Book2:
+class Book2(HalfPhrases):
     """The half of every redteam2 phrase pool that one split may use."""
 
     def __init__(self, half: int) -> None:
-        self.half = half
-        self._cache: dict[tuple[str, str], list[str]] = {}
-
-    def has(self, name: str, lang: str) -> bool:
-        """True when ``name`` is written in ``lang`` (otherwise English stands in)."""
-        return lang in _POOLS[name]
-
-    def pool(self, name: str, lang: str = "en") -> list[str]:
-        """This half's variants of ``name`` in ``lang`` (English when the language is absent)."""
-        key = (name, lang)
-        if key not in self._cache:
-            by_lang = _POOLS[name]
-            variants = by_lang.get(lang) or by_lang["en"]
-            self._cache[key] = split_variants(variants, self.half)
-        return self._cache[key]
-
-    def pick(self, rng: random.Random, name: str, lang: str = "en") -> str:
-        """One variant of ``name`` in ``lang`` from this half."""
-        return rng.choice(self.pool(name, lang))
+        super().__init__(_POOLS, half)
 
     def subset(self, rng: random.Random, name: str, lang: str, k: int) -> list[str]:
         """A campaign's own ``k`` variants of a pool (its private paraphrase set)."""

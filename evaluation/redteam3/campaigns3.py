@@ -244,9 +244,10 @@ def _campaign(w: World3, spec: Spec, c: int, level: str) -> None:
         else user_agent(crng, crng.choice(("sdk", "http", "framework")))
     )
     op_wrap: dict[str, tuple[list[str], str]] = {}
-    for pool_name in {
-        _pool_for(spec, kind) for lang in [code for code, _ in spec.langs] for kind, _ in spec.kinds(lang)
-    }:
+    # sorted: a set's order of strings changes with the interpreter's hash seed, and crng is drawn per pool
+    for pool_name in sorted(
+        {_pool_for(spec, kind) for lang in [code for code, _ in spec.langs] for kind, _ in spec.kinds(lang)}
+    ):
         wrap_lang = main_lang if ph.has(pool_name, main_lang) else "en"
         variants = ph.pool(pool_name, wrap_lang)
         op_wrap[pool_name] = (

@@ -11,9 +11,7 @@ carry braces of its own).
 
 from __future__ import annotations
 
-import random
-
-from distillguard.evaluation.redteam.common import split_variants
+from distillguard.evaluation.redteam.common import HalfPhrases
 
 LANGS = ("en", "zh", "es", "ru", "de", "fr", "ja", "pt", "hi", "ar", "ko")
 
@@ -994,26 +992,8 @@ def full_pool(name: str, key: str) -> list[str]:
     return list(POOLS[name][key])
 
 
-class Phrases3:
+class Phrases3(HalfPhrases):
     """The half of every pool one split may use."""
 
     def __init__(self, half: int) -> None:
-        self.half = half
-        self._cache: dict[tuple[str, str], list[str]] = {}
-
-    def pool(self, name: str, lang: str = "en") -> list[str]:
-        """This half's variants of ``name`` in ``lang`` (English when the language has none)."""
-        key = (name, lang)
-        if key not in self._cache:
-            table = POOLS[name]
-            variants = table.get(lang) or table.get("en") or next(iter(table.values()))
-            self._cache[key] = split_variants(variants, self.half)
-        return self._cache[key]
-
-    def has(self, name: str, lang: str) -> bool:
-        """True when ``name`` has variants written in ``lang`` itself."""
-        return lang in POOLS[name]
-
-    def pick(self, rng: random.Random, name: str, lang: str = "en") -> str:
-        """One variant of this half."""
-        return rng.choice(self.pool(name, lang))
+        super().__init__(POOLS, half)
