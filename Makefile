@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-unit test-integration lint format bench evaluate report report-redteam report-redteam2 gate-content fit-fusion broker-start broker-stop clean schemas
+.PHONY: venv demo test test-unit test-integration lint format bench evaluate report report-redteam report-redteam2 gate-content gate-redteam3 fit-fusion broker-start broker-stop clean schemas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,16 @@ gate-content: $(STAMP)
 	done
 	$(BIN)/distillguard compare --run out/redteam-dev-4243 --run out/redteam2-dev-5151 \
 		--alerts alerts-plain.jsonl --alerts alerts-misread60.jsonl
+
+# The cross-author check on dev data (README, "What the third red team shows"): the third red team's two
+# dev seeds, which no committed fit has seen; v6.2 flags 49 and 76 of ~4,060 normal accounts here.
+gate-redteam3: $(STAMP)
+	for seed in 6160 6161; do \
+		$(BIN)/distillguard simulate --scenario redteam3-dev --seed $$seed --out out/redteam3-dev-$$seed > /dev/null && \
+		$(BIN)/distillguard replay --input out/redteam3-dev-$$seed/events.jsonl \
+			--output out/redteam3-dev-$$seed/alerts.jsonl > /dev/null || exit 1; \
+	done
+	$(BIN)/distillguard compare --run out/redteam3-dev-6160 --run out/redteam3-dev-6161 --alerts alerts.jsonl
 
 broker-start: $(STAMP)
 	$(BIN)/distillguard broker start

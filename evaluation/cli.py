@@ -229,6 +229,16 @@ def labelled_pairs(events_paths: tuple[Path, ...], labels_paths: tuple[Path, ...
     return list(zip(events_paths, labels_paths, strict=True))
 
 
+MISREAD_SHARE_OPTION = click.option(
+    "--misread-share",
+    type=click.FloatRange(0.0, 0.9),
+    default=0.0,
+    show_default=True,
+    help="Also run each file with this share of every normal account's requests misread as asking for "
+    "reasoning and a grade; those accounts join the fit as normal accounts (0: off; fit_fusion.Misreads).",
+)
+
+
 @click.command("fit-fusion")
 @CONFIG_OPTION
 @labelled_traffic
@@ -271,14 +281,7 @@ def labelled_pairs(events_paths: tuple[Path, ...], labels_paths: tuple[Path, ...
     show_default=True,
     help="Rounds of hard-negative mining; the round with the best mean family recall is kept.",
 )
-@click.option(
-    "--misread-share",
-    type=click.FloatRange(0.0, 0.9),
-    default=0.0,
-    show_default=True,
-    help="Also run each file with this share of every normal account's requests misread as asking for "
-    "reasoning and a grade; those accounts join the fit as normal accounts (0: off; fit_fusion.Misreads).",
-)
+@MISREAD_SHARE_OPTION
 def fit_fusion(
     config_file: Path | None,
     events_paths: tuple[Path, ...],
@@ -364,14 +367,7 @@ def fit_fusion(
     help="Collect float64 vectors and write the splits unrounded, so that the trees split between the "
     "values the detector compares them with (the committed file predates it; README 'Split values').",
 )
-@click.option(
-    "--misread-share",
-    type=click.FloatRange(0.0, 0.9),
-    default=0.0,
-    show_default=True,
-    help="Also run each file with this share of every normal account's requests misread as asking for "
-    "reasoning and a grade; those accounts join the fit as normal accounts (0: off; fit_fusion.Misreads).",
-)
+@MISREAD_SHARE_OPTION
 def fit_interactions(
     config_file: Path | None,
     events_paths: tuple[Path, ...],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -72,19 +73,6 @@ def generate(
         started=started,
     )
     return events, labels, params
-
-
-def write(
-    out_dir: Path | str,
-    split: str,
-    seed: int | None = None,
-    corpora_root: Path | None = None,
-    scale: float = 1.0,
-) -> dict:
-    """Generate and write ``events.jsonl``, ``labels.jsonl`` and ``scenario.json`` into ``out_dir``."""
-    events, labels, params = generate(split, seed=seed, corpora_root=corpora_root, scale=scale)
-    write_files(out_dir, events, labels, params)
-    return params
 
 
 def window_traffic(w: World) -> tuple[list[dict], list[dict]]:
@@ -158,3 +146,27 @@ def write_files(out_dir: Path | str, events: list[dict], labels: list[dict], par
     with (out / "labels.jsonl").open("wb") as fh:
         fh.writelines(orjson.dumps(lab) + b"\n" for lab in labels)
     (out / "scenario.json").write_bytes(orjson.dumps(params, option=orjson.OPT_INDENT_2))
+
+
+Generate = Callable[..., tuple[list[dict], list[dict], dict]]
+
+
+def writer_of(generate: Generate) -> Callable[..., dict]:
+    """The ``write`` of a generator: run ``generate`` and write its three files into ``out_dir``."""
+
+    def write(
+        out_dir: Path | str,
+        split: str,
+        seed: int | None = None,
+        corpora_root: Path | None = None,
+        scale: float = 1.0,
+    ) -> dict:
+        """Generate and write ``events.jsonl``, ``labels.jsonl`` and ``scenario.json`` into ``out_dir``."""
+        events, labels, params = generate(split, seed=seed, corpora_root=corpora_root, scale=scale)
+        write_files(out_dir, events, labels, params)
+        return params
+
+    return write
+
+
+write = writer_of(generate)

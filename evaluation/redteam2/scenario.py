@@ -13,7 +13,7 @@ from ..redteam.corpora import CorpusBank
 from ..redteam.negatives import NORMAL_FAMILIES
 from ..redteam.networks import NetworkPlan
 from ..redteam.phrasing import Phrasebook
-from ..redteam.scenario import summary, window_traffic, write_files
+from ..redteam.scenario import summary, window_traffic, writer_of
 from .attacks import ATTACK_FAMILIES
 from .hardnegs import NEW_NORMAL_FAMILIES
 from .kit import World2
@@ -92,14 +92,4 @@ def generate(
     return events, labels, params
 
 
-def write(
-    out_dir: Path | str,
-    split: str,
-    seed: int | None = None,
-    corpora_root: Path | None = None,
-    scale: float = 1.0,
-) -> dict:
-    """Generate and write ``events.jsonl``, ``labels.jsonl`` and ``scenario.json`` into ``out_dir``."""
-    events, labels, params = generate(split, seed=seed, corpora_root=corpora_root, scale=scale)
-    write_files(out_dir, events, labels, params)
-    return params
+write = writer_of(generate)

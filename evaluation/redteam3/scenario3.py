@@ -12,7 +12,7 @@ from distillguard.evaluation.redteam.corpora import CorpusBank
 from distillguard.evaluation.redteam.negatives import NORMAL_FAMILIES
 from distillguard.evaluation.redteam.networks import NetworkPlan
 from distillguard.evaluation.redteam.phrasing import Phrasebook
-from distillguard.evaluation.redteam.scenario import summary, window_traffic, write_files
+from distillguard.evaluation.redteam.scenario import summary, window_traffic, writer_of
 
 from .campaigns3 import SPECS, campaign_families
 from .common3 import World3
@@ -83,14 +83,4 @@ def generate(
     return events, labels, params
 
 
-def write(
-    out_dir: Path | str,
-    split: str,
-    seed: int | None = None,
-    corpora_root: Path | None = None,
-    scale: float = 1.0,
-) -> dict:
-    """Generate and write ``events.jsonl``, ``labels.jsonl`` and ``scenario.json`` into ``out_dir``."""
-    events, labels, params = generate(split, seed=seed, corpora_root=corpora_root, scale=scale)
-    write_files(out_dir, events, labels, params)
-    return params
+write = writer_of(generate)
