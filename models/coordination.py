@@ -44,6 +44,7 @@ class AccountCoordination:
         watermark_step_minutes: float = 60.0,
     ) -> None:
         self.kinds = tuple(rule.kind for rule in config.kinds)
+        self._alone = tuple(rule.alone for rule in config.kinds)
         self._index = {kind: i for i, kind in enumerate(self.kinds)}
         self._struct = struct.Struct("<" + "fq" * len(self.kinds))
         self.table: MutableMapping[str, bytes] = table if table is not None else {}
@@ -94,17 +95,30 @@ class AccountCoordination:
             self.table.pop(oldest, None)
 
     def signal(self, account_id: str, now_ts: int) -> tuple[float, str | None]:
-        """The strongest decayed evidence of any kind, and that kind (None when there is none)."""
+        """The strongest decayed evidence of any kind, and that kind (None when there is none).
+
+        A kind with ``alone`` below 1 counts that share of its evidence by itself and the rest only as far
+        as another kind corroborates it: ``value * (alone + (1 - alone) * min(1, other / value))``, with
+        ``other`` the strongest decayed evidence of any other kind for the account."""
         raw = self.table.get(account_id)
         if raw is None:
             return 0.0, None
         values = self._read(account_id)
+        decayed = [
+            float(values[2 * i]) * math.exp(-max(0, now_ts - int(values[2 * i + 1])) / self._decay_ms)
+            if float(values[2 * i]) > 0.0
+            else 0.0
+            for i in range(len(self.kinds))
+        ]
         best, best_kind = 0.0, None
         for i, kind in enumerate(self.kinds):
-            value, ts = float(values[2 * i]), int(values[2 * i + 1])
+            value = decayed[i]
             if value <= 0.0:
                 continue
-            decayed = value * math.exp(-max(0, now_ts - ts) / self._decay_ms)
-            if decayed > best:
-                best, best_kind = decayed, kind
+            alone = self._alone[i]
+            if alone < 1.0:
+                other = max((v for j, v in enumerate(decayed) if j != i), default=0.0)
+                value *= alone + (1.0 - alone) * min(1.0, other / value)
+            if value > best:
+                best, best_kind = value, kind
         return best, best_kind

@@ -77,3 +77,26 @@ def test_a_popular_client_shared_by_ordinary_chat_users_is_not_evidence() -> Non
         conversation_turns=3,
     )
     assert max(chat) < 0.05
+
+
+def test_a_kind_with_alone_below_one_needs_another_kind_to_count_in_full() -> None:
+    from distillguard.models.config import TraitConfig, TraitKind
+
+    kinds = tuple(
+        rule.model_copy(update={"alone": 0.5}) if rule.kind == "sys" else rule for rule in TraitConfig().kinds
+    )
+    config = TraitConfig(kinds=kinds)
+    sink = AccountCoordination(config)
+    sink.absorb(TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000))
+    value, kind = sink.signal("a1", now_ts=1_000)
+    assert kind == "sys" and abs(value - 0.4) < 1e-6  # half of it alone
+    sink.absorb(TraitEvidence("a1", "ua", "ua:cd34", 0.4, 12.0, 10.0, 0.9, 1_000))
+    value, kind = sink.signal("a1", now_ts=1_000)
+    assert kind == "sys" and abs(value - 0.8 * (0.5 + 0.5 * 0.4 / 0.8)) < 1e-6  # corroborated in part
+    sink.absorb(TraitEvidence("a1", "ua", "ua:cd34", 0.9, 12.0, 10.0, 0.9, 1_000))
+    value, kind = sink.signal("a1", now_ts=1_000)
+    assert kind == "ua" and abs(value - 0.9) < 1e-6  # ua itself counts alone in full
+    default = AccountCoordination(TraitConfig())
+    default.absorb(TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000))
+    assert abs(default.signal("a1", now_ts=1_000)[0] - 0.8) < 1e-6  # the default leaves every kind alone
+    assert TraitKind(kind="x").alone == 1.0
