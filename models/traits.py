@@ -109,7 +109,11 @@ class TraitObservation:
 
 @dataclass(slots=True)
 class TraitEvidence:
-    """What a trait value says about the observing account (routed back by ``account_id``)."""
+    """What a trait value says about the observing account (routed back by ``account_id``).
+
+    ``sharers``: hashes of the value's latest other owners, sent only when some kind is judged by
+    co-sharing (``TraitKind.alone`` below 1), so the account's sink can see whether the owners sharing
+    one of its values are the ones sharing another."""
 
     account_id: str
     kind: str
@@ -119,13 +123,17 @@ class TraitEvidence:
     extracting_owners: float
     sharers_extraction: float
     ts: int
+    sharers: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.sharers:
+            del data["sharers"]  # records stay as they were when co-sharing is off
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraitEvidence:
-        return cls(**data)
+        return cls(**{**data, "sharers": tuple(data.get("sharers", ()))})
 
 
 # first_ts, last_ts, observations, sharers' mean, its total weight, the two sketches' harmonic sums
@@ -328,6 +336,7 @@ class TraitStage:
         self._watermark: int | None = None
         self._step = int(config.watermark_step_minutes * 60_000)
         self._max_values = config.max_trait_values
+        self._co_sharing = any(rule.alone < 1.0 for rule in config.kinds)
         self.expired = 0
         self.evicted = 0
         self.undecodable = 0
@@ -396,8 +405,12 @@ class TraitStage:
                     * (1.0 if composition >= 1.0 else composition)
                     * (1.0 if own >= 1.0 else own)
                 )
+        sharers: tuple[int, ...] = ()
+        if self._co_sharing and evidence > 0.0:
+            own_hash = stable_hash32(obs.owner_id) or 1
+            sharers = tuple(h for h in state.recent if h != own_hash)
         return TraitEvidence(
-            obs.account_id, obs.kind, key, evidence, owners, min(extracting, owners), mean, ts
+            obs.account_id, obs.kind, key, evidence, owners, min(extracting, owners), mean, ts, sharers
         )
 
     def _touch(self, key: str, ts: int) -> None:

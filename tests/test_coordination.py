@@ -4,6 +4,8 @@ ordinary users does not."""
 
 from __future__ import annotations
 
+import orjson
+
 from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
 from distillguard.models.detector import Detector
@@ -79,24 +81,46 @@ def test_a_popular_client_shared_by_ordinary_chat_users_is_not_evidence() -> Non
     assert max(chat) < 0.05
 
 
-def test_a_kind_with_alone_below_one_needs_another_kind_to_count_in_full() -> None:
+def test_a_kind_with_alone_below_one_counts_in_full_only_when_its_sharers_co_share() -> None:
     from distillguard.models.config import TraitConfig, TraitKind
 
     kinds = tuple(
         rule.model_copy(update={"alone": 0.5}) if rule.kind == "sys" else rule for rule in TraitConfig().kinds
     )
-    config = TraitConfig(kinds=kinds)
-    sink = AccountCoordination(config)
-    sink.absorb(TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000))
+    sink = AccountCoordination(TraitConfig(kinds=kinds))
+    sink.absorb(TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000, (1, 2, 3, 4)))
     value, kind = sink.signal("a1", now_ts=1_000)
     assert kind == "sys" and abs(value - 0.4) < 1e-6  # half of it alone
-    sink.absorb(TraitEvidence("a1", "ua", "ua:cd34", 0.4, 12.0, 10.0, 0.9, 1_000))
+    sink.absorb(TraitEvidence("a1", "ua", "ua:cd34", 0.3, 12.0, 10.0, 0.9, 1_000, (5, 6, 7)))
     value, kind = sink.signal("a1", now_ts=1_000)
-    assert kind == "sys" and abs(value - 0.8 * (0.5 + 0.5 * 0.4 / 0.8)) < 1e-6  # corroborated in part
-    sink.absorb(TraitEvidence("a1", "ua", "ua:cd34", 0.9, 12.0, 10.0, 0.9, 1_000))
+    assert kind == "sys" and abs(value - 0.4) < 1e-6  # other people share its client: no corroboration
+    sink.absorb(TraitEvidence("a1", "ua", "ua:cd34", 0.35, 12.0, 10.0, 0.9, 1_000, (1, 2, 9)))
     value, kind = sink.signal("a1", now_ts=1_000)
-    assert kind == "ua" and abs(value - 0.9) < 1e-6  # ua itself counts alone in full
+    assert kind == "sys" and abs(value - 0.8 * (0.5 + 0.5 * 2 / 3)) < 1e-6  # 2 of 3 sharers co-share
+
     default = AccountCoordination(TraitConfig())
-    default.absorb(TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000))
+    default.absorb(TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000, (1, 2)))
     assert abs(default.signal("a1", now_ts=1_000)[0] - 0.8) < 1e-6  # the default leaves every kind alone
+    assert len(default.table["a1"]) == 12 * len(default.kinds)  # and keeps no sharers
     assert TraitKind(kind="x").alone == 1.0
+
+
+def test_the_trait_stage_names_sharers_only_when_co_sharing_is_on() -> None:
+    from distillguard.models.config import TraitConfig
+    from distillguard.models.traits import TraitObservation, TraitStage
+
+    def answers(config: TraitConfig) -> list[TraitEvidence]:
+        stage = TraitStage(config)
+        return [
+            stage.process(TraitObservation("sys:p", "sys", f"a{i}", f"a{i}", 1_000 + i, 0.9, 50))
+            for i in range(6)
+        ]
+
+    plain = answers(TraitConfig())
+    assert all(ev.sharers == () and "sharers" not in ev.to_dict() for ev in plain)
+    kinds = tuple(rule.model_copy(update={"alone": 0.5}) for rule in TraitConfig().kinds)
+    shared = answers(TraitConfig(kinds=kinds))
+    last = shared[-1]
+    assert last.evidence > 0 and len(last.sharers) == 5  # the five other owners, not itself
+    assert TraitEvidence.from_dict(orjson.loads(orjson.dumps(last.to_dict()))) == last
+    assert [ev.evidence for ev in shared] == [ev.evidence for ev in plain]
