@@ -126,13 +126,12 @@ class TraitEvidence:
     sharers: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if not self.sharers:
-            del data["sharers"]  # records stay as they were when co-sharing is off
-        return data
+        # What orjson's own dump of the dataclass (the internal records) decodes to: a list of sharers.
+        return {**asdict(self), "sharers": list(self.sharers)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraitEvidence:
+        # Records from before the field have no ``sharers``.
         return cls(**{**data, "sharers": tuple(data.get("sharers", ()))})
 
 
