@@ -393,9 +393,9 @@ class TraitKind(_Section):
         default=1.0,
         ge=0,
         le=1,
-        description="share of this kind's evidence that counts without evidence of another kind for the "
-        "same account (below 1 for traits that unrelated people share by copying: a public system "
-        "prompt, a client build)",
+        description="share of this kind's evidence that counts by itself; the rest needs its sharers to "
+        "co-share another of the account's values (below 1 for traits that unrelated people share by "
+        "copying: a public system prompt, a client build)",
     )
 
     @model_validator(mode="after")
