@@ -426,6 +426,10 @@ _DEFAULT_KINDS = (
 )
 
 
+# The request's own trait kinds (models.features.trait_keys, plus the optional prompt frame).
+COMBINABLE_KINDS = ("ip32", "ip24", "ua", "sys", "tools", "pay", "cohort", "frame")
+
+
 class TraitConfig(_Section):
     """Shared-trait evidence: which owners count, how the sharers' mean is kept, emission fan-out."""
 
@@ -481,6 +485,13 @@ class TraitConfig(_Section):
         "reads as extraction, but every head runs the same loop (models.stages.extraction_level). Off: "
         "after a refit it gained nothing on held-out dev seeds at matched false positives (README)",
     )
+    combined: tuple[tuple[str, ...], ...] = Field(
+        default=(),
+        description="groups of kinds whose values are also sent together as one trait, keyed "
+        "'<kind>+<kind>:<hash>' (e.g. ('sys', 'ua')): unrelated people paste one public system prompt or "
+        "run one popular client, but seldom both in the same pair, while one operator's tooling fixes "
+        "every part of it. Judged by its own rule in ``kinds`` (or ``default_kind``)",
+    )
     frame_trait: bool = Field(
         default=False,
         description="send each prompt's frame (its first masked words) as a shared trait (off: after a "
@@ -526,6 +537,13 @@ class TraitConfig(_Section):
         names = [rule.kind for rule in self.kinds]
         if len(set(names)) != len(names):
             raise ValueError(f"trait kinds listed twice: {sorted(n for n in names if names.count(n) > 1)}")
+        for group in self.combined:
+            unknown = sorted(set(group) - set(COMBINABLE_KINDS))
+            if len(set(group)) < 2 or unknown:
+                raise ValueError(
+                    f"combined trait {list(group)}: needs two or more distinct kinds of "
+                    f"{list(COMBINABLE_KINDS)}" + (f" (unknown: {unknown})" if unknown else "")
+                )
         return self
 
 

@@ -272,7 +272,9 @@ class FeatureExtractor:
             cluster_id=self.clusterer.format_id(prompt.cluster_task, prompt.markers, simhash),
             new_model=self.models.observe(event.model, event.ts),
             owner_id=f"org:{event.org_id}" if event.org_id else f"acct:{event.account_id}",
-            traits=trait_keys(event) + self._frame_trait(prompt.head_hash),
+            traits=combined_keys(
+                trait_keys(event) + self._frame_trait(prompt.head_hash), self.config.traits.combined
+            ),
         )
 
     def _frame_trait(self, head_hash: int) -> tuple[str, ...]:
@@ -301,6 +303,27 @@ def trait_keys(event: RequestEvent) -> tuple[str, ...]:
     if event.account_created_ts is not None:
         keys.append(f"cohort:{event.account_created_ts // _MS_PER_HOUR}")
     return tuple(keys)
+
+
+def combined_keys(keys: tuple[str, ...], groups: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """``keys`` followed by one key per group of kinds that the request shows all of, e.g. the pair of
+    its system prompt and user agent (a public prompt and a popular client are each shared by unrelated
+    people; the same pair of both far less often). The kind of a combined key is its kinds joined by '+'.
+
+    >>> request = ("ip32:10.0.0.1", "ua:0000aaaa", "sys:0000bbbb")
+    >>> keys = combined_keys(request, (("sys", "ua"), ("sys", "pay")))
+    >>> [key.partition(":")[0] for key in keys]
+    ['ip32', 'ua', 'sys', 'sys+ua']
+    """
+    if not groups:
+        return keys
+    by_kind = {key.partition(":")[0]: key for key in keys}
+    extra = []
+    for group in groups:
+        parts = [by_kind[kind] for kind in group if kind in by_kind]
+        if len(parts) == len(group):
+            extra.append(f"{'+'.join(group)}:{stable_hash32(chr(31).join(parts)):08x}")
+    return keys + tuple(extra)
 
 
 # System prompts and user agents recur on nearly every request of an integration.

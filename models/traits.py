@@ -73,9 +73,11 @@ _KIND_LABELS = {
 def trait_label(kind: str) -> str:
     """The analyst's name for a trait kind (the kind itself when it has none).
 
-    >>> trait_label("frame"), trait_label("custom")
-    ('prompt frame', 'custom')
+    >>> trait_label("frame"), trait_label("custom"), trait_label("sys+ua")
+    ('prompt frame', 'custom', 'system prompt + user agent')
     """
+    if "+" in kind:
+        return " + ".join(trait_label(part) for part in kind.split("+"))
     return _KIND_LABELS.get(kind, kind)
 
 

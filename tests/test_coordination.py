@@ -124,3 +124,79 @@ def test_the_trait_stage_names_sharers_only_when_co_sharing_is_on() -> None:
     assert last.evidence > 0 and len(last.sharers) == 5  # the five other owners, not itself
     assert TraitEvidence.from_dict(orjson.loads(orjson.dumps(last.to_dict()))) == last
     assert [ev.evidence for ev in shared] == [ev.evidence for ev in plain]
+
+
+def _combined_config(sys_weight: float) -> DetectionConfig:
+    """System prompt weighed at ``sys_weight`` alone, and in full when paired with the same client."""
+    from distillguard.models.config import TraitKind
+
+    base = DetectionConfig()
+    alone = (
+        rule.model_copy(update={"weight": sys_weight}) if rule.kind == "sys" else rule
+        for rule in base.traits.kinds
+    )
+    kinds = (*alone, TraitKind(kind="sys+ua", weight=1.0, min_owners=3, full_owners=30))
+    traits = base.traits.model_copy(update={"kinds": kinds, "combined": (("sys", "ua"),)})
+    return base.model_copy(update={"traits": traits})
+
+
+def _shared_prompt_run(config: DetectionConfig, client_of: str) -> tuple[list[float], set[str | None]]:
+    """20 accounts reasoning under one public system prompt, each on its own network; ``client_of`` is a
+    format string for each account's user agent ('{a}' gives every account its own)."""
+    detector = Detector(config)
+    last: dict[str, float] = {}
+    kinds: set[str | None] = set()
+    for i in range(12):
+        for a in range(20):
+            prompt = f"Problem {i}-{a}: a tank fills at {i} litres a minute. Reason step by step, in full."
+            detector.process(
+                _event(
+                    i * 20 + a,
+                    f"acct-{a}",
+                    prompt,
+                    ip=f"203.0.{a}.{a + 1}",
+                    system_prompt="You are a careful grader. Think before answering.",
+                    user_agent=client_of.format(a=a),
+                )
+            )
+            assessment = detector.last_assessment
+            assert assessment is not None
+            last[f"acct-{a}"] = assessment.signals["shared_traits"]
+    for a in range(20):
+        kinds.add(detector.coordination.signal(f"acct-{a}", T0 + 240 * 60_000)[1])
+    return sorted(last.values()), kinds
+
+
+def test_a_combined_trait_links_accounts_that_share_both_parts_and_no_others() -> None:
+    from distillguard.models.features import combined_keys
+
+    one = trait_keys(_event(1, "a", "x", system_prompt="p", user_agent="u/1"))
+    other_client = trait_keys(_event(1, "b", "x", system_prompt="p", user_agent="u/2"))
+    pair = combined_keys(one, (("sys", "ua"),))
+    assert pair[:-1] == one and pair[-1].startswith("sys+ua:")
+    assert combined_keys(other_client, (("sys", "ua"),))[-1] != pair[-1]
+    assert combined_keys(trait_keys(_event(1, "c", "x", user_agent="u/1")), (("sys", "ua"),)) == trait_keys(
+        _event(1, "c", "x", user_agent="u/1")
+    )  # no system prompt: no pair
+
+    # One operator's tooling: the same prompt AND the same custom client.
+    campaign, kinds = _shared_prompt_run(_combined_config(sys_weight=0.0), "harvest-kit/0.9")
+    assert min(campaign) > 0.3 and kinds == {"sys+ua"}
+    # Unrelated reasoning-heavy users pasting one public prompt, each from their own client build.
+    public, _ = _shared_prompt_run(_combined_config(sys_weight=0.0), "notebook/{a}.0")
+    assert max(public) < 0.05
+    # Under the default config the same public prompt is evidence: what the combined kind is for.
+    default, _ = _shared_prompt_run(DetectionConfig(), "notebook/{a}.0")
+    assert max(default) > 0.3
+
+
+def test_combined_trait_groups_are_validated() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from distillguard.models.config import TraitConfig
+
+    assert TraitConfig(combined=[["sys", "ua"]]).combined == (("sys", "ua"),)
+    for bad in ([["sys"]], [["sys", "sys"]], [["sys", "nope"]]):
+        with pytest.raises(ValidationError, match="combined trait"):
+            TraitConfig(combined=bad)
