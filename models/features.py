@@ -220,7 +220,7 @@ class FeatureExtractor:
     def _instruction_end(self, text: str, view: TemplateView, words: int) -> str:
         """The view end (prefix or suffix) whose raw text the content model finds more instruction-like."""
         span = whole_view_chars(words) // 2
-        head, tail = self.content.score_one(text[:span]), self.content.score_one(text[-span:])
+        head, tail = self.content.score_short(text[:span]), self.content.score_short(text[-span:])
         head_says = max(head.elicitation, head.grading)
         tail_says = max(tail.elicitation, tail.grading)
         return view.prefix if head_says > tail_says else view.suffix
