@@ -319,7 +319,10 @@ class Pipeline:
 
     def branch_from(self, stage: StageSpec[Any, Any, Any]) -> Branch | None:
         """The side chain fed by ``stage``'s outputs, if any."""
-        return next((b for b in self.branches if b.after is stage), None)
+        for branch in self.branches:  # a plain loop: this runs for every stage of every input
+            if branch.after is stage:
+                return branch
+        return None
 
     def after(self, stage: StageSpec[Any, Any, Any]) -> StageSpec[Any, Any, Any] | None:
         """The stage that takes ``stage``'s outputs; None for the last one (of its chain)."""

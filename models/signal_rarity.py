@@ -129,10 +129,13 @@ class SignalRarity:
 
     def share_at_least(self, name: str, value: float) -> float:
         """Share of benign accounts whose value is in ``value``'s bin or above (1.0 before warm-up)."""
-        if not self.ready or name not in self._counts:
+        if self.lessons < self.warmup_accounts or name not in self._counts:  # not ready (inlined)
             return 1.0
         self._fresh()
-        return self._tails[name][self._bin(value)]
+        if value <= 0.0:  # _bin(value), inlined: the account stage asks a few times per request
+            return self._tails[name][0]
+        index = int(value * self.bins)
+        return self._tails[name][index if index < self.bins else self.bins - 1]
 
     def rarity(self, signals: Mapping[str, float], names: Iterable[str] | None = None) -> float:
         """The combined rarity of ``signals`` (over ``names``, default all) in [0, 1]: the strongest
@@ -174,11 +177,13 @@ class SignalRarity:
         self._fresh()
         table, bins = self._evidence, self.bins
         first = second = third = 0.0
+        last = bins - 1
         for name in names:
             value = signals.get(name)
             if not value or value <= 0.0 or name == skip:
                 continue
-            e = table[name][min(bins - 1, int(value * bins))]
+            index = int(value * bins)
+            e = table[name][index if index < last else last]  # min() without the call: every request
             if e > first:
                 first, second, third = e, first, second
             elif e > second:
