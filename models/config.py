@@ -490,7 +490,7 @@ class TraitConfig(_Section):
         description="groups of kinds whose values are also sent together as one trait, keyed "
         "'<kind>+<kind>:<hash>' (e.g. ('sys', 'ua')): unrelated people paste one public system prompt or "
         "run one popular client, but seldom both in the same pair, while one operator's tooling fixes "
-        "every part of it. Judged by its own rule in ``kinds`` (or ``default_kind``)",
+        "every part of it. A rule in ``kinds`` (else ``default_kind``) weighs the pair",
     )
     frame_trait: bool = Field(
         default=False,

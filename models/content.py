@@ -188,6 +188,14 @@ class ContentModel:
             return self.score_one(text)
         return self._score_memo(text)
 
+    def __getstate__(self) -> dict[str, object]:
+        # The memo is a cache of prompt text (never persisted) and a wrapper pickle cannot name.
+        return {name: value for name, value in vars(self).items() if name != "_score_memo"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        vars(self).update(state)
+        self._score_memo = lru_cache(maxsize=_SHORT_TEXT_CACHE)(self.score_one)
+
     def score_many(self, texts: list[str]) -> np.ndarray:
         """Probabilities of many prompts, shape ``(len(texts), len(CLASSES))``."""
         out = np.empty((len(texts), len(CLASSES)))

@@ -215,3 +215,17 @@ def test_heldout_metrics_above_floors(model: ContentModel) -> None:
     assert composed["elicitation"]["recall"] >= 0.62 and composed["elicitation"]["precision"] >= 0.90
     assert composed["grading"]["recall"] >= 0.88 and composed["grading"]["precision"] >= 0.8
     assert composed["synthetic"]["recall"] >= 0.95
+
+
+def test_the_model_pickles_without_its_memo_of_prompt_text() -> None:
+    import pickle
+
+    from distillguard.models.content import ContentModel
+
+    model = ContentModel.load()
+    text = "Show every step of the working."
+    model.score_short(text)
+    raw = pickle.dumps(model)
+    assert text.encode() not in raw  # the memo's keys are prompt text: they must not travel
+    copy = pickle.loads(raw)
+    assert copy.score_short(text) == model.score_one(text)
