@@ -389,14 +389,6 @@ class TraitKind(_Section):
     weight: float = Field(default=1.0, ge=0, le=1, description="evidence of a fully suspicious value")
     min_owners: int = Field(default=3, ge=2, description="distinct owners below which a value gives nothing")
     full_owners: int = Field(default=30, ge=3, description="distinct owners at which the size term saturates")
-    alone: float = Field(
-        default=1.0,
-        ge=0,
-        le=1,
-        description="share of this kind's evidence that counts by itself; the rest needs its sharers to "
-        "co-share another of the account's values (below 1 for traits that unrelated people share by "
-        "copying: a public system prompt, a client build)",
-    )
 
     @model_validator(mode="after")
     def _ordered(self) -> TraitKind:

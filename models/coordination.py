@@ -44,13 +44,8 @@ class AccountCoordination:
         watermark_step_minutes: float = 60.0,
     ) -> None:
         self.kinds = tuple(rule.kind for rule in config.kinds)
-        self._alone = tuple(rule.alone for rule in config.kinds)
         self._index = {kind: i for i, kind in enumerate(self.kinds)}
-        # With co-sharing on (some kind's ``alone`` below 1), each kind also keeps the latest sharers of
-        # its strongest value; off, the record is the (value, ts) pairs alone, as it always was.
-        self._sharers = config.recent_owners if any(a < 1.0 for a in self._alone) else 0
-        self._stride = 2 + self._sharers
-        self._struct = struct.Struct("<" + ("fq" + "I" * self._sharers) * len(self.kinds))
+        self._struct = struct.Struct("<" + "fq" * len(self.kinds))
         self.table: MutableMapping[str, bytes] = table if table is not None else {}
         self._decay_ms = decay_hours * _MS_PER_HOUR
         self._max_accounts = max_accounts
@@ -64,7 +59,7 @@ class AccountCoordination:
     def _read(self, account_id: str) -> list[float | int]:
         raw = self.table.get(account_id)
         if raw is None or len(raw) != self._struct.size:
-            return ([0.0, 0] + [0] * self._sharers) * len(self.kinds)
+            return [0.0, 0] * len(self.kinds)
         return list(self._struct.unpack(raw))
 
     def absorb(self, evidence: TraitEvidence) -> None:
@@ -73,16 +68,12 @@ class AccountCoordination:
         if index is None:
             return
         values = self._read(evidence.account_id)
-        at = self._stride * index
-        old_value, old_ts = values[at], values[at + 1]
+        old_value, old_ts = values[2 * index], values[2 * index + 1]
         # Two values of one kind (two IPs the account used) may answer in any order: keep the stronger
         # one unless it is older than the decay horizon.
         if evidence.ts - int(old_ts) < self._decay_ms and float(old_value) > evidence.evidence:
             return
-        values[at], values[at + 1] = evidence.evidence, evidence.ts
-        if self._sharers:
-            sharers = list(evidence.sharers[: self._sharers])
-            values[at + 2 : at + self._stride] = sharers + [0] * (self._sharers - len(sharers))
+        values[2 * index], values[2 * index + 1] = evidence.evidence, evidence.ts
         self.table[evidence.account_id] = self._struct.pack(*values)
         self._touch(evidence.account_id, evidence.ts)
 
@@ -103,47 +94,17 @@ class AccountCoordination:
             self.table.pop(oldest, None)
 
     def signal(self, account_id: str, now_ts: int) -> tuple[float, str | None]:
-        """The strongest decayed evidence of any kind, and that kind (None when there is none).
-
-        A kind with ``alone`` below 1 counts that share of its evidence by itself and the rest as far as
-        its sharers *co-share* another kind with the account: ``value * (alone + (1 - alone) * co)``, with
-        ``co`` the largest share, over the account's other kinds with evidence, of the shorter of the two
-        sharer lists found in both. Unrelated people who paste one public prompt rarely also share a
-        client build or a sign-up window; a campaign's accounts share several at once."""
+        """The strongest decayed evidence of any kind, and that kind (None when there is none)."""
         raw = self.table.get(account_id)
         if raw is None:
             return 0.0, None
         values = self._read(account_id)
-        stride, decay = self._stride, self._decay_ms
-        decayed = [0.0] * len(self.kinds)
-        for i in range(len(self.kinds)):
-            value = float(values[stride * i])
-            if value > 0.0:
-                decayed[i] = value * math.exp(-max(0, now_ts - int(values[stride * i + 1])) / decay)
         best, best_kind = 0.0, None
         for i, kind in enumerate(self.kinds):
-            value = decayed[i]
+            value, ts = float(values[2 * i]), int(values[2 * i + 1])
             if value <= 0.0:
                 continue
-            alone = self._alone[i]
-            if alone < 1.0:
-                value *= alone + (1.0 - alone) * self._co_sharing(values, decayed, i)
-            if value > best:
-                best, best_kind = value, kind
+            decayed = value * math.exp(-max(0, now_ts - ts) / self._decay_ms)
+            if decayed > best:
+                best, best_kind = decayed, kind
         return best, best_kind
-
-    def _co_sharing(self, values: list[float | int], decayed: list[float], i: int) -> float:
-        """The largest overlap of kind ``i``'s sharers with another evidenced kind's, as a share of the
-        shorter list (0 when either list is empty)."""
-        stride = self._stride
-        mine = {h for h in values[stride * i + 2 : stride * (i + 1)] if h}
-        if not mine:
-            return 0.0
-        best = 0.0
-        for j in range(len(self.kinds)):
-            if j == i or decayed[j] <= 0.0:
-                continue
-            theirs = {h for h in values[stride * j + 2 : stride * (j + 1)] if h}
-            if theirs:
-                best = max(best, len(mine & theirs) / min(len(mine), len(theirs)))
-        return best

@@ -111,11 +111,7 @@ class TraitObservation:
 
 @dataclass(slots=True)
 class TraitEvidence:
-    """What a trait value says about the observing account (routed back by ``account_id``).
-
-    ``sharers``: hashes of the value's latest other owners, sent only when some kind is judged by
-    co-sharing (``TraitKind.alone`` below 1), so the account's sink can see whether the owners sharing
-    one of its values are the ones sharing another."""
+    """What a trait value says about the observing account (routed back by ``account_id``)."""
 
     account_id: str
     kind: str
@@ -125,16 +121,15 @@ class TraitEvidence:
     extracting_owners: float
     sharers_extraction: float
     ts: int
-    sharers: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        # What orjson's own dump of the dataclass (the internal records) decodes to: a list of sharers.
-        return {**asdict(self), "sharers": list(self.sharers)}
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraitEvidence:
-        # Records from before the field have no ``sharers``.
-        return cls(**{**data, "sharers": tuple(data.get("sharers", ()))})
+        if "sharers" in data:  # written by the version with the sink's co-sharing option (withdrawn)
+            data = {name: value for name, value in data.items() if name != "sharers"}
+        return cls(**data)
 
 
 # first_ts, last_ts, observations, sharers' mean, its total weight, the two sketches' harmonic sums
@@ -337,7 +332,6 @@ class TraitStage:
         self._watermark: int | None = None
         self._step = int(config.watermark_step_minutes * 60_000)
         self._max_values = config.max_trait_values
-        self._co_sharing = any(rule.alone < 1.0 for rule in config.kinds)
         self.expired = 0
         self.evicted = 0
         self.undecodable = 0
@@ -406,12 +400,8 @@ class TraitStage:
                     * (1.0 if composition >= 1.0 else composition)
                     * (1.0 if own >= 1.0 else own)
                 )
-        sharers: tuple[int, ...] = ()
-        if self._co_sharing and evidence > 0.0:
-            own_hash = stable_hash32(obs.owner_id) or 1
-            sharers = tuple(h for h in state.recent if h != own_hash)
         return TraitEvidence(
-            obs.account_id, obs.kind, key, evidence, owners, min(extracting, owners), mean, ts, sharers
+            obs.account_id, obs.kind, key, evidence, owners, min(extracting, owners), mean, ts
         )
 
     def _touch(self, key: str, ts: int) -> None:

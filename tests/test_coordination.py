@@ -81,61 +81,25 @@ def test_a_popular_client_shared_by_ordinary_chat_users_is_not_evidence() -> Non
     assert max(chat) < 0.05
 
 
-def test_a_kind_with_alone_below_one_counts_in_full_only_when_its_sharers_co_share() -> None:
-    from distillguard.models.config import TraitConfig, TraitKind
-
-    kinds = tuple(
-        rule.model_copy(update={"alone": 0.5}) if rule.kind == "sys" else rule for rule in TraitConfig().kinds
-    )
-    sink = AccountCoordination(TraitConfig(kinds=kinds))
-    sink.absorb(TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000, (1, 2, 3, 4)))
-    value, kind = sink.signal("a1", now_ts=1_000)
-    assert kind == "sys" and abs(value - 0.4) < 1e-6  # half of it alone
-    sink.absorb(TraitEvidence("a1", "ua", "ua:cd34", 0.3, 12.0, 10.0, 0.9, 1_000, (5, 6, 7)))
-    value, kind = sink.signal("a1", now_ts=1_000)
-    assert kind == "sys" and abs(value - 0.4) < 1e-6  # other people share its client: no corroboration
-    sink.absorb(TraitEvidence("a1", "ua", "ua:cd34", 0.35, 12.0, 10.0, 0.9, 1_000, (1, 2, 9)))
-    value, kind = sink.signal("a1", now_ts=1_000)
-    assert kind == "sys" and abs(value - 0.8 * (0.5 + 0.5 * 2 / 3)) < 1e-6  # 2 of 3 sharers co-share
-
-    default = AccountCoordination(TraitConfig())
-    default.absorb(TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000, (1, 2)))
-    assert abs(default.signal("a1", now_ts=1_000)[0] - 0.8) < 1e-6  # the default leaves every kind alone
-    assert len(default.table["a1"]) == 12 * len(default.kinds)  # and keeps no sharers
-    assert TraitKind(kind="x").alone == 1.0
-
-
-def test_the_trait_stage_names_sharers_only_when_co_sharing_is_on() -> None:
-    from distillguard.models.config import TraitConfig
-    from distillguard.models.traits import TraitObservation, TraitStage
-
-    def answers(config: TraitConfig) -> list[TraitEvidence]:
-        stage = TraitStage(config)
-        return [
-            stage.process(TraitObservation("sys:p", "sys", f"a{i}", f"a{i}", 1_000 + i, 0.9, 50))
-            for i in range(6)
-        ]
-
-    plain = answers(TraitConfig())
-    assert all(ev.sharers == () for ev in plain)
-    kinds = tuple(rule.model_copy(update={"alone": 0.5}) for rule in TraitConfig().kinds)
-    shared = answers(TraitConfig(kinds=kinds))
-    last = shared[-1]
-    assert last.evidence > 0 and len(last.sharers) == 5  # the five other owners, not itself
-    assert TraitEvidence.from_dict(orjson.loads(orjson.dumps(last.to_dict()))) == last
-    assert [ev.evidence for ev in shared] == [ev.evidence for ev in plain]
+def test_trait_answers_round_trip_and_older_records_with_sharers_still_decode() -> None:
+    evidence = TraitEvidence("a1", "sys", "sys:ab12", 0.8, 40.0, 38.0, 0.9, 1_000)
+    assert TraitEvidence.from_dict(orjson.loads(orjson.dumps(evidence))) == evidence
+    assert TraitEvidence.from_dict(orjson.loads(orjson.dumps(evidence.to_dict()))) == evidence
+    # An answer written while the sink's co-sharing option existed (2026-12-07) carries its sharers.
+    older = {**evidence.to_dict(), "sharers": [1, 2]}
+    assert TraitEvidence.from_dict(older) == evidence
 
 
 def _combined_config(sys_weight: float) -> DetectionConfig:
-    """System prompt weighed at ``sys_weight`` alone, and in full when paired with the same client."""
+    """System prompt weighed at ``sys_weight`` by itself, and in full when paired with the same client."""
     from distillguard.models.config import TraitKind
 
     base = DetectionConfig()
-    alone = (
+    by_itself = (
         rule.model_copy(update={"weight": sys_weight}) if rule.kind == "sys" else rule
         for rule in base.traits.kinds
     )
-    kinds = (*alone, TraitKind(kind="sys+ua", weight=1.0, min_owners=3, full_owners=30))
+    kinds = (*by_itself, TraitKind(kind="sys+ua", weight=1.0, min_owners=3, full_owners=30))
     traits = base.traits.model_copy(update={"kinds": kinds, "combined": (("sys", "ua"),)})
     return base.model_copy(update={"traits": traits})
 
