@@ -386,7 +386,13 @@ class TraitKind(_Section):
     """How one kind of trait is judged (kinds shared by accident need more owners before they count)."""
 
     kind: str = Field(min_length=1, description="the trait key's prefix, e.g. 'ip24'")
-    weight: float = Field(default=1.0, ge=0, le=1, description="evidence of a fully suspicious value")
+    weight: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="evidence of a fully suspicious value; a request kind weighed 0 is not sent by itself, "
+        "only inside combined traits",
+    )
     min_owners: int = Field(default=3, ge=2, description="distinct owners below which a value gives nothing")
     full_owners: int = Field(default=30, ge=3, description="distinct owners at which the size term saturates")
 
@@ -407,7 +413,9 @@ _DEFAULT_KINDS = (
     TraitKind(kind="ip24", weight=0.6, min_owners=5, full_owners=60),
     # A full user agent string: custom tooling is distinctive, SDK defaults are common.
     TraitKind(kind="ua", weight=0.6, min_owners=4, full_owners=50),
-    TraitKind(kind="sys", weight=1.0, min_owners=3, full_owners=30),
+    # A public system prompt (a judge or tutoring template) is pasted by many unrelated reasoning-heavy
+    # people: by itself it is not weighed, only sent inside the pairs below (README, 2026-12-07).
+    TraitKind(kind="sys", weight=0.0, min_owners=3, full_owners=30),
     TraitKind(kind="tools", weight=0.9, min_owners=3, full_owners=30),
     # Distinct customers on one card are rare (a family, a reseller); a ring's card is strong.
     TraitKind(kind="pay", weight=1.0, min_owners=2, full_owners=12),
@@ -415,11 +423,15 @@ _DEFAULT_KINDS = (
     TraitKind(kind="cohort", weight=0.5, min_owners=8, full_owners=200),
     TraitKind(kind="pivot", weight=0.6, min_owners=6, full_owners=120),
     TraitKind(kind="frame", weight=0.8, min_owners=3, full_owners=40),
+    # One system prompt on accounts made in the same weeks, or sent from the same client build.
+    TraitKind(kind="sys+created", weight=1.0, min_owners=3, full_owners=30),
+    TraitKind(kind="sys+ua", weight=1.0, min_owners=3, full_owners=30),
 )
 
 
-# The request's own trait kinds (models.features.trait_keys, plus the optional prompt frame).
-COMBINABLE_KINDS = ("ip32", "ip24", "ua", "sys", "tools", "pay", "cohort", "frame")
+# The request's own trait kinds (models.features.trait_keys, plus the optional prompt frame), and
+# 'created', the account-creation window, which is too common to send alone and only ever sent combined.
+COMBINABLE_KINDS = ("ip32", "ip24", "ua", "sys", "tools", "pay", "cohort", "frame", "created")
 
 
 class TraitConfig(_Section):
@@ -478,11 +490,19 @@ class TraitConfig(_Section):
         "after a refit it gained nothing on held-out dev seeds at matched false positives (README)",
     )
     combined: tuple[tuple[str, ...], ...] = Field(
-        default=(),
+        default=(("sys", "created"), ("sys", "ua")),
         description="groups of kinds whose values are also sent together as one trait, keyed "
         "'<kind>+<kind>:<hash>' (e.g. ('sys', 'ua')): unrelated people paste one public system prompt or "
         "run one popular client, but seldom both in the same pair, while one operator's tooling fixes "
         "every part of it. A rule in ``kinds`` (else ``default_kind``) weighs the pair",
+    )
+    created_window_days: int = Field(
+        default=30,
+        ge=1,
+        le=366,
+        description="width of the account-creation window ('created', a kind only combined): hundreds of "
+        "unrelated students paste one public judge prompt, but accounts bought or registered as a batch "
+        "also share the weeks they were made in",
     )
     frame_trait: bool = Field(
         default=False,

@@ -174,6 +174,12 @@ class FeatureExtractor:
         self._text_simhash = lru_cache(maxsize=_SIMHASH_CACHE)(self._simhash_of_text)
         self._cached_analysis = lru_cache(maxsize=_PROMPT_CACHE)(self.analyse)
         self._cacheable_chars = whole_view_chars(fc.template_view_words)
+        traits = config.traits
+        self._combines_creation = any("created" in group for group in traits.combined)
+        # Kinds weighed 0 are evidence of nothing by themselves: sent only inside combined traits.
+        silent = {rule.kind for rule in traits.kinds if rule.weight == 0 and "+" not in rule.kind}
+        self._silent_kinds = frozenset(silent | {"created"} if self._combines_creation else silent)
+        self._creation_window_ms = traits.created_window_days * 24 * _MS_PER_HOUR
 
     def _simhash_of_text(self, text: str) -> int:
         return self.clusterer.simhash(self.embedder.embed_text(text))
@@ -273,9 +279,18 @@ class FeatureExtractor:
             new_model=self.models.observe(event.model, event.ts),
             owner_id=f"org:{event.org_id}" if event.org_id else f"acct:{event.account_id}",
             traits=combined_keys(
-                trait_keys(event) + self._frame_trait(prompt.head_hash), self.config.traits.combined
+                trait_keys(event) + self._frame_trait(prompt.head_hash) + self._creation_window(event),
+                self.config.traits.combined,
+                self._silent_kinds,
             ),
         )
+
+    def _creation_window(self, event: RequestEvent) -> tuple[str, ...]:
+        """The account's creation window, for combined traits only (alone it is shared by every sign-up
+        of those weeks)."""
+        if event.account_created_ts is None or not self._combines_creation:
+            return ()
+        return (f"created:{event.account_created_ts // self._creation_window_ms}",)
 
     def _frame_trait(self, head_hash: int) -> tuple[str, ...]:
         """The prompt frame (its first masked words) as a shared trait, when configured: an operator's
@@ -305,17 +320,21 @@ def trait_keys(event: RequestEvent) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def combined_keys(keys: tuple[str, ...], groups: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+def combined_keys(
+    keys: tuple[str, ...], groups: tuple[tuple[str, ...], ...], silent: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
     """``keys`` followed by one key per group of kinds that the request shows all of, e.g. the pair of
     its system prompt and user agent (a public prompt and a popular client are each shared by unrelated
     people; the same pair of both far less often). The kind of a combined key is its kinds joined by '+'.
+    Keys of a ``silent`` kind take part in groups but are not sent alone.
 
-    >>> request = ("ip32:10.0.0.1", "ua:0000aaaa", "sys:0000bbbb")
-    >>> keys = combined_keys(request, (("sys", "ua"), ("sys", "pay")))
+    >>> request = ("ip32:10.0.0.1", "ua:0000aaaa", "sys:0000bbbb", "created:7")
+    >>> groups = (("sys", "ua"), ("sys", "pay"), ("sys", "created"))
+    >>> keys = combined_keys(request, groups, frozenset({"created"}))
     >>> [key.partition(":")[0] for key in keys]
-    ['ip32', 'ua', 'sys', 'sys+ua']
+    ['ip32', 'ua', 'sys', 'sys+ua', 'sys+created']
     """
-    if not groups:
+    if not groups and not silent:
         return keys
     by_kind = {key.partition(":")[0]: key for key in keys}
     extra = []
@@ -323,6 +342,8 @@ def combined_keys(keys: tuple[str, ...], groups: tuple[tuple[str, ...], ...]) ->
         parts = [by_kind[kind] for kind in group if kind in by_kind]
         if len(parts) == len(group):
             extra.append(f"{'+'.join(group)}:{stable_hash32(chr(31).join(parts)):08x}")
+    if silent:
+        keys = tuple(key for key in keys if key.partition(":")[0] not in silent)
     return keys + tuple(extra)
 
 

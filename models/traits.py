@@ -24,7 +24,7 @@ inflate.
 
 >>> stage = TraitStage(TraitConfig())
 >>> for i in range(40):
-...     ev = stage.process(TraitObservation("sys:9f2c", "sys", f"acct-{i}", f"acct-{i}", i, 0.9, 20))
+...     ev = stage.process(TraitObservation("ip32:203.0.113.7", "ip32", f"acct-{i}", f"acct-{i}", i, 0.9, 20))
 >>> ev.evidence > 0.7, 30 < ev.owners < 50
 (True, True)
 """
@@ -67,6 +67,7 @@ _KIND_LABELS = {
     "cohort": "account-creation hour",
     "pivot": "new-model switch hour",
     "frame": "prompt frame",
+    "created": "account-creation weeks",
 }
 
 

@@ -67,6 +67,7 @@ def test_an_operators_shared_system_prompt_becomes_evidence_for_its_extracting_a
         "Problem {i}-{a}: a train leaves at {i} and travels {a} km. Show every step of your reasoning "
         "in full before the final answer.",
         system_prompt="You answer exactly as instructed. Never skip intermediate work.",
+        account_created_ts=T0 - 90 * 24 * HOUR,  # a batch registered together
     )
     assert min(campaign) > 0.3
 
@@ -90,8 +91,8 @@ def test_trait_answers_round_trip_and_older_records_with_sharers_still_decode() 
     assert TraitEvidence.from_dict(older) == evidence
 
 
-def _combined_config(sys_weight: float) -> DetectionConfig:
-    """System prompt weighed at ``sys_weight`` by itself, and in full when paired with the same client."""
+def _combined_config(sys_weight: float, partner: str = "ua") -> DetectionConfig:
+    """System prompt weighed at ``sys_weight`` by itself, and in full when paired with ``partner``."""
     from distillguard.models.config import TraitKind
 
     base = DetectionConfig()
@@ -99,14 +100,17 @@ def _combined_config(sys_weight: float) -> DetectionConfig:
         rule.model_copy(update={"weight": sys_weight}) if rule.kind == "sys" else rule
         for rule in base.traits.kinds
     )
-    kinds = (*by_itself, TraitKind(kind="sys+ua", weight=1.0, min_owners=3, full_owners=30))
-    traits = base.traits.model_copy(update={"kinds": kinds, "combined": (("sys", "ua"),)})
+    kinds = (*by_itself, TraitKind(kind=f"sys+{partner}", weight=1.0, min_owners=3, full_owners=30))
+    traits = base.traits.model_copy(update={"kinds": kinds, "combined": (("sys", partner),)})
     return base.model_copy(update={"traits": traits})
 
 
-def _shared_prompt_run(config: DetectionConfig, client_of: str) -> tuple[list[float], set[str | None]]:
+def _shared_prompt_run(
+    config: DetectionConfig, client_of: str, created_hours_apart: int | None = None
+) -> tuple[list[float], set[str | None]]:
     """20 accounts reasoning under one public system prompt, each on its own network; ``client_of`` is a
-    format string for each account's user agent ('{a}' gives every account its own)."""
+    format string for each account's user agent ('{a}' gives every account its own); the accounts were
+    created ``created_hours_apart`` hours after one another (None: unknown)."""
     detector = Detector(config)
     last: dict[str, float] = {}
     kinds: set[str | None] = set()
@@ -121,6 +125,9 @@ def _shared_prompt_run(config: DetectionConfig, client_of: str) -> tuple[list[fl
                     ip=f"203.0.{a}.{a + 1}",
                     system_prompt="You are a careful grader. Think before answering.",
                     user_agent=client_of.format(a=a),
+                    account_created_ts=None
+                    if created_hours_apart is None
+                    else T0 - 400 * 24 * HOUR + a * created_hours_apart * HOUR,
                 )
             )
             assessment = detector.last_assessment
@@ -149,9 +156,29 @@ def test_a_combined_trait_links_accounts_that_share_both_parts_and_no_others() -
     # Unrelated reasoning-heavy users pasting one public prompt, each from their own client build.
     public, _ = _shared_prompt_run(_combined_config(sys_weight=0.0), "notebook/{a}.0")
     assert max(public) < 0.05
-    # Under the default config the same public prompt is evidence: what the combined kind is for.
-    default, _ = _shared_prompt_run(DetectionConfig(), "notebook/{a}.0")
-    assert max(default) > 0.3
+    # Weighed by itself (v6.2's default), the same public prompt is evidence: what the combined kinds are for.
+    alone, _ = _shared_prompt_run(_combined_config(sys_weight=1.0), "notebook/{a}.0")
+    assert max(alone) > 0.3
+    # The default weighs the prompt only in pairs: with each its own client, made months apart, nothing.
+    default, _ = _shared_prompt_run(DetectionConfig(), "notebook/{a}.0", created_hours_apart=60 * 24)
+    assert max(default) < 0.05
+
+
+def test_a_public_prompt_links_only_accounts_created_in_the_same_weeks() -> None:
+    from distillguard.models.features import FeatureExtractor
+
+    config = _combined_config(sys_weight=0.0, partner="created")
+    window_days = config.traits.created_window_days
+    request = _event(1, "a", "x", system_prompt="p", account_created_ts=T0)
+    kinds = [key.partition(":")[0] for key in FeatureExtractor(config).extract(request).traits]
+    # 'created' is never sent alone, nor is the system prompt once it is weighed 0 by itself.
+    assert kinds == ["ip32", "ip24", "cohort", "sys+created"]
+    # A batch of accounts registered twelve hours apart (each its own client and network).
+    batch, kinds = _shared_prompt_run(config, "notebook/{a}.0", created_hours_apart=12)
+    assert min(batch) > 0.3 and kinds == {"sys+created"}
+    # The same public prompt pasted by people who signed up months apart.
+    public, _ = _shared_prompt_run(config, "notebook/{a}.0", created_hours_apart=3 * window_days * 24)
+    assert max(public) < 0.05
 
 
 def test_combined_trait_groups_are_validated() -> None:
@@ -161,6 +188,7 @@ def test_combined_trait_groups_are_validated() -> None:
     from distillguard.models.config import TraitConfig
 
     assert TraitConfig(combined=[["sys", "ua"]]).combined == (("sys", "ua"),)
+    assert TraitConfig(combined=[["sys", "created"]]).combined == (("sys", "created"),)
     for bad in ([["sys"]], [["sys", "sys"]], [["sys", "nope"]]):
         with pytest.raises(ValidationError, match="combined trait"):
             TraitConfig(combined=bad)

@@ -69,10 +69,11 @@ def random_stream(seed: int, n: int = 3000) -> list[TraitObservation]:
 
 
 def test_campaign_sharing_a_system_prompt_gives_a_member_high_evidence() -> None:
+    # One prompt on a batch of accounts made in the same weeks (by itself a system prompt weighs 0).
     stage = TraitStage(TraitConfig())
     for i in range(40):
-        stage.process(observe("sys:ops-prompt", f"head-{i}", 0.9, ts=T0 + i * MINUTE))
-    ev = stage.process(observe("sys:ops-prompt", "head-7", 0.9, ts=T0 + HOUR))
+        stage.process(observe("sys+created:ops-batch", f"head-{i}", 0.9, ts=T0 + i * MINUTE))
+    ev = stage.process(observe("sys+created:ops-batch", "head-7", 0.9, ts=T0 + HOUR))
     assert ev.evidence > 0.75
     assert 30 < ev.owners < 50
     assert ev.sharers_extraction == pytest.approx(0.9)
@@ -148,9 +149,9 @@ def test_cheaply_shared_kinds_need_more_owners() -> None:
     stage = TraitStage(TraitConfig())
     for i in range(3):  # four owners with the probe
         stage.process(observe("ip24:198.51.100", f"a-{i}", 0.9, ts=T0 + i))
-        stage.process(observe("sys:x", f"a-{i}", 0.9, ts=T0 + i))
+        stage.process(observe("sys+created:x", f"a-{i}", 0.9, ts=T0 + i))
     assert stage.process(observe("ip24:198.51.100", "a-9", 0.9, ts=T0 + 9)).evidence == 0.0
-    assert stage.process(observe("sys:x", "a-9", 0.9, ts=T0 + 9)).evidence > 0.3
+    assert stage.process(observe("sys+created:x", "a-9", 0.9, ts=T0 + 9)).evidence > 0.3
     # A kind nobody configured falls back to the default rule.
     assert stage.rule("newkind") == TraitConfig().default_kind
 
@@ -177,9 +178,9 @@ def test_idle_values_expire_when_touched() -> None:
     config = TraitConfig(idle_expire_hours=24)
     stage = TraitStage(config)
     for i in range(40):
-        stage.process(observe("sys:old", f"a-{i}", 0.9, ts=T0 + i))
-    assert stage.process(observe("sys:old", "a-1", 0.9, ts=T0 + 23 * HOUR)).evidence > 0.7
-    late = stage.process(observe("sys:old", "a-2", 0.9, ts=T0 + 48 * HOUR))
+        stage.process(observe("sys+created:old", f"a-{i}", 0.9, ts=T0 + i))
+    assert stage.process(observe("sys+created:old", "a-1", 0.9, ts=T0 + 23 * HOUR)).evidence > 0.7
+    late = stage.process(observe("sys+created:old", "a-2", 0.9, ts=T0 + 48 * HOUR))
     assert stage.expired == 1
     assert late.evidence == 0.0 and late.owners < 1.5
 
@@ -391,13 +392,13 @@ def test_warming_up_campaign_is_found_through_emitter_refreshes() -> None:
             account = f"head-{head}"
             level = 0.0 if n <= 12 else min(0.9, 0.9 * (n - 12) / 10)
             sent, memory[account] = emitter.select(
-                ["sys:ops-prompt", f"ip32:192.0.2.{head}"], memory.get(account), n
+                ["sys+created:ops-batch", f"ip32:192.0.2.{head}"], memory.get(account), n
             )
             for key in sent:
                 ev = stage.process(observe(key, account, level, ts=T0 + (n * 40 + head) * MINUTE, events=n))
                 evidence[(account, key)] = ev.evidence
-    shared = [value for (_, key), value in evidence.items() if key == "sys:ops-prompt"]
-    private = [value for (_, key), value in evidence.items() if key != "sys:ops-prompt"]
+    shared = [value for (_, key), value in evidence.items() if key == "sys+created:ops-batch"]
+    private = [value for (_, key), value in evidence.items() if key != "sys+created:ops-batch"]
     assert min(shared) > 0.6
     assert max(private) == 0.0
 
