@@ -1,10 +1,10 @@
 """The shared-trait side chain in the worker, on a real Kafka 3.9.1 broker.
 
-A small ring of accounts that share nothing but one system prompt (own exit IPs on different /24s, own
-sign-up days, no card) and send extraction prompts, beside ordinary accounts sharing a default assistant
-prompt: the account agent sends each request's trait values to the trait agent (keyed by trait value),
-whose evidence comes back keyed by account to the coordination agent; the account agent reads that table
-on the account's next request.
+A small ring of accounts that share nothing but one system prompt and the weeks they were made in (own
+exit IPs on different /24s, own sign-up days, no card) and send extraction prompts, beside ordinary
+accounts sharing a default assistant prompt: the account agent sends each request's trait values to the
+trait agent (keyed by trait value), whose evidence comes back keyed by account to the coordination agent;
+the account agent reads that table on the account's next request.
 
 In the worker that answer arrives after two topic hops, so requests the account agent processes before
 it (here: the whole first phase, produced at once) cannot see it, unlike in the in-process Detector.
@@ -98,13 +98,14 @@ def test_a_ring_sharing_one_system_prompt_gets_shared_trait_evidence(
         assert "Crashed" not in worker.log_path.read_text(errors="replace"), "an agent crashed"
 
     partition_of = PartitionForKey(None, config.partitions)
-    # The account agent sent the ring's system prompt to the trait agent, keyed by the trait value.
+    # The account agent sent the ring's system prompt, paired with its creation window (a system prompt
+    # is not sent alone), to the trait agent, keyed by the trait value.
     observations = []
     for record in trait_records:
         items = decode_stage_records(record.value)
         assert {partition_of(item["key"]) for item in items} == {record.partition}
         observations.extend(items)
-    ring_sys_keys = {o["key"] for o in observations if o["kind"] == "sys" and o["account_id"] in ring}
+    ring_sys_keys = {o["key"] for o in observations if o["kind"] == "sys+created" and o["account_id"] in ring}
     assert len(ring_sys_keys) == 1, f"the ring's one system prompt, one trait value: {ring_sys_keys}"
 
     # The trait agent answered on the accounts' partitions, with evidence for the ring's prompt only.
@@ -114,7 +115,7 @@ def test_a_ring_sharing_one_system_prompt_gets_shared_trait_evidence(
         assert {partition_of(item["account_id"]) for item in items} == {record.partition}
         answers.extend(items)
     assert len(answers) == len(observations)
-    sys_evidence = {a["account_id"] for a in answers if a["kind"] == "sys" and a["evidence"] > 0}
+    sys_evidence = {a["account_id"] for a in answers if a["kind"] == "sys+created" and a["evidence"] > 0}
     assert len(sys_evidence & ring) >= 6, f"shared system prompt evidence for only {sorted(sys_evidence)}"
     assert not any(a["evidence"] > 0 for a in answers if a["account_id"] in normals)
 
