@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-unit test-integration lint format bench evaluate report report-redteam report-redteam2 gate-content gate-redteam3 fit-fusion broker-start broker-stop clean schemas
+.PHONY: venv demo test test-unit test-integration lint format bench evaluate report report-redteam report-redteam2 report-redteam3 gate-content gate-redteam3 fit-fusion broker-start broker-stop clean schemas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,12 @@ report-redteam2: $(STAMP)
 	$(BIN)/distillguard replay --input out/redteam2/events.jsonl --output out/redteam2/alerts.jsonl
 	$(BIN)/distillguard evaluate --events out/redteam2/events.jsonl --labels out/redteam2/labels.jsonl \
 		--alerts out/redteam2/alerts.jsonl --out docs/report-redteam2/current
+
+report-redteam3: $(STAMP)
+	$(BIN)/distillguard simulate --scenario redteam3 --out out/redteam3 > /dev/null
+	$(BIN)/distillguard replay --input out/redteam3/events.jsonl --output out/redteam3/alerts.jsonl
+	$(BIN)/distillguard evaluate --events out/redteam3/events.jsonl --labels out/redteam3/labels.jsonl \
+		--alerts out/redteam3/alerts.jsonl --out docs/report-redteam3/current
 
 # The content-shift gate (README, "What the second red team shows"): two held-out dev seeds replayed
 # plain and with 60 % of every normal account's requests misread as asking for reasoning and for a grade;
