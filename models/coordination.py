@@ -2,7 +2,8 @@
 
 The trait stage (keyed by trait value, :mod:`models.traits`) answers each trait observation with a
 :class:`~models.traits.TraitEvidence` routed back by account. :class:`AccountCoordination` is the sink
-that keeps, per account and trait kind, the latest evidence and its time, in a mapping of bytes (a dict
+that keeps, per account and trait kind, the latest evidence, its time and how many owners shared the
+value, in a mapping of bytes (a dict
 in replay, a changelogged table in the worker). The account stage reads it on the account's next request:
 the evidence decays with age (``decay_hours``), so a campaign that stopped sharing stops counting.
 
@@ -16,6 +17,8 @@ writer, which is what a changelogged Faust table needs.
 >>> sink.absorb(ev)
 >>> round(sink.signal("a1", now_ts=1_000)[0], 3), sink.signal("a1", now_ts=1_000)[1]
 (0.8, 'sys')
+>>> sink.strongest("a1", now_ts=1_000)[2]  # the value's owners, for the reason text
+40.0
 >>> sink.signal("nobody", now_ts=1_000)
 (0.0, None)
 """
@@ -45,7 +48,8 @@ class AccountCoordination:
     ) -> None:
         self.kinds = tuple(rule.kind for rule in config.kinds)
         self._index = {kind: i for i, kind in enumerate(self.kinds)}
-        self._struct = struct.Struct("<" + "fq" * len(self.kinds))
+        # Per kind: evidence, its time, the value's distinct owners.
+        self._struct = struct.Struct("<" + "fqf" * len(self.kinds))
         self.table: MutableMapping[str, bytes] = table if table is not None else {}
         self._decay_ms = decay_hours * _MS_PER_HOUR
         self._max_accounts = max_accounts
@@ -59,7 +63,7 @@ class AccountCoordination:
     def _read(self, account_id: str) -> list[float | int]:
         raw = self.table.get(account_id)
         if raw is None or len(raw) != self._struct.size:
-            return [0.0, 0] * len(self.kinds)
+            return [0.0, 0, 0.0] * len(self.kinds)
         return list(self._struct.unpack(raw))
 
     def absorb(self, evidence: TraitEvidence) -> None:
@@ -68,12 +72,13 @@ class AccountCoordination:
         if index is None:
             return
         values = self._read(evidence.account_id)
-        old_value, old_ts = values[2 * index], values[2 * index + 1]
+        at = 3 * index
+        old_value, old_ts = values[at], values[at + 1]
         # Two values of one kind (two IPs the account used) may answer in any order: keep the stronger
         # one unless it is older than the decay horizon.
         if evidence.ts - int(old_ts) < self._decay_ms and float(old_value) > evidence.evidence:
             return
-        values[2 * index], values[2 * index + 1] = evidence.evidence, evidence.ts
+        values[at : at + 3] = [evidence.evidence, evidence.ts, evidence.owners]
         self.table[evidence.account_id] = self._struct.pack(*values)
         self._touch(evidence.account_id, evidence.ts)
 
@@ -95,16 +100,21 @@ class AccountCoordination:
 
     def signal(self, account_id: str, now_ts: int) -> tuple[float, str | None]:
         """The strongest decayed evidence of any kind, and that kind (None when there is none)."""
+        best, kind, _ = self.strongest(account_id, now_ts)
+        return best, kind
+
+    def strongest(self, account_id: str, now_ts: int) -> tuple[float, str | None, float]:
+        """:meth:`signal`, and the number of owners sharing the value behind it (0 when there is none)."""
         raw = self.table.get(account_id)
         if raw is None:
-            return 0.0, None
+            return 0.0, None, 0.0
         values = self._read(account_id)
-        best, best_kind = 0.0, None
+        best, best_kind, best_owners = 0.0, None, 0.0
         for i, kind in enumerate(self.kinds):
-            value, ts = float(values[2 * i]), int(values[2 * i + 1])
+            value, ts, owners = float(values[3 * i]), int(values[3 * i + 1]), float(values[3 * i + 2])
             if value <= 0.0:
                 continue
             decayed = value * math.exp(-max(0, now_ts - ts) / self._decay_ms)
             if decayed > best:
-                best, best_kind = decayed, kind
-        return best, best_kind
+                best, best_kind, best_owners = decayed, kind, owners
+        return best, best_kind, best_owners

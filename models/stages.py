@@ -119,8 +119,10 @@ class AccountObservation:
     population_shares: dict[str, float] = field(default_factory=dict)
     # The account's level as a sharer of traits (TraitConfig.sharer_level), in [0, 1].
     sharer_level: float = 0.0
-    # The trait kind behind the ``shared_traits`` signal ("" when there is none), for its reason text.
+    # The trait kind behind the ``shared_traits`` signal ("" when there is none) and how many owners
+    # share that value, for its reason text.
     shared_trait: str = ""
+    shared_trait_owners: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -286,7 +288,9 @@ class AccountStage:
         features = self.extractor.extract(event)
         state.update(features, self.config.account.ew_alpha)
         signals = self.account_signals(state)
-        signals["shared_traits"], shared_kind = self.coordination.signal(event.account_id, event.ts)
+        signals["shared_traits"], shared_kind, shared_owners = self.coordination.strongest(
+            event.account_id, event.ts
+        )
         emitted, state.trait_memory = self.emitter.select(features.traits, state.trait_memory, state.events)
         self._population_step(state, signals)
         if self.config.account.own_evidence == "individual":
@@ -315,7 +319,9 @@ class AccountStage:
             self.rarity.learn_one(signals)
         self.accounts[event.account_id] = state.to_bytes()
         self._touch(event.account_id, event.ts)
-        return self._observation(features, state, own, signals, tuple(emitted), shared_kind or "")
+        return self._observation(
+            features, state, own, signals, tuple(emitted), shared_kind or "", shared_owners
+        )
 
     def _load(self, account_id: str) -> AccountState:
         raw = self.accounts.get(account_id)
@@ -424,6 +430,7 @@ class AccountStage:
         signals: dict[str, float],
         trait_keys: tuple[str, ...],
         shared_trait: str,
+        shared_trait_owners: float,
     ) -> AccountObservation:
         return AccountObservation(
             event_id=f.event_id,
@@ -449,6 +456,7 @@ class AccountStage:
                 signals, self.config.traits.traced_capability, self.config.traits.automated_sharers
             ),
             shared_trait=shared_trait,
+            shared_trait_owners=shared_trait_owners,
         )
 
 
@@ -589,6 +597,8 @@ class ClusterStage:
                 context[name] = f"{share_text} of accounts not under suspicion reach this level"
             if obs.shared_trait:
                 through = f"the strongest through its {trait_label(obs.shared_trait)}"
+                if obs.shared_trait_owners >= 2:
+                    through += f", which ~{obs.shared_trait_owners:.0f} owners share"
                 tail = context.get("shared_traits")
                 context["shared_traits"] = f"{through}; {tail}" if tail else through
         assessment = Assessment(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,6 +119,8 @@ def test_one_shard_runs_the_shared_trait_side_chain_as_the_serial_replay_does(
     for line in with_evidence:
         detail = next(r["detail"] for r in orjson.loads(line)["reasons"] if r["signal"] == "shared_traits")
         assert any(f"the strongest through its {label}" in detail for label in labels), detail
+        # and how many owners share that value (how big the group the analyst is about to open is)
+        assert re.search(r", which ~\d+ owners share", detail), detail
 
 
 def test_two_shards_keep_exact_per_account_facts_and_are_deterministic(
