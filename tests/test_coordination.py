@@ -192,3 +192,29 @@ def test_combined_trait_groups_are_validated() -> None:
     for bad in ([["sys"]], [["sys", "sys"]], [["sys", "nope"]]):
         with pytest.raises(ValidationError, match="combined trait"):
             TraitConfig(combined=bad)
+
+
+def test_records_written_before_the_owner_counts_still_decode() -> None:
+    """v6.4 added each kind's owner count to the coordination sink and to the account stage's observations:
+    an older observation decodes with no count, and an older sink record reads as no evidence (it is
+    refilled by the account's next trait answers) rather than as garbage."""
+    import struct
+
+    from distillguard.models.stages import AccountObservation
+
+    fields = {
+        "event_id": "e", "account_id": "a", "ts": T0, "cluster_id": "c", "network": "n", "asn": None,
+        "proxy_network": False, "young_account": False, "elicitation": 0.5, "payment": None,
+        "user_agent_family": "-", "events_seen": 3, "own_evidence": 0.1, "signals": {"thinking": 1.0},
+        "shared_trait": "sys+created",
+    }  # fmt: skip
+    older = AccountObservation.from_dict(fields)
+    assert older.shared_trait_owners == 0.0 and older.shared_trait == "sys+created"
+
+    config = DetectionConfig().traits
+    old_layout = struct.Struct("<" + "fq" * len(config.kinds))  # before v6.4: evidence and time per kind
+    sink = AccountCoordination(config, {"a": old_layout.pack(*([0.9, T0] * len(config.kinds)))})
+    assert sink.strongest("a", T0) == (0.0, None, 0.0)
+    sink.absorb(TraitEvidence("a", "sys+created", "sys+created:1", 0.7, 12.0, 11.0, 0.9, T0))
+    value, kind, owners = sink.strongest("a", T0)
+    assert kind == "sys+created" and abs(value - 0.7) < 1e-6 and owners == 12.0
