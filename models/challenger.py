@@ -12,26 +12,26 @@ account in different enforcement classes (medium+ or not).
 >>> from distillguard.models.stages import Assessment
 >>> challenger = Challenger(DetectionConfig.model_validate({"fusion": {"medium": 0.5}}), DetectionConfig())
 >>> a = Assessment(event_id="e1", account_id="a1", ts=1, score=0.55, events_seen=9, cluster_id="c",
-...                signals={"elicitation": 1.0})
+...                signals={"elicitation": 1.0, "shared_traits": 0.6})
 >>> challenger.disagreement(a, 0.55)
 'challenger_only'
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import replace
 
 from distillguard.models.config import DetectionConfig
-from distillguard.models.fusion import severity_for, severity_score
+from distillguard.models.fusion import account_severity, severity_score
 from distillguard.models.stages import AlertStage, Assessment
 from distillguard.schemas.suspicion_event import Severity, SuspicionEvent
 
 _MEDIUM = Severity.MEDIUM.rank
 
 
-def _flags(score: float, config: DetectionConfig) -> bool:
-    severity = severity_for(score, config.fusion)
+def _flags(score: float, signals: Mapping[str, float], config: DetectionConfig) -> bool:
+    severity = account_severity(score, signals, config.fusion)
     return severity is not None and severity.rank >= _MEDIUM
 
 
@@ -50,7 +50,9 @@ class Challenger:
 
     def disagreement(self, assessment: Assessment, challenger_score: float) -> str | None:
         """``live_only`` / ``challenger_only`` when only one configuration flags the account medium+."""
-        live, challenger = _flags(assessment.score, self.live), _flags(challenger_score, self.config)
+        signals = assessment.signals
+        live = _flags(assessment.score, signals, self.live)
+        challenger = _flags(challenger_score, signals, self.config)
         if live == challenger:
             return None
         return "live_only" if live else "challenger_only"

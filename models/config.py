@@ -335,6 +335,22 @@ class FusionConfig(_Section):
     medium: float = Field(default=0.6, gt=0, lt=1)
     high: float = Field(default=0.8, gt=0, lt=1)
     critical: float = Field(default=0.93, gt=0, lt=1)
+    medium_unlinked: float = Field(
+        default=0.7,
+        gt=0,
+        lt=1,
+        description="what an account with no link to others (no shared-trait, cluster or campaign "
+        "signal reaching ``linked_floor``) needs for medium: its own traffic alone must say more, because "
+        "coherent legitimate users (a judge experiment, a personal fine-tune) look like extraction on "
+        "their own, and a campaign is by definition many accounts. Equal to ``medium``: no such rule",
+    )
+    linked_floor: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="the value at which a link signal counts as a link. A faint one is what a legitimate "
+        "user has who writes the way a campaign does: the prompt clusters are shared with it",
+    )
     reason_min_contribution: float = Field(
         default=0.5, ge=0, description="a signal is listed as a reason when weight*value reaches this"
     )
@@ -378,6 +394,11 @@ class FusionConfig(_Section):
             raise ValueError(
                 f"severity thresholds must rise: low {self.low} < medium {self.medium} < high {self.high} "
                 f"< critical {self.critical}"
+            )
+        if self.medium_unlinked < self.medium:
+            raise ValueError(
+                f"medium_unlinked {self.medium_unlinked} must not be below medium {self.medium}: "
+                "an account linked to no other never needs less evidence"
             )
         return self
 

@@ -42,7 +42,7 @@ import orjson
 
 from distillguard.models.calibration import LabelCalibrator
 from distillguard.models.config import DetectionConfig
-from distillguard.models.fusion import severity_for
+from distillguard.models.fusion import account_severity
 from distillguard.schemas.feedback_event import FeedbackEvent, Label, SubjectType, subject_key
 from distillguard.schemas.suspicion_event import Reason, Severity
 
@@ -294,7 +294,9 @@ def label_effect(
         f"{campaign['analyst']} (feedback {campaign['feedback_id']})"
     )
     boost = config.feedback.campaign_logit_boost
+    if severity is None:
+        severity = account_severity(assessment.score, assessment.signals, config.fusion)
     return LabelEffect(
-        severity_for(assessment.score, config.fusion) if severity is None else severity,
+        severity,
         reasons=[Reason(signal="campaign_label", value=round(boost, 4), threshold=0.0, detail=detail)],
     )

@@ -203,6 +203,41 @@ def _compiled(weights: FusionWeights) -> dict[str, object]:
     return table
 
 
+# The signals that come from other accounts: a shared trait, a crowded or synchronised prompt cluster,
+# a linked campaign, a payment shared within one.
+LINK_SIGNALS = ("shared_traits", "cluster_crowd", "cluster_lockstep", "campaign", "shared_payment")
+
+
+def linked(signals: Mapping[str, float], config: FusionConfig) -> bool:
+    """Whether any link signal reaches ``config.linked_floor``: the account is seen next to others."""
+    floor = config.linked_floor
+    return any(signals.get(name, 0.0) >= floor for name in LINK_SIGNALS)
+
+
+def account_severity(score: float, signals: Mapping[str, float], config: FusionConfig) -> Severity | None:
+    """The severity of an account's assessment: :func:`severity_for`, except that an account with no
+    clear link to others needs ``medium_unlinked`` for medium (it stays low below that).
+
+    Why: a campaign is many accounts, and a legitimate user whose own traffic reads like extraction (a
+    judge experiment, a personal fine-tune, a chain-of-thought sweep) is one. Its faint links, a prompt
+    cluster it shares with suspicious accounts because it writes as they do, are not a link. High and
+    critical are left alone: evidence that strong does not wait for company.
+
+    >>> from distillguard.models.config import FusionConfig
+    >>> cfg = FusionConfig(medium=0.6, medium_unlinked=0.7)
+    >>> account_severity(0.65, {"thinking": 1.0}, cfg).value
+    'low'
+    >>> account_severity(0.65, {"thinking": 1.0, "shared_traits": 0.6}, cfg).value
+    'medium'
+    >>> account_severity(0.65, {"thinking": 1.0, "cluster_crowd": 0.3}, cfg).value  # a faint link
+    'low'
+    """
+    severity = severity_for(score, config)
+    if severity is Severity.MEDIUM and score < config.medium_unlinked and not linked(signals, config):
+        return Severity.LOW
+    return severity
+
+
 def severity_for(score: float, config: FusionConfig) -> Severity | None:
     """The severity band of a score, or None below ``low``."""
     if score >= config.critical:

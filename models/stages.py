@@ -25,6 +25,7 @@ from distillguard.models.features import FeatureExtractor, ModelRegistry, Reques
 from distillguard.models.feedback import CondemnedCampaigns, LabelBook, annotate, label_effect
 from distillguard.models.fusion import (
     ACTIONS,
+    account_severity,
     contribution,
     explain,
     fuse,
@@ -700,7 +701,7 @@ class AlertStage:
 
     def process(self, assessment: Assessment) -> SuspicionEvent | None:
         fc = self.config.fusion
-        severity = severity_for(assessment.score, fc)
+        severity = account_severity(assessment.score, assessment.signals, fc)
         labelled = assessment.label is not None or assessment.campaign_evidence is not None
         if not labelled and (severity is None or assessment.events_seen < self.config.account.min_events):
             return None
@@ -724,6 +725,18 @@ class AlertStage:
             severity.rank, assessment.ts, max(max_score, assessment.score)
         )
         reasons = label_reasons + explain(assessment.signals, fc, assessment.reason_context)
+        if severity is Severity.LOW and assessment.score >= fc.medium:
+            # Held at low by the unlinked bar (models.fusion.account_severity): say so, or the analyst
+            # sees a medium score on a low alert.
+            reasons.append(
+                Reason(
+                    signal="unlinked",
+                    value=round(assessment.score, 4),
+                    threshold=fc.medium_unlinked,
+                    detail=f"no link to other accounts reaches {fc.linked_floor:.2f}: on its own traffic "
+                    f"an account needs {fc.medium_unlinked:.2f} for medium",
+                )
+            )
         alert = finalize_alert(build_alert(assessment, severity, self.config.version, reasons), self.config)
         self.verdicts.observe(
             Verdict(

@@ -31,9 +31,9 @@ def traffic() -> list:
     return sorted(coordinated_campaign(10, 10) + ordinary_users(6, 10), key=lambda e: e.ts)
 
 
-def assessment(score: float) -> Assessment:
+def assessment(score: float, account_id: str = "a", **signals: float) -> Assessment:
     return Assessment(
-        event_id="e", account_id="a", ts=0, score=score, events_seen=9, cluster_id="c", signals={}
+        event_id="e", account_id=account_id, ts=0, score=score, events_seen=9, cluster_id="c", signals=signals
     )
 
 
@@ -134,6 +134,34 @@ def test_the_band_rule_passes_exactly_the_scores_in_a_severity_band() -> None:
     assert reaches_alert_stage(assessment(0.95), config)
     assert CLUSTER.passes is reaches_alert_stage
     assert ACCOUNT.passes(object(), config) and ALERT.passes(object(), config)
+
+
+def test_an_account_linked_to_no_other_needs_more_evidence_for_medium() -> None:
+    fusion = FusionConfig(low=0.3, medium=0.6, medium_unlinked=0.7, linked_floor=0.1, high=0.8, critical=0.9)
+    alerter = AlertStage(DetectionConfig(fusion=fusion))
+
+    def severity(score: float, account_id: str, **signals: float) -> str:
+        alert = alerter.process(assessment(score, account_id, thinking=1.0, **signals))
+        assert alert is not None
+        held = [reason for reason in alert.reasons if reason.signal == "unlinked"]
+        assert bool(held) == (alert.severity.value == "low" and score >= fusion.medium)
+        return alert.severity.value
+
+    assert severity(0.65, "alone") == "low"
+    assert severity(0.5, "quiet") == "low"
+    assert severity(0.65, "faint-link", shared_traits=0.05) == "low"  # below the floor: no link
+    for link in ("shared_traits", "cluster_crowd", "cluster_lockstep", "campaign", "shared_payment"):
+        assert severity(0.65, f"linked-{link}", **{link: 0.1}) == "medium"
+    assert severity(0.72, "alone-but-strong") == "medium"
+    assert severity(0.85, "alone-and-loud") == "high"
+    off = AlertStage(DetectionConfig(fusion=FusionConfig(medium=0.6, medium_unlinked=0.6)))
+    alert = off.process(assessment(0.65, "alone"))
+    assert alert is not None and alert.severity.value == "medium"
+
+
+def test_an_unlinked_medium_threshold_below_medium_is_refused() -> None:
+    with pytest.raises(ValueError, match="medium_unlinked"):
+        FusionConfig(medium=0.6, medium_unlinked=0.55)
 
 
 @pytest.mark.parametrize(
