@@ -5,7 +5,10 @@ Why: two versions rarely flag the same number of normal accounts, so their recal
 which is better; "recall when each may flag at most k normal accounts" does, and pooling several seeds
 makes k meaningful at a false-positive rate of a few in ten thousand. An account's score is its peak
 alert score (alerts start at the low band, so an account never alerted scores 0); it is *flagged* when
-one of its alerts is medium or above, as in ``distillguard evaluate``.
+one of its alerts is medium or above, as in ``distillguard evaluate``. Accounts are ranked flagged
+first, then by peak score: with plain score bands that is the score order, and a rule that holds an
+account at low without changing its score (v6.5's bar for an account with no link to others) still
+counts at equal normal counts.
 
 >>> outcomes = [AccountOutcome("c1", "campaign", "hydra", 0.9, True),
 ...             AccountOutcome("c2", "campaign", "hydra", 0.5, False),
@@ -41,6 +44,11 @@ class AccountOutcome:
     family: str  # campaign family or normal class
     peak_score: float
     flagged: bool
+
+    @property
+    def rank(self) -> tuple[bool, float]:
+        """Flagged accounts before the others, then by peak score."""
+        return self.flagged, self.peak_score
 
 
 def peak_scores(alerts_path: str | Path) -> tuple[dict[str, float], set[str], int]:
@@ -78,14 +86,15 @@ def load_outcomes(labels_path: str | Path, alerts_path: str | Path) -> tuple[lis
 
 
 def recall_at_normals(outcomes: Sequence[AccountOutcome], budget: int) -> float | None:
-    """Share of campaign accounts whose peak score is strictly above the (budget+1)-th highest normal
-    peak: the recall of the best single threshold that flags at most ``budget`` normal accounts."""
-    campaign = [o.peak_score for o in outcomes if o.kind == "campaign"]
+    """Share of campaign accounts ranked strictly above the (budget+1)-th normal account (by
+    :attr:`AccountOutcome.rank`): the recall of the best single cut that flags at most ``budget``
+    normal accounts."""
+    campaign = [o.rank for o in outcomes if o.kind == "campaign"]
     if not campaign:
         return None
-    normal = sorted((o.peak_score for o in outcomes if o.kind != "campaign"), reverse=True)
-    threshold = normal[budget] if budget < len(normal) else 0.0
-    return sum(score > threshold for score in campaign) / len(campaign)
+    normal = sorted((o.rank for o in outcomes if o.kind != "campaign"), reverse=True)
+    cut = normal[budget] if budget < len(normal) else (False, 0.0)
+    return sum(rank > cut for rank in campaign) / len(campaign)
 
 
 def summarise(outcomes: Sequence[AccountOutcome], budgets: Iterable[int] = DEFAULT_BUDGETS) -> dict[str, Any]:

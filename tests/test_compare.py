@@ -10,7 +10,7 @@ import orjson
 from click.testing import CliRunner
 
 from distillguard.evaluation.cli import compare
-from distillguard.evaluation.compare import load_outcomes, recall_at_normals, summarise
+from distillguard.evaluation.compare import AccountOutcome, load_outcomes, recall_at_normals, summarise
 
 
 def _write_run(directory: Path, alerts: dict[str, list[tuple[float, str]]], name: str) -> None:
@@ -56,6 +56,20 @@ def test_peaks_flags_and_recall_at_equal_normal_counts(tmp_path: Path) -> None:
     # at most 0 normal accounts: above 0.7 (c1 only); at most 1: above 0.5 (c1, c2); at most 2: above 0
     assert summary["recall_at_normals"] == {0: 1 / 3, 1: 2 / 3, 2: 1.0}
     assert recall_at_normals([o for o in outcomes if o.kind != "campaign"], 1) is None
+
+
+def test_an_account_held_at_low_ranks_below_every_flagged_one() -> None:
+    # A band rule may hold an account at low whatever its score: at equal normal counts it must count
+    # as not flagged, not by its score.
+    outcomes = [
+        AccountOutcome("c1", "campaign", "hydra", 0.65, True),
+        AccountOutcome("c2", "campaign", "hydra", 0.62, False),
+        AccountOutcome("n1", "normal", "judge", 0.69, False),
+        AccountOutcome("n2", "normal", "casual", 0.0, False),
+    ]
+    # With no normal account: c1, although n1 scores higher (by score alone nothing would be above n1).
+    assert recall_at_normals(outcomes, 0) == 0.5
+    assert recall_at_normals(outcomes, 1) == 1.0  # n1 in, n2 not: both campaign accounts are above n2
 
 
 def test_the_command_pools_runs_and_compares_versions(tmp_path: Path) -> None:
