@@ -50,7 +50,7 @@ import orjson
 from distillguard.evaluation.content_shift import MisreadingExtractor, MisreadShare
 from distillguard.evaluation.metrics import load_labels
 from distillguard.evaluation.runner import read_events
-from distillguard.models.config import DetectionConfig, FusionWeights
+from distillguard.models.config import DetectionConfig, FusionConfig, FusionWeights
 from distillguard.models.detector import Detector
 from distillguard.models.fusion import fuse
 from distillguard.models.partitioning import DEFAULT_PARTITIONS
@@ -114,7 +114,9 @@ class Misreads:
 
 
 def signal_names() -> list[str]:
-    return [name for name in FusionWeights.model_fields if name != "bias"]
+    """The signals the fit weighs: every weight but the bias and the priors scored beside the trees."""
+    priors = set(FusionConfig().beside_trees)
+    return [name for name in FusionWeights.model_fields if name != "bias" and name not in priors]
 
 
 def collect(
@@ -557,7 +559,9 @@ def fit_weights(
 def with_collection_weights(config: DetectionConfig, fitted: Path) -> DetectionConfig:
     """``config`` with the fusion weights a previous fit's collection ran with (its ``collected_with``)."""
     recorded = orjson.loads(fitted.read_bytes())["report"]["collected_with"]
-    weights = FusionWeights.model_validate(recorded)
+    # A prior the record does not name did not exist when that collection ran: it weighed nothing then.
+    absent = {name: 0.0 for name in FusionConfig().beside_trees if name not in recorded}
+    weights = FusionWeights.model_validate({**recorded, **absent})
     return config.model_copy(update={"fusion": config.fusion.model_copy(update={"weights": weights})})
 
 

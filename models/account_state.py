@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from distillguard.models.config import AccountConfig
 from distillguard.models.features import RequestFeatures
+from distillguard.models.geo import implausible_move, pack_country, unpack_country
 from distillguard.models.hashing import stable_hash32
 
 _HOURS = 24
@@ -51,6 +52,7 @@ SHARES = (
     "single_turn",
     "long_output",
     "asn_rotation",
+    "country_hop",
 )
 _SCALARS = (
     "gap_log_mean",
@@ -65,7 +67,7 @@ _SHARE_INDEX = {name: i for i, name in enumerate(SHARES)}
 _SCALAR_INDEX = {name: i for i, name in enumerate(_SCALARS)}
 _GAP_MEAN, _GAP_VAR = _SCALAR_INDEX["gap_log_mean"], _SCALAR_INDEX["gap_log_var"]
 _AGE_DAYS, _EXTRACTION_COUNT = _SCALAR_INDEX["age_days"], _SCALAR_INDEX["extraction_count"]
-_HEAD_FIELDS = 12  # events .. source_offset: the fixed-width fields before the arrays
+_HEAD_FIELDS = 14  # events .. located_ts: the fixed-width fields before the arrays
 # Autonomous systems remembered (most recent first): a person moves between home, office and mobile
 # carriers; a proxy pool hops across many providers.
 _ASN_RING = 4
@@ -82,10 +84,10 @@ class AccountLayout:
         self.dedupe = config.dedupe_window
         # events, first_ts, last_ts, hour_bucket, hour_count, peak_hour,
         # ring cursors (templates, networks, dedupe), source partition and offset, the trait emitter's
-        # memory (which shared-trait values were sent recently), shares, scalars, rings,
-        # hour histogram
+        # memory (which shared-trait values were sent recently), the country and time of the last located
+        # request (models.geo), shares, scalars, rings, hour histogram
         self.struct = struct.Struct(
-            f"<IqqIHHBBBiq{trait_memory_bytes}s"
+            f"<IqqIHHBBBiq{trait_memory_bytes}sHq"
             + f"{len(SHARES)}f{len(_SCALARS)}f"
             + f"{self.templates}I{self.networks}I{self.dedupe}I{_HOURS}H{_ASN_RING}I"
         )
@@ -122,6 +124,8 @@ class AccountState:
     source_partition: int
     source_offset: int
     trait_memory: bytes
+    located_country: int  # models.geo.pack_country of the last request from a located network (0: none)
+    located_ts: int
     shares: list[float]
     scalars: list[float]
     templates: list[int]
@@ -139,6 +143,8 @@ class AccountState:
             *counters,
             *no_source,
             bytes(layout.trait_memory_bytes),
+            0,
+            0,
             [0.0] * len(SHARES),
             [0.0] * len(_SCALARS),
             [0] * layout.templates,
@@ -180,6 +186,8 @@ class AccountState:
             self.source_partition,
             self.source_offset,
             self.trait_memory,
+            self.located_country,
+            self.located_ts,
             *self.shares,
             *self.scalars,
             *self.templates,
@@ -227,6 +235,7 @@ class AccountState:
         repeated = self._remember_template((f.prefix_hash, f.suffix_hash, f.head_hash, f.tail_hash))
         rotated = self._remember_network(stable_hash32(f.network))
         hopped = f.asn is not None and self._remember_asn(f.asn)
+        moved = f.located_country is not None and self._remember_location(f.located_country, f.ts)
         observed = (
             f.elicitation,
             float(f.grading),
@@ -244,6 +253,7 @@ class AccountState:
             float(f.opens_conversation),
             float(f.long_output),
             float(hopped),
+            float(moved),
         )
         # The first requests weigh more (running mean) until the EW horizon takes over.
         weight = max(alpha, 1.0 / self.events)
@@ -306,6 +316,22 @@ class AccountState:
         ring.insert(0, key)
         ring.pop()
         return not first_ever
+
+    def _remember_location(self, country: str, ts: int) -> bool:
+        """Remember where a located request came from; True when getting there from the previous located
+        request was a move no traveller could make (models.geo)."""
+        previous = unpack_country(self.located_country)
+        config = self.layout.config
+        moved = previous is not None and implausible_move(
+            previous,
+            self.located_ts,
+            country,
+            ts,
+            speed_kmh=config.travel_speed_kmh,
+            border_km=config.travel_border_km,
+        )
+        self.located_country, self.located_ts = pack_country(country), ts
+        return moved
 
     # --- reading ---------------------------------------------------------------------------------
     def share(self, name: str) -> float:

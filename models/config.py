@@ -37,6 +37,11 @@ class FeatureConfig(_Section):
     proxy_asn_types: tuple[str, ...] = Field(
         default=("proxy", "hosting"), description="ASN types that indicate proxy or datacenter egress"
     )
+    located_asn_types: tuple[str, ...] = Field(
+        default=("isp", "mobile", "residential"),
+        description="ASN types whose exit is where the user is (home lines, phones): their countries are "
+        "checked for moves no traveller could make (models.geo)",
+    )
     new_model_window_hours: float = Field(
         default=24.0, gt=0, description="a model counts as 'new' this long after its first request"
     )
@@ -100,6 +105,15 @@ class AccountConfig(_Section):
     """Per-account compact online state."""
 
     ew_alpha: float = Field(default=0.08, gt=0, lt=1, description="weight of the newest request in EW means")
+    travel_speed_kmh: float = Field(
+        default=900.0, gt=0, description="fastest a person moves between countries (airliner speed)"
+    )
+    travel_border_km: float = Field(
+        default=800.0,
+        ge=0,
+        description="distance between two countries' reference points within which any move is plausible "
+        "(neighbours, cross-border commuters, coarse reference points)",
+    )
     recent_templates: int = Field(
         default=8, ge=1, le=32, description="recent requests whose template and frame hashes are remembered"
     )
@@ -265,6 +279,10 @@ def _fitted(path: Path = FUSION_WEIGHTS_FILE) -> dict[str, Any]:
 
 
 _W = _fitted()
+# Log-odds of the recent share of moves between countries no traveller could make, at shares 0, 1/4, 1/2,
+# 3/4 and 1 (models.geo): a few such moves are a geolocation slip or a shared account; a steady share is
+# an exit pool that claims several countries.
+COUNTRY_HOPPING_PRIOR = (0.0, 4.0, 5.0, 5.5, 5.5)
 
 
 class FusionWeights(_Section):
@@ -315,6 +333,9 @@ class FusionWeights(_Section):
     proxy_network: Shape = _W["proxy_network"]
     ip_rotation: Shape = _W["ip_rotation"]
     asn_rotation: Shape = _W["asn_rotation"]
+    # A prior, not fitted: no development file has a person who moves between countries faster than a
+    # plane, so a fit cannot price it (README, v6.6). Added beside the interaction trees (FusionConfig).
+    country_hopping: Shape = COUNTRY_HOPPING_PRIOR
     young_account: Shape = _W["young_account"]
     easy_entry_tier: Shape = _W["easy_entry_tier"]
     # coordination: the hydra seen as a whole
@@ -361,6 +382,11 @@ class FusionConfig(_Section):
     )
     interactions_file: Path | None = Field(
         default=None, description="the interaction trees' file (default: the committed fit)"
+    )
+    beside_trees: tuple[str, ...] = Field(
+        default=("country_hopping",),
+        description="signals the interaction trees were not fitted on, added to their log-odds by their "
+        "additive weights (the trees are on the additive scale); the fit leaves these weights alone",
     )
     cooldown_minutes: float = Field(
         default=60.0, ge=0, description="no re-alert at equal severity within this"

@@ -86,6 +86,8 @@ class RequestFeatures:
     network: str  # IPv4 /24 or IPv6 /48: the unit proxies rotate through
     asn: int | None
     proxy_network: bool
+    # the country of a request from a network that sits where its user is (not hosting or proxy), else None
+    located_country: str | None
     account_age_days: float | None
     young_account: bool
     easy_entry_tier: bool
@@ -171,6 +173,7 @@ class FeatureExtractor:
         self.content = ContentModel.load(fc.content_weights)
         self._easy_tiers = frozenset(t.lower() for t in fc.easy_entry_tiers)
         self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
+        self._located_types = frozenset(t.lower() for t in fc.located_asn_types)
         self._text_simhash = lru_cache(maxsize=_SIMHASH_CACHE)(self._simhash_of_text)
         self._cached_analysis = lru_cache(maxsize=_PROMPT_CACHE)(self.analyse)
         self._cacheable_chars = whole_view_chars(fc.template_view_words)
@@ -256,6 +259,7 @@ class FeatureExtractor:
             network=network_of(event.ip),
             asn=event.asn,
             proxy_network=(event.asn_type or "").lower() in self._proxy_types,
+            located_country=self._located_country(event),
             account_age_days=age_days,
             young_account=age_days is not None and age_days < fc.young_account_days,
             easy_entry_tier=(event.account_tier or "").lower() in self._easy_tiers,
@@ -284,6 +288,13 @@ class FeatureExtractor:
                 self._silent_kinds,
             ),
         )
+
+    def _located_country(self, event: RequestEvent) -> str | None:
+        """The request's country when its network type says the exit is where the user is (a home line or
+        a phone; a corporate or campus network may exit through a far-away head office)."""
+        if not event.country or (event.asn_type or "").lower() not in self._located_types:
+            return None
+        return event.country.upper()
 
     def _creation_window(self, event: RequestEvent) -> tuple[str, ...]:
         """The account's creation window, for combined traits only (alone it is shared by every sign-up

@@ -59,6 +59,8 @@ SIGNAL_DESCRIPTIONS: dict[str, str] = {
     "ip_rotation": "{pct} of recent requests come from a network /24 the account had not used recently",
     "asn_rotation": "{pct} of recent requests come from a network provider (ASN) the account had not used "
     "recently",
+    "country_hopping": "{pct} of recent requests come from another country than the account's previous home "
+    "or mobile line, sooner than anyone could travel there",
     "flat_diurnal": "activity is spread round the clock (flatness signal {num})",
     "new_model_pivot": "{pct} of recent requests target a model released within the new-model window",
     "heavy_volume": "peak hourly volume is {pct} of the heavy-volume rate",
@@ -166,7 +168,11 @@ def severity_score(signals: Mapping[str, float], config: FusionConfig) -> float:
     trees = interaction_trees(config)
     if trees is None:
         return fuse(signals, config.weights)
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, trees.logit(signals)))))
+    logit = trees.logit(signals)
+    if config.beside_trees:
+        table = _weight_table(config.weights)
+        logit += sum(contribution(table[name], signals.get(name, 0.0)) for name in config.beside_trees)
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
 
 def reason_floors(config: FusionConfig, names: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
@@ -273,6 +279,12 @@ def explain(
         candidates = [
             (name, signals.get(name, 0.0), added, at) for name, (added, at) in attributed.items() if added > 0
         ]
+        table = _weight_table(config.weights)
+        for name in config.beside_trees:  # added to the trees' log-odds by their own weights
+            value = signals.get(name, 0.0)
+            added, at = contribution(table[name], value), threshold(table[name], least)
+            if added > 0 and at is not None:
+                candidates.append((name, value, added, at))
         if not any(added >= least for _, _, added, _ in candidates):
             least = min(sorted((added for _, _, added, _ in candidates), reverse=True)[:3], default=least)
     reasons: list[tuple[float, Reason]] = []

@@ -301,7 +301,10 @@ class AccountStage:
             # chain's answers arrive, which is batch timing in a worker.
             signals["rarity"], individual = self.rarity.rarity_apart(signals, RARITY_SIGNALS, "shared_traits")
             signals["individual_rarity"] = individual
-            own = fuse({**signals, "shared_traits": 0.0, "rarity": individual}, self.config.fusion.weights)
+            own = fuse(
+                {**signals, **self._no_priors, "shared_traits": 0.0, "rarity": individual},
+                self.config.fusion.weights,
+            )
         else:
             signals["rarity"] = self.rarity.rarity(signals, RARITY_SIGNALS)
             signals["individual_rarity"] = (
@@ -312,7 +315,7 @@ class AccountStage:
                 or contribution(self.config.fusion.weights.individual_rarity, 1.0) != 0.0
                 else 0.0
             )
-            own = fuse(signals, self.config.fusion.weights)
+            own = fuse({**signals, **self._no_priors}, self.config.fusion.weights)
         state.set_scalar("own_evidence", own)
         state.set_scalar("max_own_evidence", max(own, state.scalar("max_own_evidence")))
         benign = state.scalar("max_own_evidence") < self.config.population.learn_below_score
@@ -323,6 +326,14 @@ class AccountStage:
         return self._observation(
             features, state, own, signals, tuple(emitted), shared_kind or "", shared_owners
         )
+
+    @property
+    def _no_priors(self) -> dict[str, float]:
+        """The priors scored beside the trees, zeroed: they raise an account's own severity, but do not
+        feed what its own evidence gates (links, a cluster's suspicious share, benign lessons), which were
+        set with the fitted weights. Measured: fed in, they lift the prompt clusters that honest
+        reasoning-heavy users share with the campaigns they caught (README, v6.6)."""
+        return {name: 0.0 for name in self.config.fusion.beside_trees}
 
     def _load(self, account_id: str) -> AccountState:
         raw = self.accounts.get(account_id)
@@ -374,6 +385,7 @@ class AccountStage:
             "proxy_network": state.share("proxy_network"),
             "ip_rotation": state.share("network_rotation"),
             "asn_rotation": state.share("asn_rotation"),
+            "country_hopping": state.share("country_hop"),
             "flat_diurnal": _clip((flatness - fc.flat_diurnal_floor) / (1.0 - fc.flat_diurnal_floor)),
             "new_model_pivot": state.share("new_model"),
             "heavy_volume": heavy,

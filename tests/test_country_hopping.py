@@ -1,0 +1,92 @@
+"""Country hopping (models.geo): moves between countries no traveller could make, on networks whose exit
+is where the user is, as an account signal added beside the interaction trees."""
+
+from __future__ import annotations
+
+import pytest
+
+from distillguard.models.account_state import AccountState
+from distillguard.models.config import DetectionConfig, FusionConfig
+from distillguard.models.fusion import explain, severity_score
+from distillguard.models.geo import COUNTRY_POINTS, distance_km, implausible_move
+from distillguard.models.stages import AccountStage
+from tests.test_core import event
+
+_MINUTE, _HOUR = 60_000, 3_600_000
+CHAT = "What should I cook tonight with rice and beans?"
+
+
+def test_every_reference_point_is_a_valid_code_and_place() -> None:
+    for code, (lat, lon) in COUNTRY_POINTS.items():
+        assert len(code) == 2 and code.isupper()
+        assert -90 <= lat <= 90 and -180 <= lon <= 180
+    assert distance_km("US", "JP") == pytest.approx(distance_km("JP", "US"))
+    assert 9_000 < distance_km("US", "JP") < 11_500  # Kansas to central Honshu
+    assert distance_km("GB", "XX") is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "gap_ms", "implausible"),
+    [
+        ("US", "JP", 20 * _MINUTE, True),
+        ("GB", "AU", 5 * _HOUR, True),
+        ("US", "JP", 14 * _HOUR, False),  # a flight
+        ("GB", "FR", 5 * _MINUTE, False),  # within the border allowance
+        ("SG", "MY", _MINUTE, False),  # cross-border commuters
+        ("us", "us", _MINUTE, False),
+        ("US", "ZZ", _MINUTE, False),  # unknown: no claim
+    ],
+)
+def test_a_move_is_implausible_only_when_faster_than_a_plane_beyond_the_border(
+    a: str, b: str, gap_ms: int, implausible: bool
+) -> None:
+    assert implausible_move(a.upper(), 0, b.upper(), gap_ms) is implausible
+
+
+def _run(stage: AccountStage, account: str, places: list[tuple[str, str]], gap_ms: int) -> dict[str, float]:
+    signals: dict[str, float] = {}
+    for i, (country, asn_type) in enumerate(places):
+        e = event(i, account, CHAT, country=country, asn_type=asn_type, asn=64500 + i % 3)
+        e = e.model_copy(update={"ts": e.ts - i * _MINUTE + i * gap_ms})
+        observation = stage.process(e)
+        assert observation is not None
+        signals = observation.signals
+    return signals
+
+
+def test_an_account_alternating_between_far_countries_on_home_lines_hops_and_others_do_not() -> None:
+    stage = AccountStage(DetectionConfig())
+    pool = _run(stage, "pool", [("US", "isp"), ("JP", "mobile")] * 10, 10 * _MINUTE)
+    home = _run(stage, "home", [("DE", "isp"), ("DE", "mobile")] * 10, 10 * _MINUTE)
+    traveller = _run(stage, "traveller", [("US", "isp")] * 10 + [("JP", "isp")] * 10, 16 * _HOUR)
+    hosted = _run(stage, "hosted", [("US", "hosting"), ("JP", "proxy")] * 10, 10 * _MINUTE)
+    commuter = _run(stage, "commuter", [("SG", "isp"), ("MY", "mobile")] * 10, 10 * _MINUTE)
+    assert pool["country_hopping"] > 0.8
+    assert home["country_hopping"] == traveller["country_hopping"] == 0.0
+    assert hosted["country_hopping"] == commuter["country_hopping"] == 0.0
+
+
+def test_the_last_located_request_survives_the_state_bytes() -> None:
+    stage = AccountStage(DetectionConfig())
+    _run(stage, "pool", [("US", "isp"), ("JP", "isp")], 10 * _MINUTE)
+    state = AccountState.from_bytes(stage.layout, stage.accounts["pool"])
+    assert (state.located_country, state.located_ts > 0) == ((ord("J") << 8) | ord("P"), True)
+
+
+def test_the_prior_raises_the_severity_score_but_not_the_accounts_own_evidence() -> None:
+    config = DetectionConfig()
+    quiet = {"thinking": 0.5, "single_turn": 1.0}
+    hopping = {**quiet, "country_hopping": 0.5}
+    assert severity_score(hopping, config.fusion) > severity_score(quiet, config.fusion)
+    assert "country_hopping" in {reason.signal for reason in explain(hopping, config.fusion)}
+    off = FusionConfig(beside_trees=())
+    assert severity_score(hopping, off) == severity_score(quiet, off)
+
+    # The account's own evidence, which gates links and cluster crowds, leaves the prior out.
+    stage = AccountStage(config)
+    hops = _run(stage, "pool", [("US", "isp"), ("JP", "isp")] * 10, 10 * _MINUTE)
+    calm = _run(stage, "calm", [("US", "isp")] * 20, 10 * _MINUTE)
+    assert hops["country_hopping"] > 0.8 and calm["country_hopping"] == 0.0
+    pool_state = AccountState.from_bytes(stage.layout, stage.accounts["pool"])
+    calm_state = AccountState.from_bytes(stage.layout, stage.accounts["calm"])
+    assert pool_state.scalar("own_evidence") == pytest.approx(calm_state.scalar("own_evidence"), abs=1e-9)
