@@ -102,7 +102,8 @@ gate-content: $(STAMP)
 
 # The cross-author check on dev data (README, "What the third red team shows"): the third red team's two
 # dev seeds, which no committed fit has seen; v6.2 flags 49 and 76 of ~4,060 normal accounts here, v6.4
-# (the system prompt weighed only in pairs) 14 and 35, v6.5 (medium at 0.7 for an unlinked account) 4 and 25.
+# (the system prompt weighed only in pairs) 14 and 35, v6.5 (medium at 0.7 for an unlinked account) 4 and 25;
+# v6.6 (country hopping) the same 4 and 25, with 66.9 % and 66.7 % of campaign accounts (v6.5 58.6 / 61.2 %).
 gate-redteam3: $(STAMP)
 	for seed in 6160 6161; do \
 		$(BIN)/distillguard simulate --scenario redteam3-dev --seed $$seed --out out/redteam3-dev-$$seed > /dev/null && \

@@ -318,7 +318,7 @@ class AccountState:
         return not first_ever
 
     def _remember_location(self, country: str, ts: int) -> bool:
-        """Remember where a located request came from; True when getting there from the previous located
+        """Remember where a located request came from; True when getting there from the last located
         request was a move no traveller could make (models.geo)."""
         previous = unpack_country(self.located_country)
         config = self.layout.config

@@ -39,8 +39,8 @@ class FeatureConfig(_Section):
     )
     located_asn_types: tuple[str, ...] = Field(
         default=("isp", "mobile", "residential"),
-        description="ASN types whose exit is where the user is (home lines, phones): their countries are "
-        "checked for moves no traveller could make (models.geo)",
+        description="ASN types whose exit sits with its subscriber (home lines, mobile networks): their "
+        "countries are checked for moves no traveller could make (models.geo)",
     )
     new_model_window_hours: float = Field(
         default=24.0, gt=0, description="a model counts as 'new' this long after its first request"

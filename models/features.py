@@ -290,8 +290,8 @@ class FeatureExtractor:
         )
 
     def _located_country(self, event: RequestEvent) -> str | None:
-        """The request's country when its network type says the exit is where the user is (a home line or
-        a phone; a corporate or campus network may exit through a far-away head office)."""
+        """The request's country when its network type says the exit sits with its subscriber (a home line
+        or a mobile network; a corporate or campus network may exit through a far-away head office)."""
         if not event.country or (event.asn_type or "").lower() not in self._located_types:
             return None
         return event.country.upper()

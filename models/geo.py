@@ -1,12 +1,13 @@
 """Geo-velocity: is a move between two countries, this fast, something a person could have made?
 
-One person on a home line or a phone is in one place: when their requests come from two countries the
-gap between them is at least the time it takes to travel between them. A proxy pool that claims several
-countries hops between them in minutes. So a request from a residential, mobile, campus or business
-network (where the exit is where the user is; hosting and proxy exits are excluded, they are anywhere)
-whose country differs from the account's previous such request is an *implausible move* when the gap is
-shorter than the travel time: the great-circle distance between the two countries' reference points,
-less a border allowance (neighbours and cross-border commuters move freely), at airliner speed.
+Someone on a home line or a mobile handset stays in one place: when their requests come from two
+countries, the gap between them is at least the time it takes to travel between them. An exit pool that
+claims several countries hops between them in minutes. So a request from a residential or mobile network
+(its exit sits with its subscriber; hosting and proxy exits can be anywhere, and corporate or campus ones
+may leave through a distant head office) whose country is not that of the account's last such request is
+an *implausible move* when the gap is shorter than the travel time: the great-circle distance between
+the two countries' reference points, less a border allowance (neighbours and cross-border commuters
+move freely), at airliner speed.
 
 This is the long-standing "impossible travel" check of account-security systems, applied per account to
 the API's own request metadata; it needs no prompt text and no other account. A single implausible move

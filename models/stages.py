@@ -329,10 +329,10 @@ class AccountStage:
 
     @property
     def _no_priors(self) -> dict[str, float]:
-        """The priors scored beside the trees, zeroed: they raise an account's own severity, but do not
+        """The priors added next to the trees, zeroed: they raise an account's own severity, but do not
         feed what its own evidence gates (links, a cluster's suspicious share, benign lessons), which were
-        set with the fitted weights. Measured: fed in, they lift the prompt clusters that honest
-        reasoning-heavy users share with the campaigns they caught (README, v6.6)."""
+        set with the fit's weights. Measured: fed in, they lift the prompt clusters that honest people
+        whose own requests are full of reasoning share with the campaigns they caught (README, v6.6)."""
         return {name: 0.0 for name in self.config.fusion.beside_trees}
 
     def _load(self, account_id: str) -> AccountState:
