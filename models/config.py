@@ -53,6 +53,35 @@ class FeatureConfig(_Section):
     long_output_tokens: int = Field(
         default=600, ge=1, description="an answer at least this long (output tokens) can count as long"
     )
+    read_turns_from_tokens: bool = Field(
+        default=True,
+        description="when a request has no conversation_turns, read its turn from its input tokens (below); "
+        "off: an unknown turn counts as no opening",
+    )
+    turn_reading_warmup: int = Field(
+        default=2000, ge=1, description="requests read this way before the reading is checked (below)"
+    )
+    turn_reading_min_later_share: float = Field(
+        default=0.02,
+        ge=0,
+        lt=1,
+        description="if fewer of the requests read this way look like later turns, the gateway's input "
+        "tokens do not carry the conversation and the reading is dropped (every request would read as an "
+        "opening)",
+    )
+    history_input_ratio: float = Field(
+        default=2.0,
+        gt=1,
+        description="when the gateway sends no conversation_turns: a request whose input tokens exceed this "
+        "many times what its prompt, system prompt and tools account for (plus the slack) counts as a later "
+        "turn, since its input carries a history the request does not show; otherwise as an opening",
+    )
+    history_input_slack_tokens: float = Field(
+        default=32.0, ge=0, description="... plus these tokens (framing the estimate does not see)"
+    )
+    tool_tokens: float = Field(
+        default=50.0, ge=0, description="... counting each declared tool as this many input tokens"
+    )
     long_output_ratio: float = Field(
         default=4.0,
         gt=0,
