@@ -34,11 +34,28 @@ class FeatureConfig(_Section):
         default=("free", "education", "research", "startup"),
         description="tiers reachable without vetting (the programmes abused in reported campaigns)",
     )
+    # IP-intelligence vendors name network types differently (isp / residential / broadband, mobile /
+    # cellular, hosting / datacenter / DCH, proxy / VPN / Tor); types are compared lower-cased, with spaces
+    # and hyphens read as underscores, so each list holds the common spellings.
     proxy_asn_types: tuple[str, ...] = Field(
-        default=("proxy", "hosting"), description="ASN types that indicate proxy or datacenter egress"
+        default=(
+            "proxy",
+            "hosting",
+            "datacenter",
+            "data_center",
+            "dch",
+            "cloud",
+            "cdn",
+            "content_delivery_network",
+            "colocation",
+            "vpn",
+            "tor",
+            "anonymizer",
+        ),
+        description="ASN types that indicate proxy or datacenter egress",
     )
     located_asn_types: tuple[str, ...] = Field(
-        default=("isp", "mobile", "residential"),
+        default=("isp", "residential", "broadband", "dialup", "mobile", "cellular", "mob", "wireless"),
         description="ASN types whose exit sits with its subscriber (home lines, mobile networks): their "
         "countries are checked for moves no traveller could make (models.geo)",
     )

@@ -41,6 +41,20 @@ from distillguard.models.text import (
 from distillguard.schemas.request_event import RequestEvent
 
 _MS_PER_DAY = 86_400_000
+
+
+@lru_cache(maxsize=256)
+def network_type(asn_type: str | None) -> str:
+    """One spelling of an ASN type: lower-cased, spaces and hyphens as underscores.
+
+    >>> network_type("Data Center"), network_type("content-delivery-network"), network_type(None)
+    ('data_center', 'content_delivery_network', '')
+    """
+    if not asn_type:
+        return ""
+    return asn_type.strip().lower().replace(" ", "_").replace("-", "_")
+
+
 _MS_PER_HOUR = 3_600_000
 _UA_FAMILY = re.compile(r"^[A-Za-z][\w.-]*")
 # Simhashes of embedded texts (template views, marked instructions) memoised: one template recurs with
@@ -173,8 +187,8 @@ class FeatureExtractor:
         self.models = models or ModelRegistry(int(fc.new_model_window_hours * _MS_PER_HOUR))
         self.content = ContentModel.load(fc.content_weights)
         self._easy_tiers = frozenset(t.lower() for t in fc.easy_entry_tiers)
-        self._proxy_types = frozenset(t.lower() for t in fc.proxy_asn_types)
-        self._located_types = frozenset(t.lower() for t in fc.located_asn_types)
+        self._proxy_types = frozenset(network_type(t) for t in fc.proxy_asn_types)
+        self._located_types = frozenset(network_type(t) for t in fc.located_asn_types)
         # Requests whose turn was read from their input tokens, and how many of them read as later turns.
         self._turns_read = 0
         self._later_turns_read = 0
@@ -262,7 +276,7 @@ class FeatureExtractor:
             output_tokens=event.output_tokens,
             network=network_of(event.ip),
             asn=event.asn,
-            proxy_network=(event.asn_type or "").lower() in self._proxy_types,
+            proxy_network=network_type(event.asn_type) in self._proxy_types,
             located_country=self._located_country(event),
             account_age_days=age_days,
             young_account=age_days is not None and age_days < fc.young_account_days,
@@ -324,7 +338,7 @@ class FeatureExtractor:
     def _located_country(self, event: RequestEvent) -> str | None:
         """The request's country when its network type says the exit sits with its subscriber (a home line
         or a mobile network; a corporate or campus network may exit through a far-away head office)."""
-        if not event.country or (event.asn_type or "").lower() not in self._located_types:
+        if not event.country or network_type(event.asn_type) not in self._located_types:
             return None
         return event.country.upper()
 
