@@ -164,7 +164,9 @@ def _by_identity(source: Any, derive: Callable[[Any], Any]) -> Any:
 
 def severity_score(signals: Mapping[str, float], config: FusionConfig) -> float:
     """The score the severity bands read: the interaction trees' calibrated probability when the
-    configuration uses them (:mod:`models.interactions`), else the additive :func:`fuse`."""
+    configuration uses them (:mod:`models.interactions`), with the additive contributions of the signals
+    they were not fitted on (``config.beside_trees``) added to their log-odds; else the additive
+    :func:`fuse`."""
     trees = interaction_trees(config)
     if trees is None:
         return fuse(signals, config.weights)
