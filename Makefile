@@ -54,6 +54,8 @@ report: $(STAMP)
 # (models/data/fusion_interactions.json), collected with those weights.
 # The committed weights were collected with the combined own evidence (detection.account.own_evidence,
 # the default before 2026-12-06); the pin keeps this target reproducing them byte for byte.
+# Measured 2026-12-07: it no longer does (20 of the weights differ; the detector's other defaults have
+# moved since the fit; README, Fusion weights).
 fit-fusion: $(STAMP)
 	$(BIN)/distillguard simulate --scenario redteam-dev --out out/redteam-dev > /dev/null
 	$(BIN)/distillguard simulate --scenario redteam-dev --seed 4245 --out out/redteam-dev-4245 > /dev/null
