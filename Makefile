@@ -51,20 +51,20 @@ report: $(STAMP)
 # scenario), never on the blind red-team split; writes models/data/fusion_weights.json. The collection
 # runs with the weights the committed fit recorded, so this reproduces the committed file (drop
 # --collect-with to iterate one more pass from the current weights). Then the interaction trees
-# (models/data/fusion_interactions.json), collected with those weights.
-# The committed weights were collected with the combined own evidence (detection.account.own_evidence,
-# the default before 2026-12-06); the pin keeps this target reproducing them byte for byte.
-# Measured 2026-12-07: it no longer does (20 of the weights differ; the detector's other defaults have
-# moved since the fit; README, Fusion weights).
+# (models/data/fusion_interactions.json), collected with those weights. Both collections run under the
+# detector settings the committed fit was made with (evaluation/data/fusion_fit.toml): with them both
+# files come out byte for byte (measured 2026-12-07; pytest -m slow checks the weights).
+FIT_SETTINGS := evaluation/data/fusion_fit.toml
+
 fit-fusion: $(STAMP)
 	$(BIN)/distillguard simulate --scenario redteam-dev --out out/redteam-dev > /dev/null
 	$(BIN)/distillguard simulate --scenario redteam-dev --seed 4245 --out out/redteam-dev-4245 > /dev/null
 	$(BIN)/distillguard simulate --scenario small --out out/small > /dev/null
-	DISTILLGUARD_DETECTION__ACCOUNT__OWN_EVIDENCE=combined $(BIN)/distillguard fit-fusion --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
+	$(BIN)/distillguard fit-fusion --config $(FIT_SETTINGS) --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
 		--events out/redteam-dev-4245/events.jsonl --labels out/redteam-dev-4245/labels.jsonl \
 		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_weights.json \
 		--collect-with models/data/fusion_weights.json
-	DISTILLGUARD_DETECTION__ACCOUNT__OWN_EVIDENCE=combined $(BIN)/distillguard fit-interactions --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
+	$(BIN)/distillguard fit-interactions --config $(FIT_SETTINGS) --events out/redteam-dev/events.jsonl --labels out/redteam-dev/labels.jsonl \
 		--events out/redteam-dev-4245/events.jsonl --labels out/redteam-dev-4245/labels.jsonl \
 		--events out/small/events.jsonl --labels out/small/labels.jsonl --out models/data/fusion_interactions.json
 

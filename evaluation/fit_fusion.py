@@ -55,6 +55,10 @@ from distillguard.models.detector import Detector
 from distillguard.models.fusion import fuse
 from distillguard.models.partitioning import DEFAULT_PARTITIONS
 
+# The detector settings the committed fit's collection ran with (``make fit-fusion --config``): a
+# collection runs the whole detector, so the defaults that moved since the fit would change what it sees.
+FIT_SETTINGS_FILE = Path(__file__).parent / "data" / "fusion_fit.toml"
+
 # Signals an attacker can buy or that only say "trust": bounded so that none alone decides.
 TRUST_BOUNDS: dict[str, tuple[float, float]] = {
     "established_account": (-1.0, 0.0),

@@ -140,14 +140,26 @@ def test_fitted_shapes_load_and_score_as_the_fit_scored_them() -> None:
         assert fuse(dict(zip(samples.names, row, strict=True)), loaded) == pytest.approx(want, abs=1e-9)
 
 
-@pytest.mark.slow  # ~12 minutes, and the red-team dev split needs ../shared/corpora to be the same traffic
+def test_the_fit_settings_file_loads_and_differs_from_the_defaults() -> None:
+    # The settings the committed fit was collected under: a file that silently matched today's defaults
+    # (or failed to load) would make the slow reproduction test below check nothing new.
+    from distillguard.evaluation.fit_fusion import FIT_SETTINGS_FILE
+    from distillguard.models.config import DetectionConfig
+    from distillguard.streams.settings import load_settings
+
+    pinned = load_settings(FIT_SETTINGS_FILE).detection
+    assert pinned.account.own_evidence == "combined" and not pinned.fusion.interactions
+    assert pinned.model_dump() != DetectionConfig().model_dump()
+
+
+@pytest.mark.slow  # ~5 minutes, and the red-team dev split needs ../shared/corpora to be the same traffic
 def test_make_fit_fusion_reproduces_the_committed_weights(tmp_path: Path) -> None:
     from distillguard.evaluation import redteam
     from distillguard.evaluation.corpora import corpora_root
-    from distillguard.evaluation.fit_fusion import fit_weights, with_collection_weights
+    from distillguard.evaluation.fit_fusion import FIT_SETTINGS_FILE, fit_weights, with_collection_weights
     from distillguard.evaluation.scenarios import get_scenario
     from distillguard.evaluation.simulator import write_scenario
-    from distillguard.models.config import DetectionConfig
+    from distillguard.streams.settings import load_settings
 
     root = corpora_root()
     if root is None:
@@ -157,7 +169,7 @@ def test_make_fit_fusion_reproduces_the_committed_weights(tmp_path: Path) -> Non
     write_scenario(get_scenario("small"), tmp_path / "small")
     runs = ("redteam-dev", "redteam-dev-4245", "small")
     pairs = [(tmp_path / d / "events.jsonl", tmp_path / d / "labels.jsonl") for d in runs]
-    config = with_collection_weights(DetectionConfig(), FUSION_WEIGHTS_FILE)
+    config = with_collection_weights(load_settings(FIT_SETTINGS_FILE).detection, FUSION_WEIGHTS_FILE)
     fitted = fit_weights(pairs, config)["weights"]
     assert fitted == json.loads(FUSION_WEIGHTS_FILE.read_text(encoding="utf-8"))["weights"]
 
