@@ -164,15 +164,23 @@ class BatchedTable(MutableMapping[Any, Any]):
         """Whether the item being processed (at ``scope.position``) was already applied to ``key``: the
         key's stored (flushed) stamp holds that partition at this offset or later. Only a redelivered
         item (after a crash, before its offset was committed; or re-sent by a stage that crashed after
-        sending it) can be; writes pending in this batch do not count, so every item of a record, and
-        of a batch, is applied once."""
+        sending it) can be. A record's own position may write a key several times (several items of one
+        record), so for SOURCE positions the writes pending in this batch do not count. An ORIGIN
+        position (the request an item derives from) reaches a key at most once, so a pending write at
+        that origin or later is a copy in the same batch: the item the first stage sent again after a
+        crash, read in one batch with the original that the crash left unapplied."""
         if not self.stamped:
             return False
+        kind, partition, offset = self.scope.position
+        if kind == ORIGIN:
+            entry = self._pending.get(key)
+            pending = entry[2] if entry is not None else None
+            if pending is not None and pending.get((kind, partition), -1) >= offset:
+                return True
         raw = self.table.get(key)
         if raw is None:
             return False
         positions, _ = unstamp(raw)
-        kind, partition, offset = self.scope.position
         return positions is not None and positions.get((kind, partition), -1) >= offset
 
     def __delitem__(self, key: Any) -> None:

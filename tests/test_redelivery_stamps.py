@@ -178,3 +178,36 @@ def test_the_cluster_stage_skips_an_observation_the_account_stage_sent_again() -
     # the outputs carry the origins on to the next stage
     assert len(work.origins) == len(work.outputs)
     assert all(origin in {(0, i) for i in range(len(records))} for origin in work.origins)
+
+
+def test_a_copy_of_an_observation_in_the_same_batch_is_applied_once() -> None:
+    """The crash left the original observation unapplied and the account stage sent it again: after the
+    restart both copies (same origin, different offsets) can arrive in one batch of the cluster stage,
+    before anything is flushed. Pending writes at the same origin count; a record's own offset does not
+    (tests above), since one record may write a key several times."""
+    config = DetectionConfig()
+    accounts = AccountStage(config)
+    requests = sorted(coordinated_campaign(4, 4), key=lambda e: e.ts)
+    observations = [o for o in map(accounts.process, requests) if o is not None]
+    table, scope = Table(), PartitionScope()
+    view = BatchedTable(table, scope, stamped=True)
+    stage = CLUSTER.build(config, {"cluster_state": view, **{n: {} for n in CLUSTER.reads}})
+    step = InternalStep(CLUSTER, stage, config, lambda: None, view.applied, scope=scope, by_origin=True)
+    records = [
+        decode_stage_records(encode_stage_records([o], [(0, origin)]))
+        for origin, o in enumerate(observations)
+    ]
+    work = BatchWork()
+    half = len(records) // 2
+    for offset, payload in enumerate(records + records[half:]):  # one batch: no flush in between
+        scope.enter(at(0, offset))
+        step(scope.events[0], payload, work)
+    view.flush()
+    assert work.redelivered == len(records) - half
+    events = {
+        k: ClusterState.from_bytes(config.cluster_state, unstamp(v)[1]).events for k, v in table.items()
+    }
+    expected: dict[str, int] = {}
+    for obs in observations:
+        expected[obs.cluster_id] = expected.get(obs.cluster_id, 0) + 1
+    assert events == expected, "a copy in the same batch was applied twice"
