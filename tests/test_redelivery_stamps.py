@@ -146,10 +146,11 @@ def test_every_stage_after_the_first_is_stamped() -> None:
         assert spec.tables[0].value_type is bytes
 
 
-def test_the_cluster_stage_skips_an_observation_the_account_stage_sent_again() -> None:
-    """The account stage crashed after its observations were delivered but before its state was: the
-    request is processed again and its observation arrives a second time, at a new offset, with the same
-    origin. The stage after the account stage dedupes on origins and applies it once."""
+def _cluster_stage_over_copies(flush_each: bool) -> tuple[BatchWork, Table, list[Any], int]:
+    """The cluster stage over one record per observation (origins 0..n-1 at offsets 0..n-1), then the
+    last half again at offsets n..: the same origins at new offsets, as the account stage sends them
+    again after a crash. Flushed after every record, or once at the end (one batch). Returns the work,
+    the table, the observations and how many were sent again."""
     config = DetectionConfig()
     accounts = AccountStage(config)
     requests = sorted(coordinated_campaign(4, 4), key=lambda e: e.ts)
@@ -163,21 +164,32 @@ def test_the_cluster_stage_skips_an_observation_the_account_stage_sent_again() -
         for origin, o in enumerate(observations)
     ]
     work = BatchWork()
-    # offsets 0..n-1, then the last half again at n..: the same origins, new offsets
     half = len(records) // 2
     for offset, payload in enumerate(records + records[half:]):
         scope.enter(at(0, offset))
         step(scope.events[0], payload, work)
-        view.flush()
-    assert work.redelivered == len(records) - half
-    events = {
-        k: ClusterState.from_bytes(config.cluster_state, unstamp(v)[1]).events for k, v in table.items()
-    }
-    assert sum(events.values()) == len(observations)
+        if flush_each:
+            view.flush()
+    view.flush()
+    return work, table, observations, len(records) - half
+
+
+def _events_by_cluster(table: Table) -> dict[str, int]:
+    config = DetectionConfig().cluster_state
+    return {k: ClusterState.from_bytes(config, unstamp(v)[1]).events for k, v in table.items()}
+
+
+def test_the_cluster_stage_skips_an_observation_the_account_stage_sent_again() -> None:
+    """The account stage crashed after its observations were delivered but before its state was: the
+    request is processed again and its observation arrives a second time, at a new offset, with the same
+    origin. The stage after the account stage dedupes on origins and applies it once."""
+    work, table, observations, again = _cluster_stage_over_copies(flush_each=True)
+    assert work.redelivered == again
+    assert sum(_events_by_cluster(table).values()) == len(observations)
     assert all(unstamp(v)[0] and {kind for kind, _ in unstamp(v)[0]} == {ORIGIN} for v in table.values())
     # the outputs carry the origins on to the next stage
     assert len(work.origins) == len(work.outputs)
-    assert all(origin in {(0, i) for i in range(len(records))} for origin in work.origins)
+    assert all(origin in {(0, i) for i in range(len(observations))} for origin in work.origins)
 
 
 def test_a_copy_of_an_observation_in_the_same_batch_is_applied_once() -> None:
@@ -185,29 +197,9 @@ def test_a_copy_of_an_observation_in_the_same_batch_is_applied_once() -> None:
     restart both copies (same origin, different offsets) can arrive in one batch of the cluster stage,
     before anything is flushed. Pending writes at the same origin count; a record's own offset does not
     (tests above), since one record may write a key several times."""
-    config = DetectionConfig()
-    accounts = AccountStage(config)
-    requests = sorted(coordinated_campaign(4, 4), key=lambda e: e.ts)
-    observations = [o for o in map(accounts.process, requests) if o is not None]
-    table, scope = Table(), PartitionScope()
-    view = BatchedTable(table, scope, stamped=True)
-    stage = CLUSTER.build(config, {"cluster_state": view, **{n: {} for n in CLUSTER.reads}})
-    step = InternalStep(CLUSTER, stage, config, lambda: None, view.applied, scope=scope, by_origin=True)
-    records = [
-        decode_stage_records(encode_stage_records([o], [(0, origin)]))
-        for origin, o in enumerate(observations)
-    ]
-    work = BatchWork()
-    half = len(records) // 2
-    for offset, payload in enumerate(records + records[half:]):  # one batch: no flush in between
-        scope.enter(at(0, offset))
-        step(scope.events[0], payload, work)
-    view.flush()
-    assert work.redelivered == len(records) - half
-    events = {
-        k: ClusterState.from_bytes(config.cluster_state, unstamp(v)[1]).events for k, v in table.items()
-    }
+    work, table, observations, again = _cluster_stage_over_copies(flush_each=False)
+    assert work.redelivered == again
     expected: dict[str, int] = {}
     for obs in observations:
         expected[obs.cluster_id] = expected.get(obs.cluster_id, 0) + 1
-    assert events == expected, "a copy in the same batch was applied twice"
+    assert _events_by_cluster(table) == expected, "a copy in the same batch was applied twice"
