@@ -68,15 +68,33 @@ def default_analyst() -> str:
 
 
 def operator_topics(settings: Settings) -> dict[str, tuple[int, dict[str, str]]]:
-    """The operator loop's topics: name → (partitions, configs)."""
+    """The operator loop's topics: name → (partitions, configs); the challenger's alert topic when the
+    settings name a challenger.
+
+    Why before the worker starts: the worker declares the topics it only writes to once it is ready, and
+    a batch that sends to a topic created a moment earlier can wait for its metadata far longer than any
+    batch should (seen once in a clean-clone `make test`: the challenger topic, created by the worker
+    just as its first alerts were sent, held the alert agent's batch past the 180 s drain timeout).
+
+    >>> from distillguard.streams.settings import load_settings
+    >>> plain = load_settings()
+    >>> plain.topics.challenger_alerts in operator_topics(plain)
+    False
+    >>> challenged = load_settings(challenger={"fusion": {"medium": 0.5}})
+    >>> operator_topics(challenged)[challenged.topics.challenger_alerts] == (challenged.topics.partitions, {})
+    True
+    """
     t = settings.topics
     compact = {"cleanup.policy": "compact"}
-    return {
+    topics = {
         t.feedback: (1, {}),
         t.control: (1, compact),
         t.control_results: (1, {}),
         t.verdicts: (t.partitions, compact),
     }
+    if settings.challenger is not None:
+        topics[t.challenger_alerts] = (t.partitions, {})
+    return topics
 
 
 def ensure_operator_topics(settings: Settings) -> None:

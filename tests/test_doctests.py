@@ -17,7 +17,8 @@ MODULES = sorted(
             for package in (models, schemas)
             for info in pkgutil.iter_modules(package.__path__)
         ),
-        "distillguard.streams.pacing",  # the shell's one pure-logic module with an example
+        "distillguard.streams.pacing",  # the shell's pure-logic module with examples
+        "distillguard.streams.operator_cli",  # which topics exist before the worker starts
         "distillguard.evaluation.compare",
         "distillguard.evaluation.content_shift",
     ]
