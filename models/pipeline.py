@@ -324,6 +324,17 @@ class Pipeline:
                 return branch
         return None
 
+    def fed_by(self, stage: StageSpec[Any, Any, Any]) -> tuple[StageSpec[Any, Any, Any], ...]:
+        """The stages that take ``stage``'s outputs directly: its next stage and the first stage of the
+        side chain it feeds.
+
+        >>> [s.name for s in PIPELINE.fed_by(PIPELINE.stages[0])]
+        ['cluster', 'trait']
+        """
+        branch = self.branch_from(stage)
+        fed = (self.after(stage), branch.stages[0] if branch is not None else None)
+        return tuple(s for s in fed if s is not None)
+
     def after(self, stage: StageSpec[Any, Any, Any]) -> StageSpec[Any, Any, Any] | None:
         """The stage that takes ``stage``'s outputs; None for the last one (of its chain)."""
         for chain in (self.stages, *(b.stages for b in self.branches)):

@@ -55,10 +55,21 @@ class BatchWork:
     origins: list[tuple[int, int] | None] = field(default_factory=list)
     # (key, input of the side chain) for the branch sink: what a stage's outputs fan out into
     branch_outputs: list[tuple[str, Any]] = field(default_factory=list)
+    branch_origins: list[tuple[int, int] | None] = field(default_factory=list)  # per branch output
     deliveries: list[Awaitable[Any]] = field(default_factory=list)  # sends of the step's own (dead letters)
     items: int = 0  # units processed: requests, or the stage outputs internal records carry
     dropped: int = 0  # inputs the stage consumed without an output (the account stage: duplicates)
     redelivered: int = 0  # items a later stage skipped: already applied to their key's state
+
+
+async def _send(
+    sink: Sink, outputs: list[tuple[str, Any]], origins: list[tuple[int, int] | None]
+) -> list[Awaitable[Any]]:
+    """``outputs`` to ``sink``, with their origins when the sink carries them and each output has one
+    entry (a step that does not track origins leaves the list empty)."""
+    if getattr(sink, "carries_origins", False) and len(origins) == len(outputs):
+        return await sink(outputs, origins)  # type: ignore[call-arg]
+    return await sink(outputs)
 
 
 # A stage's step: one (event, payload) of the batch → appended to the batch's work.
@@ -231,14 +242,10 @@ class AgentLoop:
                     slice_end = time.perf_counter() + YIELD_EVERY_S
             # The outputs go to the producer first; the step's dead-letter sends are coroutines that start
             # when gathered, after them.
-            sink = self.sink
-            if getattr(sink, "carries_origins", False) and len(work.origins) == len(work.outputs):
-                sent = await sink(work.outputs, work.origins)  # type: ignore[call-arg]
-            else:
-                sent = await sink(work.outputs)
+            sent = await _send(self.sink, work.outputs, work.origins)
             deliveries = [*work.deliveries, *sent]
             if self.branch_sink is not None:
-                deliveries.extend(await self.branch_sink(work.branch_outputs))
+                deliveries.extend(await _send(self.branch_sink, work.branch_outputs, work.branch_origins))
             waited = 0.0
             if deliveries:
                 wait_started = time.perf_counter()

@@ -210,7 +210,9 @@ class _HandOn:
             return
         if self.fan_out is not None:  # the side chain is fed whether or not the output goes on
             key = self.branch_key
-            work.branch_outputs.extend((key(item), item) for item in self.fan_out(output))
+            fanned = self.fan_out(output)
+            work.branch_outputs.extend((key(item), item) for item in fanned)
+            work.branch_origins.extend([origin] * len(fanned))
         if self.spec.passes(output, self.config):
             work.outputs.append((self.key_after(output), output))
             work.origins.append(origin)
@@ -250,6 +252,13 @@ class RequestStep(_HandOn):
         self.hand_on(output, work, (message.partition, message.offset))
 
 
+def dedupes_on_origin(spec: StageSpec[Any, Any, Any]) -> bool:
+    """Whether ``spec``'s stage dedupes on the request its items come from (see :class:`InternalStep`):
+    the stages the first one feeds, its next stage and its side chain's first, whose inputs the first
+    stage re-sends after a crash."""
+    return spec in PIPELINE.fed_by(PIPELINE.stages[0])
+
+
 class InternalStep(_HandOn):
     """A later stage over an internal record's items (``payload``: the decoded list, or the exception
     decoding raised); failures are logged, counted and skipped. With ``applied`` (whether the record being
@@ -257,10 +266,11 @@ class InternalStep(_HandOn):
     so is a redelivery and is skipped: its state change and its output are already durable.
 
     Items keep their origin (the request they derive from) on the way to the next stage. With
-    ``by_origin`` (the stage right after the first: each of its keys gets a request's item at most once
-    and in the requests' order), the stamp and the dedupe use the item's origin instead of the record's
-    offset (``scope.position``), which also catches an item the account stage sent again after a crash
-    (state not yet written when the worker died, so the request was processed again)."""
+    ``by_origin`` (a stage the first feeds, directly or through its side chain: each of its keys gets a
+    request's item at most once and in the requests' order), the stamp and the dedupe use the item's
+    origin instead of the record's offset (``scope.position``), which also catches an item the account
+    stage sent again after a crash (state not yet written when the worker died, so the request was
+    processed again)."""
 
     def __init__(
         self,
@@ -483,8 +493,7 @@ class StageAgent:
 
     def internal_loop(self, sink: Sink, branch_sink: Sink | None = None) -> AgentLoop:
         """The loop over internal records (a later stage, or a side chain's)."""
-        # The stage right after the first dedupes on origins (see InternalStep).
-        by_origin = self.spec is PIPELINE.after(PIPELINE.stages[0])
+        by_origin = dedupes_on_origin(self.spec)
         step = InternalStep(
             self.spec,
             self.stage,

@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from distillguard.models.cluster_state import ClusterState
 from distillguard.models.config import DetectionConfig
-from distillguard.models.pipeline import ALERT, CLUSTER, COORDINATION, TRAIT
+from distillguard.models.pipeline import ACCOUNT, ALERT, CLUSTER, COORDINATION, PIPELINE, TRAIT
 from distillguard.models.stages import AccountStage
+from distillguard.models.traits import TraitLayout, TraitState
 from distillguard.streams.agent_loop import BatchWork
 from distillguard.streams.batched_table import (
     ORIGIN,
@@ -26,7 +29,7 @@ from distillguard.streams.batched_table import (
     unstamp,
 )
 from distillguard.streams.internal_records import decode_stage_records, encode_stage_records
-from distillguard.streams.stage_agents import InternalStep
+from distillguard.streams.stage_agents import InternalStep, RequestStep, dedupes_on_origin
 from tests.test_core import coordinated_campaign, ordinary_users
 
 
@@ -137,8 +140,6 @@ def test_the_cluster_stage_applies_each_observation_once_across_a_crash() -> Non
 
 
 def test_every_stage_after_the_first_is_stamped() -> None:
-    from distillguard.models.pipeline import PIPELINE
-
     later = [s for s in PIPELINE.all_stages if s is not PIPELINE.stages[0]]
     assert later == [CLUSTER, ALERT, TRAIT, COORDINATION]
     for spec in later:
@@ -146,22 +147,22 @@ def test_every_stage_after_the_first_is_stamped() -> None:
         assert spec.tables[0].value_type is bytes
 
 
-def _cluster_stage_over_copies(flush_each: bool) -> tuple[BatchWork, Table, list[Any], int]:
-    """The cluster stage over one record per observation (origins 0..n-1 at offsets 0..n-1), then the
-    last half again at offsets n..: the same origins at new offsets, as the account stage sends them
-    again after a crash. Flushed after every record, or once at the end (one batch). Returns the work,
-    the table, the observations and how many were sent again."""
+def _stage_over_copies(
+    spec: Any, per_request: list[list[Any]], flush_each: bool
+) -> tuple[BatchWork, Table, int]:
+    """``spec``'s stage over one record per request (``per_request``: the items the account stage sent
+    for each; origins 0..n-1 at offsets 0..n-1), then the last half again at offsets n..: the same
+    origins at new offsets, as the account stage sends them again after a crash. Flushed after every
+    record, or once at the end (one batch). Returns the work, the stage's first table and how many
+    items were sent again."""
     config = DetectionConfig()
-    accounts = AccountStage(config)
-    requests = sorted(coordinated_campaign(4, 4), key=lambda e: e.ts)
-    observations = [o for o in map(accounts.process, requests) if o is not None]
     table, scope = Table(), PartitionScope()
     view = BatchedTable(table, scope, stamped=True)
-    stage = CLUSTER.build(config, {"cluster_state": view, **{n: {} for n in CLUSTER.reads}})
-    step = InternalStep(CLUSTER, stage, config, lambda: None, view.applied, scope=scope, by_origin=True)
+    stage = spec.build(config, {spec.tables[0].name: view, **{n: {} for n in spec.reads}})
+    step = InternalStep(spec, stage, config, lambda: None, view.applied, scope=scope, by_origin=True)
     records = [
-        decode_stage_records(encode_stage_records([o], [(0, origin)]))
-        for origin, o in enumerate(observations)
+        decode_stage_records(encode_stage_records(items, [(0, origin)] * len(items)))
+        for origin, items in enumerate(per_request)
     ]
     work = BatchWork()
     half = len(records) // 2
@@ -171,7 +172,20 @@ def _cluster_stage_over_copies(flush_each: bool) -> tuple[BatchWork, Table, list
         if flush_each:
             view.flush()
     view.flush()
-    return work, table, observations, len(records) - half
+    return work, table, sum(len(items) for items in per_request[half:])
+
+
+def _account_stage_outputs() -> list[Any]:
+    accounts = AccountStage(DetectionConfig())
+    requests = sorted(coordinated_campaign(4, 4) + ordinary_users(3, 4), key=lambda e: e.ts)
+    return [o for o in map(accounts.process, requests) if o is not None]
+
+
+def _cluster_stage_over_copies(flush_each: bool) -> tuple[BatchWork, Table, list[Any], int]:
+    """The cluster stage over the account stage's observations, the last half sent again."""
+    observations = _account_stage_outputs()
+    work, table, again = _stage_over_copies(CLUSTER, [[o] for o in observations], flush_each)
+    return work, table, observations, again
 
 
 def _events_by_cluster(table: Table) -> dict[str, int]:
@@ -203,3 +217,44 @@ def test_a_copy_of_an_observation_in_the_same_batch_is_applied_once() -> None:
     for obs in observations:
         expected[obs.cluster_id] = expected.get(obs.cluster_id, 0) + 1
     assert _events_by_cluster(table) == expected, "a copy in the same batch was applied twice"
+
+
+@pytest.mark.parametrize("flush_each", [True, False])
+def test_the_trait_stage_skips_trait_observations_the_account_stage_sent_again(flush_each: bool) -> None:
+    """The side chain's first stage is fed by the account stage too: the trait observations of a
+    request it processed again after a crash arrive a second time with the same origin (the request),
+    in a later batch or in the same one, and are applied once: every trait value ends with as many
+    observations as the request stream gave it."""
+    per_request = [o.trait_observations() for o in _account_stage_outputs()]
+    expected: dict[str, int] = {}
+    for items in per_request:
+        for t in items:
+            expected[t.key] = expected.get(t.key, 0) + 1
+    assert sum(map(len, per_request)) > len(per_request), "the workload shows several traits a request"
+    work, table, again = _stage_over_copies(TRAIT, per_request, flush_each)
+    assert work.redelivered == again > 0
+    layout = TraitLayout(DetectionConfig().traits)
+    got = {k: TraitState.from_bytes(layout, unstamp(v)[1]).observations for k, v in table.items()}
+    assert got == expected, "a re-sent trait observation was applied twice"
+
+
+def test_the_account_stage_hands_its_side_chain_the_request_as_origin() -> None:
+    """The trait observations the account stage fans out carry the (partition, offset) of their request,
+    as its observations do, so the trait stage can dedupe on it."""
+    config = DetectionConfig()
+    step = RequestStep(
+        ACCOUNT, AccountStage(config), config, dead_letter=lambda *_: None, errors=lambda: None
+    )
+    work = BatchWork()
+    requests = sorted(coordinated_campaign(2, 3), key=lambda e: e.ts)
+    for offset, request in enumerate(requests):
+        step(at(1, 100 + offset), request, work)
+    assert work.branch_outputs and len(work.branch_origins) == len(work.branch_outputs)
+    assert {o for o in work.origins} <= {(1, 100 + i) for i in range(len(requests))}
+    by_origin: dict[Any, set[str]] = {}
+    for (key, _), origin in zip(work.branch_outputs, work.branch_origins, strict=True):
+        assert key not in by_origin.setdefault(origin, set()), "one request, one item per trait value"
+        by_origin[origin].add(key)
+    assert set(by_origin) == set(work.origins), "each request's trait observations carry its offset"
+    # and the worker's loops of both stages the account stage feeds dedupe on those origins
+    assert {s.name for s in PIPELINE.all_stages if dedupes_on_origin(s)} == {"cluster", "trait"}

@@ -24,6 +24,7 @@ import pytest
 
 from distillguard.models.cluster_state import ClusterState
 from distillguard.models.detector import Detector
+from distillguard.models.traits import TraitLayout, TraitState
 from distillguard.schemas.codec import decode_request
 from distillguard.streams.batched_table import unstamp
 from distillguard.streams.settings import load_settings
@@ -84,6 +85,19 @@ def cluster_counts(state: dict[str, bytes], *, stamped: bool) -> dict[str, tuple
     return out
 
 
+def trait_counts(state: dict[str, bytes], *, stamped: bool) -> dict[str, tuple[int, bytes]]:
+    """trait value -> (observations applied, owner sketch registers): both independent of the order."""
+    layout = TraitLayout(load_settings().detection.traits)
+    out = {}
+    for key, raw in state.items():
+        if stamped:
+            position, raw = unstamp(raw)
+            assert position is not None, f"trait value {key} stored without its origin"
+        trait = TraitState.from_bytes(layout, raw)
+        out[key] = (trait.observations, bytes(trait.owners.registers))
+    return out
+
+
 def offline(events: list[dict[str, Any]], partitions: int) -> tuple[Detector, list[dict[str, Any]]]:
     detector = Detector(load_settings().detection, partitions=partitions)  # as the worker's topics
     alerts: list[dict[str, Any]] = []
@@ -97,8 +111,9 @@ def offline(events: list[dict[str, Any]], partitions: int) -> tuple[Detector, li
 def test_a_crash_mid_batch_applies_every_observation_once(kafka_bootstrap: str, tmp_path: Path) -> None:
     """Worker 1 never commits (commit interval 10 min) and processes in batches of 50; it is killed
     (SIGKILL) while its cluster stage is part-way through the observations. Worker 2 gets every record
-    of every stage redelivered. The cluster state it leaves (changelog) must equal the offline
-    Detector's: the same clusters, each with exactly as many observations and the same accounts."""
+    of every stage redelivered. The cluster and trait state it leaves (changelogs) must equal the
+    offline Detector's: the same clusters and trait values, each with exactly as many observations and
+    the same accounts."""
     workload = small_workload(("cot_rubric",), normals=60)
     events = workload.events
     log = tmp_path / "worker.log"
@@ -129,6 +144,7 @@ def test_a_crash_mid_batch_applies_every_observation_once(kafka_bootstrap: str, 
         finally:
             second.stop()
         clusters = table_state(config, "cluster_state")
+        traits = table_state(config, "trait_state")
         alerts = [orjson.loads(r.value) for r in read_topic(kafka_bootstrap, config.alerts)]
         alert_state = table_state(config, "alert_state")
 
@@ -149,6 +165,16 @@ def test_a_crash_mid_batch_applies_every_observation_once(kafka_bootstrap: str, 
     assert not over, f"clusters that applied observations twice (worker, offline): {list(over.items())[:5]}"
     assert not under, f"clusters missing observations (worker, offline): {list(under.items())[:5]}"
     assert got == expected
+    # the side chain too: the trait observations the account stage sent again are applied once
+    trait_got = trait_counts(traits, stamped=True)
+    trait_expected = trait_counts(dict(detector.traits.traits), stamped=False)
+    twice = {
+        k: (n, trait_expected[k][0]) for k, (n, _) in trait_got.items() if n > trait_expected.get(k, (0,))[0]
+    }
+    assert not twice, (
+        f"trait values that applied observations twice (worker, offline): {list(twice.items())[:5]}"
+    )
+    assert trait_got == trait_expected
     # the restarted worker really was handed records its stages had already applied, and skipped them
     assert metric(metrics, "distillguard_stage_redelivered_items_total", stage="cluster") > 0
     assert metric(metrics, "distillguard_duplicate_events_total") > 0
