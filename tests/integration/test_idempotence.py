@@ -16,6 +16,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,30 +73,38 @@ def table_state(config: WorkerConfig, table: str) -> dict[str, bytes]:
     return {k: v for k, v in state.items() if v is not None}
 
 
-def cluster_counts(state: dict[str, bytes], *, stamped: bool) -> dict[str, tuple[int, bytes]]:
-    """cluster id -> (observations applied, HyperLogLog registers): both independent of the order."""
-    config = load_settings().detection.cluster_state
+def _counts(
+    state: dict[str, bytes], stamped: bool, summary: Callable[[bytes], tuple[int, bytes]]
+) -> dict[str, tuple[int, bytes]]:
     out = {}
     for key, raw in state.items():
         if stamped:
             position, raw = unstamp(raw)
-            assert position is not None, f"cluster {key} stored without its source offset"
-        cluster = ClusterState.from_bytes(config, raw)
-        out[key] = (cluster.events, bytes(cluster.accounts.registers))
+            assert position is not None, f"{key} stored without its source offset"
+        out[key] = summary(raw)
     return out
+
+
+def cluster_counts(state: dict[str, bytes], *, stamped: bool) -> dict[str, tuple[int, bytes]]:
+    """cluster id -> (observations applied, HyperLogLog registers): both independent of the order."""
+    config = load_settings().detection.cluster_state
+
+    def summary(raw: bytes) -> tuple[int, bytes]:
+        cluster = ClusterState.from_bytes(config, raw)
+        return cluster.events, bytes(cluster.accounts.registers)
+
+    return _counts(state, stamped, summary)
 
 
 def trait_counts(state: dict[str, bytes], *, stamped: bool) -> dict[str, tuple[int, bytes]]:
     """trait value -> (observations applied, owner sketch registers): both independent of the order."""
     layout = TraitLayout(load_settings().detection.traits)
-    out = {}
-    for key, raw in state.items():
-        if stamped:
-            position, raw = unstamp(raw)
-            assert position is not None, f"trait value {key} stored without its origin"
+
+    def summary(raw: bytes) -> tuple[int, bytes]:
         trait = TraitState.from_bytes(layout, raw)
-        out[key] = (trait.observations, bytes(trait.owners.registers))
-    return out
+        return trait.observations, bytes(trait.owners.registers)
+
+    return _counts(state, stamped, summary)
 
 
 def offline(events: list[dict[str, Any]], partitions: int) -> tuple[Detector, list[dict[str, Any]]]:
