@@ -325,8 +325,8 @@ class Pipeline:
         return None
 
     def fed_by(self, stage: StageSpec[Any, Any, Any]) -> tuple[StageSpec[Any, Any, Any], ...]:
-        """The stages that take ``stage``'s outputs directly: its next stage and the first stage of the
-        side chain it feeds.
+        """The stages that take ``stage``'s outputs directly: its next stage and its side chain's
+        first stage, if it feeds one.
 
         >>> [s.name for s in PIPELINE.fed_by(PIPELINE.stages[0])]
         ['cluster', 'trait']
