@@ -45,6 +45,7 @@ class ReplayStats:
     feedback_applied: int = 0
     challenger_alerts: int = 0
     disagreements: dict[str, int] = field(default_factory=dict)
+    late_events: int = 0  # valid events more than an hour older than one before them (TimeOrder)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -52,6 +53,52 @@ class ReplayStats:
     def count_alert(self, severity: str) -> None:
         self.alerts += 1
         self.alerts_by_severity[severity] = self.alerts_by_severity.get(severity, 0) + 1
+
+
+class TimeOrder:
+    """Counts events that come more than ``tolerance_ms`` after a newer one: how far a file is from the
+    time order the detector assumes.
+
+    ``replay`` processes a file in its order, as the worker processes each partition in offset order; a
+    gateway writes requests as they happen. An export grouped by account (or concatenated per day and
+    region) replays every account's history before the next account's: the side chain's and the prompt
+    clusters' evidence, which comes from accounts active at the same time, reaches fewer of them
+    (measured on a dev file sorted by account: 85.8 -> 83.1 % of campaign accounts; README). Replay
+    says how many events are late so that nobody mistakes such a run for one over the real stream.
+
+    >>> order = TimeOrder(tolerance_ms=1_000)
+    >>> for ts in (5_000, 4_500, 9_000, 2_000, 9_500):
+    ...     order.see(ts)
+    >>> order.late
+    1
+    """
+
+    __slots__ = ("late", "newest", "tolerance_ms")
+
+    def __init__(self, tolerance_ms: int = 3_600_000) -> None:
+        self.tolerance_ms = tolerance_ms
+        self.newest: int | None = None
+        self.late = 0
+
+    def see(self, ts: int) -> None:
+        newest = self.newest
+        if newest is None or ts > newest:
+            self.newest = ts
+        elif ts < newest - self.tolerance_ms:
+            self.late += 1
+
+
+def late_events_warning(stats: ReplayStats) -> str | None:
+    """The warning ``replay`` prints when more than 1 % of the valid events were late (None if not)."""
+    valid = stats.records - stats.dead_letters
+    if not valid or stats.late_events * 100 <= valid:
+        return None
+    return (
+        f"warning: {stats.late_events:,} of {valid:,} events are more than an hour older than an event "
+        "before them in the input: replay processes events in input order, so evidence that comes from "
+        "accounts active at the same time reaches fewer of them; sort the file by ts to replay the "
+        "stream as the gateway wrote it"
+    )
 
 
 def dead_letter_line(raw: bytes, reason: str, source: str) -> bytes:
@@ -78,6 +125,7 @@ def replay_records(
     stats = ReplayStats()
     pending = sorted(feedback, key=lambda f: f.ts)  # stable: equal ts keep the file's order
     next_feedback = 0
+    order = TimeOrder()
     for raw, source in records:
         stats.records += 1
         try:
@@ -87,6 +135,7 @@ def replay_records(
             if dlq_out is not None:
                 dlq_out(raw, exc.reason, source)
             continue
+        order.see(event.ts)
         while next_feedback < len(pending) and pending[next_feedback].ts <= event.ts:
             stats.feedback_applied += detector.apply_feedback(pending[next_feedback])
             next_feedback += 1
@@ -106,6 +155,7 @@ def replay_records(
             detector.challenger_alerts.clear()
         if progress is not None:
             progress(stats.records)
+    stats.late_events = order.late
     return stats
 
 

@@ -68,6 +68,7 @@ from distillguard.streams.replay import (
     DeadLetterSink,
     ProgressCallback,
     ReplayStats,
+    TimeOrder,
     iter_file_records,
     jsonl_writers,
     report_dead_letter,
@@ -117,6 +118,7 @@ class AccountReply:
     dead_letters: list[tuple[int, str]] = field(default_factory=list)  # (sequence number, reason)
     duplicates: int = 0
     observations: int = 0
+    late_events: int = 0  # so far in this shard's share of the file (streams.replay.TimeOrder)
 
 
 def account_shard_loop(
@@ -143,6 +145,7 @@ def account_shard_loop(
         route_key = PIPELINE.key_after(ACCOUNT)
         partition_of = KeyPartitioner(partitions)
         shards = len(to_clusters)
+        order = TimeOrder()
         while (chunk := inbox.get()) is not None:
             reply = AccountReply()
             routed: list[list[tuple[int, tuple[Any, ...]]]] = [[] for _ in range(shards)]
@@ -152,6 +155,7 @@ def account_shard_loop(
                 except DecodeError as exc:
                     reply.dead_letters.append((seq, exc.reason))
                     continue
+                order.see(event.ts)
                 observation = ACCOUNT.run(stage, event, None)
                 if observation is None:
                     reply.duplicates += 1
@@ -165,6 +169,7 @@ def account_shard_loop(
                     )
             for channel, part in zip(to_clusters, routed, strict=True):
                 channel.put(part)
+            reply.late_events = order.late
             outbox.put(reply)
         for channel in to_clusters:
             channel.put(None)  # the end of this shard's stream ends the cluster shards
@@ -370,6 +375,7 @@ class ShardedReplay:
         for reply in replies:
             stats.duplicates += reply.duplicates
             stats.processed += reply.observations
+        stats.late_events = sum(reply.late_events for reply in replies)
         for seq, reason in _merged(reply.dead_letters for reply in replies):
             stats.dead_letters += 1
             raw, source = chunk.records[seq - chunk.first_seq]

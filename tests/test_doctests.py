@@ -19,6 +19,7 @@ MODULES = sorted(
         ),
         "distillguard.streams.pacing",  # the shell's pure-logic module with examples
         "distillguard.streams.operator_cli",  # which topics exist before the worker starts
+        "distillguard.streams.replay",  # how late an input's events are
         "distillguard.evaluation.compare",
         "distillguard.evaluation.content_shift",
     ]
