@@ -279,7 +279,7 @@ def replay(
 ) -> None:
     """Run the detection core over history: a JSONL file or a topic range."""
     from distillguard.models.detector import Detector
-    from distillguard.streams.replay import jsonl_writers, late_events_warning, replay_file, replay_records
+    from distillguard.streams.replay import input_warnings, jsonl_writers, replay_file, replay_records
 
     s = settings_or_exit(config_file)
     show = sys.stderr.isatty() if progress is None else progress
@@ -376,7 +376,7 @@ def replay(
                 producer.close()
     bar.close()
     click.echo(orjson.dumps(stats.as_dict()).decode(), err=True)
-    if (warning := late_events_warning(stats)) is not None:
+    for warning in input_warnings(stats):
         click.echo(warning, err=True)
 
 

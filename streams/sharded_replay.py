@@ -66,9 +66,11 @@ from distillguard.schemas.codec import DecodeError, decode_request, encode_alert
 from distillguard.streams.replay import (
     AlertSink,
     DeadLetterSink,
+    FieldCoverage,
     ProgressCallback,
     ReplayStats,
     TimeOrder,
+    absent_fields,
     iter_file_records,
     jsonl_writers,
     report_dead_letter,
@@ -119,6 +121,7 @@ class AccountReply:
     duplicates: int = 0
     observations: int = 0
     late_events: int = 0  # so far in this shard's share of the file (streams.replay.TimeOrder)
+    present_fields: tuple[str, ...] = ()  # optional fields seen so far (streams.replay.FieldCoverage)
 
 
 def account_shard_loop(
@@ -145,7 +148,7 @@ def account_shard_loop(
         route_key = PIPELINE.key_after(ACCOUNT)
         partition_of = KeyPartitioner(partitions)
         shards = len(to_clusters)
-        order = TimeOrder()
+        order, coverage = TimeOrder(), FieldCoverage()
         while (chunk := inbox.get()) is not None:
             reply = AccountReply()
             routed: list[list[tuple[int, tuple[Any, ...]]]] = [[] for _ in range(shards)]
@@ -156,6 +159,7 @@ def account_shard_loop(
                     reply.dead_letters.append((seq, exc.reason))
                     continue
                 order.see(event.ts)
+                coverage.see(event)
                 observation = ACCOUNT.run(stage, event, None)
                 if observation is None:
                     reply.duplicates += 1
@@ -170,6 +174,7 @@ def account_shard_loop(
             for channel, part in zip(to_clusters, routed, strict=True):
                 channel.put(part)
             reply.late_events = order.late
+            reply.present_fields = tuple(coverage.present)
             outbox.put(reply)
         for channel in to_clusters:
             channel.put(None)  # the end of this shard's stream ends the cluster shards
@@ -376,6 +381,8 @@ class ShardedReplay:
             stats.duplicates += reply.duplicates
             stats.processed += reply.observations
         stats.late_events = sum(reply.late_events for reply in replies)
+        if stats.processed or stats.duplicates:  # each shard's set is cumulative: the union is the file's
+            stats.absent_fields = absent_fields(field for reply in replies for field in reply.present_fields)
         for seq, reason in _merged(reply.dead_letters for reply in replies):
             stats.dead_letters += 1
             raw, source = chunk.records[seq - chunk.first_seq]

@@ -1,4 +1,5 @@
-"""Replay says how far its input is from time order (streams.replay.TimeOrder)."""
+"""Replay says how far its input is from time order (streams.replay.TimeOrder) and which optional fields
+no event carries (streams.replay.FieldCoverage)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from distillguard.evaluation.scenarios import get_scenario
 from distillguard.evaluation.simulator import write_scenario
 from distillguard.models.config import DetectionConfig
 from distillguard.streams.cli import main
-from distillguard.streams.replay import ReplayStats, late_events_warning, replay_file
+from distillguard.streams.replay import OPTIONAL_FIELDS, ReplayStats, input_warnings, replay_file
 from distillguard.streams.sharded_replay import replay_file_sharded
 
 EVENTS = 4_000
@@ -49,7 +50,7 @@ def test_a_file_in_time_order_has_no_late_events(files: tuple[Path, Path], tmp_p
     stats = replay_file(in_time, tmp_path / "alerts.jsonl", DetectionConfig())
     assert stats.processed == EVENTS
     assert stats.late_events == late_by_hand(in_time) == 0
-    assert late_events_warning(stats) is None
+    assert stats.absent_fields == [] and input_warnings(stats) == []
 
 
 def test_a_file_grouped_by_account_is_counted_the_same_serial_and_sharded(
@@ -77,5 +78,46 @@ def test_the_warning_is_printed_above_one_percent(files: tuple[Path, Path], tmp_
     assert summary["late_events"] == late_by_hand(by_account)
     assert "sort the file by ts" in result.stderr
     # one late event in a hundred is not worth a warning; two are
-    assert late_events_warning(ReplayStats(records=100, late_events=1)) is None
-    assert late_events_warning(ReplayStats(records=100, late_events=2)) is not None
+    assert input_warnings(ReplayStats(records=100, late_events=1)) == []
+    assert len(input_warnings(ReplayStats(records=100, late_events=2))) == 1
+
+
+def without(path: Path, out: Path, fields: tuple[str, ...], keep_in_one: str | None = None) -> Path:
+    """``path`` with ``fields`` removed from every event (but ``keep_in_one`` left in the first one)."""
+    lines = []
+    for number, line in enumerate(path.read_bytes().splitlines()):
+        event = orjson.loads(line)
+        for name in fields:
+            if not (number == 0 and name == keep_in_one):
+                event.pop(name, None)
+        lines.append(orjson.dumps(event))
+    out.write_bytes(b"\n".join(lines) + b"\n")
+    return out
+
+
+def test_fields_no_event_carries_are_named_serial_and_sharded(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    in_time, _ = files
+    stripped = without(in_time, tmp_path / "stripped.jsonl", ("thinking", "asn_type", "country"), "country")
+    for shards in (0, 1, 2):
+        out = tmp_path / f"alerts-{shards}.jsonl"
+        stats = (
+            replay_file(stripped, out, DetectionConfig())
+            if shards == 0
+            else replay_file_sharded(stripped, out, DetectionConfig(), shards)
+        )
+        # country is in one event: it counts as sent; the two fields no event has are named
+        assert stats.absent_fields == ["asn_type", "thinking"], shards
+    warnings = input_warnings(stats)
+    assert len(warnings) == 1 and "asn_type, thinking" in warnings[0]
+    result = CliRunner().invoke(
+        main, ["replay", "--input", str(stripped), "--output", str(tmp_path / "cli.jsonl"), "--no-progress"]
+    )
+    assert result.exit_code == 0 and "no event carries asn_type, thinking" in result.stderr
+
+
+def test_the_optional_fields_checked_are_the_schema_ones_the_detector_reads() -> None:
+    assert {"thinking", "asn_type", "account_created_ts", "system_prompt", "prompt"} <= set(OPTIONAL_FIELDS)
+    # an alternative input, an unread field and one with a stand-in are not worth a warning
+    assert not {"prompt_embedding", "api_key_id", "conversation_turns"} & set(OPTIONAL_FIELDS)
