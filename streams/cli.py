@@ -375,9 +375,9 @@ def replay(
                 producer.flush()
                 producer.close()
     bar.close()
-    click.echo(orjson.dumps(stats.as_dict()).decode(), err=True)
     for warning in input_warnings(stats):
         click.echo(warning, err=True)
+    click.echo(orjson.dumps(stats.as_dict()).decode(), err=True)  # the last line: read by scripts
 
 
 def _register_operator_commands() -> None:
