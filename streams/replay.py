@@ -116,17 +116,19 @@ class FieldCoverage:
     (True, True)
     """
 
-    __slots__ = ("missing", "present")
+    __slots__ = ("missing",)
 
     def __init__(self) -> None:
-        self.present: set[str] = set()
-        self.missing = list(OPTIONAL_FIELDS)  # still never seen: the only ones looked up per event
+        self.missing = list(OPTIONAL_FIELDS)  # never seen so far: the only ones looked up per event
+
+    @property
+    def present(self) -> set[str]:
+        return set(OPTIONAL_FIELDS).difference(self.missing)
 
     def see(self, event: Any) -> None:
         """Note the optional fields one event (a RequestEvent) carries."""
         if self.missing and any(getattr(event, name) is not None for name in self.missing):
-            self.present.update(name for name in self.missing if getattr(event, name) is not None)
-            self.missing = [name for name in self.missing if name not in self.present]
+            self.missing = [name for name in self.missing if getattr(event, name) is None]
 
 
 def absent_fields(present: Iterable[str]) -> list[str]:

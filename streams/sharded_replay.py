@@ -382,7 +382,7 @@ class ShardedReplay:
             stats.processed += reply.observations
         stats.late_events = sum(reply.late_events for reply in replies)
         if stats.processed or stats.duplicates:  # each shard's set is cumulative: the union is the file's
-            stats.absent_fields = absent_fields(field for reply in replies for field in reply.present_fields)
+            stats.absent_fields = absent_fields(name for reply in replies for name in reply.present_fields)
         for seq, reason in _merged(reply.dead_letters for reply in replies):
             stats.dead_letters += 1
             raw, source = chunk.records[seq - chunk.first_seq]
