@@ -480,7 +480,7 @@ def test_batched_table_refuses_writes_outside_a_batch() -> None:
 
 
 def test_batch_settings_are_validated() -> None:
-    assert WorkerSettings().batch_max_events == 500 and WorkerSettings().batch_max_wait_ms == 0
+    assert WorkerSettings().batch_max_events == 500 and WorkerSettings().batch_max_wait_ms == 25
     for bad in ({"batch_max_events": 0}, {"batch_max_wait_ms": -1}, {"batch_max_wait_ms": 5000}):
         with pytest.raises(ValueError):
             WorkerSettings(**bad)
