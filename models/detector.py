@@ -24,7 +24,7 @@ from __future__ import annotations
 from distillguard.models.challenger import Challenger
 from distillguard.models.config import DetectionConfig
 from distillguard.models.coordination import AccountCoordination
-from distillguard.models.feedback import LabelBook, learn_from_label
+from distillguard.models.feedback import CalibrationExample, LabelBook, learn_from_label
 from distillguard.models.partitioning import DEFAULT_PARTITIONS
 from distillguard.models.pipeline import ALERT, CLUSTER, LABELS_TABLE, PIPELINE
 from distillguard.models.stages import AccountStage, AlertStage, Assessment, ClusterStage
@@ -82,8 +82,8 @@ class Detector:
         """Record an analyst's label; it applies to requests stamped at or after ``feedback.ts``.
         False when the subject already holds a later label."""
         applied = self.labels.apply(feedback)
-        if applied and self.config.feedback.calibrate and feedback.subject_type == "account":
-            standing = self.alerts.verdicts.get(feedback.subject_id)
-            if standing is not None:  # every label on a scored account is a training example
-                learn_from_label(self.labels, self.config, feedback, standing.score)
+        example = CalibrationExample.of(feedback) if applied and self.config.feedback.calibrate else None
+        paired = example.paired(self.alerts.verdicts) if example is not None else None
+        if paired is not None:  # every label on a scored account is a training example
+            learn_from_label(self.labels, self.config, paired)
         return applied

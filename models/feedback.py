@@ -43,6 +43,7 @@ import orjson
 from distillguard.models.calibration import LabelCalibrator
 from distillguard.models.config import DetectionConfig
 from distillguard.models.fusion import account_severity
+from distillguard.models.verdicts import VerdictBook
 from distillguard.schemas.feedback_event import FeedbackEvent, Label, SubjectType, subject_key
 from distillguard.schemas.suspicion_event import Reason, Severity
 
@@ -166,12 +167,80 @@ def calibrator_for(book: LabelBook, config: DetectionConfig) -> LabelCalibrator:
     return LabelCalibrator.from_bytes(raw, **bounds) if raw is not None else LabelCalibrator(**bounds)  # type: ignore[arg-type]
 
 
-def learn_from_label(book: LabelBook, config: DetectionConfig, feedback: FeedbackEvent, score: float) -> None:
-    """Train the calibration on one account label, given the (calibrated) score the account stood at."""
+LEARNED_PREFIX = "calibration:learned:"  # one marker per label the calibration learned from (by feedback id)
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationExample:
+    """One account label as a training example of the score calibration: the analyst's verdict and,
+    once paired with the account's standing, the score the account stood at.
+
+    In ``replay`` the detector pairs a label at once; in the worker the label travels to the partition
+    that holds the account's standing (the alert stage's), and the paired example to the one partition
+    that trains the calibration. The record holds no note text.
+
+    >>> from distillguard.models.verdicts import VerdictBook
+    >>> from distillguard.schemas.verdict import Verdict
+    >>> verdicts = VerdictBook()
+    >>> standing = Verdict(account_id="a1", score=0.7, severity="medium", action="review", updated_ts=1)
+    >>> _ = verdicts.observe(standing)
+    >>> label = CalibrationExample("fb-1", "a1", abuse=False)
+    >>> label.paired(verdicts).score, CalibrationExample("fb-2", "a2", abuse=True).paired(verdicts)
+    (0.7, None)
+    >>> CalibrationExample.from_bytes(label.to_bytes()) == label
+    True
+    """
+
+    feedback_id: str
+    account_id: str
+    abuse: bool
+    score: float | None = None
+
+    @classmethod
+    def of(cls, feedback: FeedbackEvent) -> CalibrationExample | None:
+        """The example an account label gives (None for an org's or a campaign's label)."""
+        if feedback.subject_type != SubjectType.ACCOUNT:
+            return None
+        return cls(feedback.feedback_id, feedback.subject_id, abuse=feedback.label.condemns)
+
+    def paired(self, verdicts: VerdictBook) -> CalibrationExample | None:
+        """The example with the account's standing score; None when the account has no standing (it never
+        reached the alert stage, so there is no score an analyst was looking at)."""
+        standing = verdicts.get(self.account_id)
+        if standing is None:
+            return None
+        return CalibrationExample(self.feedback_id, self.account_id, self.abuse, standing.score)
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(
+            {"id": self.feedback_id, "a": self.account_id, "abuse": self.abuse, "s": self.score}
+        )
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> CalibrationExample:
+        d = orjson.loads(raw)
+        return cls(d["id"], d["a"], bool(d["abuse"]), d["s"])
+
+
+def learn_from_label(book: LabelBook, config: DetectionConfig, example: CalibrationExample) -> bool:
+    """Train the calibration on one paired example, once per feedback id (a redelivered example is
+    skipped: the worker's delivery is at least once). The standing score is taken as scored by the
+    calibration as it is now. Returns whether it learned."""
+    if example.score is None:
+        raise ValueError(f"calibration example {example.feedback_id} is not paired with a score")
+    marker = LEARNED_PREFIX + example.feedback_id
+    if marker in book.labels:
+        return False
     calibrator = calibrator_for(book, config)
-    raw = calibrator.uncalibrate(score)
-    calibrator.learn(raw, abuse=feedback.label.condemns)
+    calibrator.learn(calibrator.uncalibrate(example.score), abuse=example.abuse)
     book.labels[CALIBRATION_KEY] = calibrator.to_bytes()
+    book.labels[marker] = b""
+    return True
+
+
+def subject_label_count(labels: MutableMapping[str, bytes]) -> int:
+    """How many subjects hold a label (the table also holds the calibration's state and markers)."""
+    return sum(1 for key in labels if not key.startswith("calibration:"))
 
 
 class CondemnedCampaigns:

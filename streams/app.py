@@ -103,7 +103,7 @@ def create_app(settings: Settings, *, metrics: WorkerMetrics | None = None) -> T
     # that its agent loop flushes once per batch; a stage that only reads another's table reads it as is.
     tables = {t.name: state_table(app, t) for spec in PIPELINE.all_stages for t in spec.tables}
     # The operator's loop: analysts' labels and the live configuration, global tables every worker holds.
-    operator = operator_loop.install(app, settings, metrics)
+    operator = operator_loop.install(app, settings, metrics, tables["account_verdicts"])
     tables.update(operator["tables"])
     batching = Batching(worker.batch_max_events, worker.batch_max_wait_ms / 1000.0)
     account, cluster, alert, trait, coordination = (

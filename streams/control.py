@@ -1,7 +1,9 @@
 """The operator's loop in the worker: analysts' feedback in, verdicts out, live configuration.
 
     feedback (1 partition) ──▶ apply_feedback ──▶ [subject_labels]  (global table: every worker holds
-                                                                      every label; the cluster stage reads it)
+                                  │                                   every label; the cluster stage reads it)
+                                  └──▶ account labels, while calibrating ──▶ the score calibration
+                                       (streams.calibration_agents), also kept in [subject_labels]
     control (1 partition, compacted) ──▶ apply_control ──▶ [live_config] (global table) ──▶ every stage,
                                               └──▶ control-results        at the start of its next batch
     emit_alerts ──▶ alerts, and the changed standings ──▶ verdicts (compacted, key: account)
@@ -29,14 +31,15 @@ from pydantic import ValidationError
 
 from distillguard.models.challenger import Challenger
 from distillguard.models.config import DetectionConfig
-from distillguard.models.feedback import LabelBook
+from distillguard.models.feedback import LabelBook, subject_label_count
 from distillguard.models.live_config import ConfigUpdateError, apply_update, config_version, with_overrides
 from distillguard.models.pipeline import LABELS_TABLE
 from distillguard.models.stages import AlertStage, Assessment
 from distillguard.models.verdicts import encode_verdict
 from distillguard.schemas.codec import encode_alert
 from distillguard.schemas.control import ConfigUpdate, ConfigUpdateResult
-from distillguard.schemas.feedback_event import decode_feedback
+from distillguard.schemas.feedback_event import FeedbackEvent, decode_feedback
+from distillguard.streams import calibration_agents
 from distillguard.streams.app_config import raw_topic
 from distillguard.streams.batched_table import unstamp
 from distillguard.streams.internal_records import Sink
@@ -223,9 +226,14 @@ def verdict_sink(
     return send
 
 
-def feedback_agent(book: LabelBook, metrics: OperatorMetrics) -> Callable[[Any], Awaitable[None]]:
+def feedback_agent(
+    book: LabelBook,
+    metrics: OperatorMetrics,
+    applied_hook: Callable[[FeedbackEvent], Awaitable[None]] | None = None,
+) -> Callable[[Any], Awaitable[None]]:
     """Validate each feedback record and apply it to the label table (a later label of the same subject
-    wins; an invalid record is logged and counted, never stops the agent)."""
+    wins; an invalid record is logged and counted, never stops the agent); hand every applied label to
+    ``applied_hook`` (the score calibration's router)."""
 
     async def apply_feedback(stream: Any) -> None:
         async for event in stream.events():
@@ -237,6 +245,8 @@ def feedback_agent(book: LabelBook, metrics: OperatorMetrics) -> Callable[[Any],
                 continue
             applied = book.apply(feedback)
             metrics.feedback.labels("applied" if applied else "stale").inc()
+            if applied and applied_hook is not None:
+                await applied_hook(feedback)
             log.info("feedback %s: %s %s", feedback.feedback_id, feedback.label.value, feedback.subject_key)
 
     return apply_feedback
@@ -327,7 +337,7 @@ def add_operator_gauges(
                 metrics.disagreements.labels(kind).set(count)
         for severity, count in alert_stage.suppressed.items():
             metrics.suppressed.labels(severity).set(count)
-        metrics.labels.set(len(labels))
+        metrics.labels.set(subject_label_count(labels))
         metrics.config_info.clear()
         metrics.config_info.labels(config_version(live.current())).set(1)
 
@@ -347,9 +357,10 @@ def add_verdict_page(app: faust.App, verdicts: Any) -> None:
         return web.bytes(raw, content_type="application/json")
 
 
-def install(app: faust.App, settings: Settings, metrics: WorkerMetrics) -> dict[str, Any]:
-    """Declare the operator loop's topics, global tables and agents; returns the handles the app needs
-    (``tables``, ``verdicts`` topic, ``metrics``, ``live``)."""
+def install(app: faust.App, settings: Settings, metrics: WorkerMetrics, verdict_table: Any) -> dict[str, Any]:
+    """Declare the operator loop's topics, global tables and agents (the score calibration's too, which
+    reads the alert stage's ``verdict_table``); returns the handles the app needs (``tables``,
+    ``verdicts`` topic, ``metrics``, ``live``)."""
     topics = settings.topics
     om = OperatorMetrics(metrics)
     tables = operator_tables(app)
@@ -377,11 +388,16 @@ def install(app: faust.App, settings: Settings, metrics: WorkerMetrics) -> dict[
             if topic is not None:
                 await topic.maybe_declare()
 
-    app.agent(feedback, name="apply_feedback")(feedback_agent(LabelBook(tables[LABELS_TABLE]), om))
+    live = LiveConfig(settings.detection, tables[LIVE_CONFIG_TABLE])
+    route_to_calibration = calibration_agents.install(
+        app, settings, tables[LABELS_TABLE], verdict_table, live.current, metrics
+    )
+    app.agent(feedback, name="apply_feedback")(
+        feedback_agent(LabelBook(tables[LABELS_TABLE]), om, route_to_calibration)
+    )
     app.agent(control, name="apply_control")(
         control_agent(settings.detection, tables[LIVE_CONFIG_TABLE], results, om)
     )
-    live = LiveConfig(settings.detection, tables[LIVE_CONFIG_TABLE])
     challenger = challenger_topic = None
     challenger_config = settings.challenger_config
     if challenger_config is not None:

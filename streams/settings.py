@@ -86,6 +86,7 @@ class InternalTopics(NamedTuple):
     candidates: str  # cluster stage -> alert stage, partitioned by account id
     trait_observations: str  # account stage -> trait stage, partitioned by trait value
     trait_evidence: str  # trait stage -> coordination sink, partitioned by account id
+    calibration_labels: str  # feedback agent -> the alert stage's partition of the labelled account
 
 
 class KafkaSecurity(BaseModel):
@@ -387,7 +388,14 @@ class Settings(BaseSettings):
             candidates=f"{app_id}-alert-candidates",
             trait_observations=f"{app_id}-trait-observations",
             trait_evidence=f"{app_id}-trait-evidence",
+            calibration_labels=f"{app_id}-calibration-labels",
         )
+
+    @property
+    def calibration_examples_topic(self) -> str:
+        """Where account labels paired with their standing scores go to train the score calibration
+        (streams.calibration_agents): one partition, so every example is learned in one order."""
+        return f"{self.worker.app_id}-calibration-examples"
 
     @property
     def progress_topic(self) -> str:

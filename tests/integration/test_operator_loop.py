@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from distillguard.models.config import DetectionConfig
 from distillguard.models.detector import Detector
+from distillguard.models.feedback import CalibrationExample, LabelBook, calibrator_for, learn_from_label
 from distillguard.models.fusion import severity_for
 from distillguard.models.live_config import config_version
 from distillguard.schemas.suspicion_event import Severity
@@ -272,6 +273,58 @@ def test_a_challenger_config_writes_its_own_alerts_and_counts_disagreements(
             worker,
             timeout=15,
         )
+
+
+def test_account_labels_calibrate_the_score_on_a_running_worker_and_it_survives_a_restart(
+    loop_config: WorkerConfig, tmp_path: Path
+) -> None:
+    """With ``feedback.calibrate`` on, each account label reaches the partition holding the account's
+    standing, is paired with its score and trains the one calibration every worker applies, in the order
+    the labels arrived: the worker ends with exactly the calibration ``models.feedback`` computes from
+    those standings and labels. A label on an account that never reached the alert stage trains nothing.
+    The calibration is in the changelogged label table: a restarted worker holds it again."""
+    config = loop_config
+    bounds = {"calibrate": True, "calibration_learning_rate": 0.5, "calibration_half_labels": 1}
+    config.extra_env.update(
+        {f"DISTILLGUARD_DETECTION__FEEDBACK__{k.upper()}": str(v) for k, v in bounds.items()}
+    )
+    calibrating = DetectionConfig.model_validate({"fusion": LOOP_FUSION, "feedback": bounds})
+    traffic = sorted(coordinated_campaign(12, 12) + ordinary_users(6, 12), key=lambda e: e.ts)
+    events = as_dicts(traffic)
+    after_ts = str(traffic[-1].ts + 1)
+    # false positives and confirmations on alerted accounts; user-0 never alerts (no standing)
+    labelled = [("false-positive", "hydra-0"), ("confirm", "hydra-1"), ("false-positive", "hydra-2"),
+                ("false-positive", "user-0"), ("false-positive", "hydra-3")]  # fmt: skip
+    gauge = "distillguard_score_calibration"
+    with running_worker(config, tmp_path / "worker.log") as worker:
+        for i in range(0, len(events), 30):
+            produce_events(config.bootstrap, config.requests, events[i : i + 30])
+            wait_drained(config, worker, settle_s=1.0)
+        standing = {a: _get_json(f"{worker.url}/verdicts/{a}") for _, a in labelled}
+        assert standing["user-0"][0] == 404 and all(
+            standing[a][0] == 200 for _, a in labelled if a != "user-0"
+        )
+        expected = LabelBook()
+        for n, (kind, account) in enumerate(labelled):
+            result = cli(config, "feedback", kind, account, "--ts", after_ts)
+            assert result.exit_code == 0, result.output
+            if account != "user-0":
+                example = CalibrationExample(
+                    f"fb-{n}", account, kind == "confirm", standing[account][1]["score"]
+                )
+                assert learn_from_label(expected, calibrating, example)
+        want = calibrator_for(expected, calibrating)
+        assert want.labels == 4 and want.offset != 0.0
+        wait_for(lambda: metric(worker, gauge, '{parameter="labels"}') == 4, "four labels learned", worker)
+        assert metric(worker, "distillguard_calibration_labels_total", '{outcome="no_standing"}') == 1
+        assert metric(worker, gauge, '{parameter="slope"}') == pytest.approx(want.slope, abs=1e-12)
+        assert metric(worker, gauge, '{parameter="offset"}') == pytest.approx(want.offset, abs=1e-12)
+        worker.kill()
+    with running_worker(config, tmp_path / "worker.log") as worker:
+        wait_for(
+            lambda: metric(worker, gauge, '{parameter="labels"}') == 4, "the calibration restored", worker
+        )
+        assert metric(worker, gauge, '{parameter="offset"}') == pytest.approx(want.offset, abs=1e-12)
 
 
 def test_labels_live_config_and_verdicts_survive_a_worker_restart(
