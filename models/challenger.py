@@ -60,7 +60,7 @@ class Challenger:
     def process(self, assessment: Assessment) -> SuspicionEvent | None:
         """The challenger's alert for a live assessment (None if it does not alert), counting
         disagreements."""
-        score = severity_score(assessment.signals, self.config.fusion)
+        score = severity_score(assessment.signals, self.config.fusion, assessment.prior_weights)
         kind = self.disagreement(assessment, score)
         if kind is not None:
             self.disagreements[kind] = self.disagreements.get(kind, 0) + 1

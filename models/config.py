@@ -434,6 +434,27 @@ class FusionConfig(_Section):
         description="signals the interaction trees were not fitted on, added to their log-odds by their "
         "additive weights (the trees are on the additive scale); the fit leaves these weights alone",
     )
+    prior_presence_level: float = Field(
+        default=0.1,
+        gt=0,
+        le=1,
+        description="the level at which an account counts as showing a prior's behaviour, when the "
+        "benign reference is asked how common it is",
+    )
+    prior_rare_share: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="a prior beside the trees counts in full while at most this share of the accounts "
+        "not under suspicion show it (models.stages, AccountStage._guarded_priors)",
+    )
+    prior_common_share: float = Field(
+        default=0.2,
+        gt=0,
+        le=1,
+        description="... and not at all from this share on (log-linearly between): what many benign "
+        "accounts do is no evidence, whatever the prior was set for",
+    )
     cooldown_minutes: float = Field(
         default=60.0, ge=0, description="no re-alert at equal severity within this"
     )
@@ -471,6 +492,11 @@ class FusionConfig(_Section):
             raise ValueError(
                 f"medium_unlinked {self.medium_unlinked} must not be below medium {self.medium}: "
                 "an account linked to no other never needs less evidence"
+            )
+        if not self.prior_rare_share < self.prior_common_share:
+            raise ValueError(
+                f"prior_rare_share {self.prior_rare_share} must be below prior_common_share "
+                f"{self.prior_common_share}"
             )
         return self
 

@@ -118,6 +118,11 @@ def threshold(weight: Weight, least: float) -> float | None:
 
 def fuse(signals: Mapping[str, float], weights: FusionWeights) -> float:
     """The fused score in [0, 1]."""
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, fused_logit(signals, weights)))))
+
+
+def fused_logit(signals: Mapping[str, float], weights: FusionWeights) -> float:
+    """The additive log-odds of the signals (:func:`fuse` before the sigmoid)."""
     table = _by_identity(weights, _compiled)
     logit = weights.bias
     for name, value in signals.items():
@@ -130,7 +135,7 @@ def fuse(signals: Mapping[str, float], weights: FusionWeights) -> float:
             below = int(position)
             below = segments - 1 if below >= segments else below
             logit += knots[below] + (position - below) * slopes[below]
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+    return logit
 
 
 def interaction_trees(config: FusionConfig) -> InteractionTrees | None:
@@ -162,18 +167,27 @@ def _by_identity(source: Any, derive: Callable[[Any], Any]) -> Any:
     return value
 
 
-def severity_score(signals: Mapping[str, float], config: FusionConfig) -> float:
+def severity_score(
+    signals: Mapping[str, float], config: FusionConfig, prior_weights: Mapping[str, float] | None = None
+) -> float:
     """The score the severity bands read: the interaction trees' calibrated probability when the
     configuration uses them (:mod:`models.interactions`), with the additive contributions of the signals
-    they were not fitted on (``config.beside_trees``) added to their log-odds; else the additive
+    they were not fitted on (``config.beside_trees``) added to their log-odds, each times its share in
+    ``prior_weights`` (default 1: how common the benign population makes it); else the additive
     :func:`fuse`."""
     trees = interaction_trees(config)
-    if trees is None:
+    if trees is None and not prior_weights:
         return fuse(signals, config.weights)
-    logit = trees.logit(signals)
-    if config.beside_trees:
-        table = _weight_table(config.weights)
-        logit += sum(contribution(table[name], signals.get(name, 0.0)) for name in config.beside_trees)
+    table = _weight_table(config.weights)
+    if trees is None:  # the additive weights hold the priors too: take back what a prior does not count
+        logit = fused_logit(signals, config.weights)
+        for name, weight in (prior_weights or {}).items():
+            logit -= (1.0 - weight) * contribution(table[name], signals.get(name, 0.0))
+    else:
+        logit = trees.logit(signals)
+        weights = prior_weights or {}
+        for name in config.beside_trees:
+            logit += contribution(table[name], signals.get(name, 0.0)) * weights.get(name, 1.0)
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
 
@@ -186,6 +200,11 @@ def reason_floors(config: FusionConfig, names: tuple[str, ...]) -> tuple[tuple[s
     least = config.reason_min_contribution
     found = ((name, threshold(getattr(config.weights, name), least)) for name in names)
     return tuple((name, at) for name, at in found if at is not None)
+
+
+def _counted(table: Mapping[str, Weight], name: str, value: float, shares: Mapping[str, float]) -> float:
+    """A signal's contribution times the share of its weight it counts for (priors; 1 for the others)."""
+    return contribution(table[name], value) * shares.get(name, 1.0)
 
 
 @lru_cache(maxsize=64)
@@ -260,7 +279,10 @@ def severity_for(score: float, config: FusionConfig) -> Severity | None:
 
 
 def explain(
-    signals: Mapping[str, float], config: FusionConfig, extra: Mapping[str, str] | None = None
+    signals: Mapping[str, float],
+    config: FusionConfig,
+    extra: Mapping[str, str] | None = None,
+    prior_weights: Mapping[str, float] | None = None,
 ) -> list[Reason]:
     """Reasons for every signal whose contribution reaches the configured minimum, strongest first.
 
@@ -269,10 +291,11 @@ def explain(
     minimum alone, the three that added most are given (an alert always says why)."""
     trees = interaction_trees(config)
     least = config.reason_min_contribution
+    shares = prior_weights or {}
     if trees is None:
         table = _weight_table(config.weights)
         found = (
-            (name, value, contribution(table[name], value), threshold(table[name], least))
+            (name, value, _counted(table, name, value, shares), threshold(table[name], least))
             for name, value in signals.items()
         )
         candidates = [(name, value, added, at) for name, value, added, at in found if at is not None]
@@ -284,7 +307,7 @@ def explain(
         table = _weight_table(config.weights)
         for name in config.beside_trees:  # added to the trees' log-odds by their own weights
             value = signals.get(name, 0.0)
-            added, at = contribution(table[name], value), threshold(table[name], least)
+            added, at = _counted(table, name, value, shares), threshold(table[name], least)
             if added > 0 and at is not None:
                 candidates.append((name, value, added, at))
         if not any(added >= least for _, _, added, _ in candidates):

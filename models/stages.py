@@ -124,6 +124,9 @@ class AccountObservation:
     # share that value, for its reason text.
     shared_trait: str = ""
     shared_trait_owners: float = 0.0
+    # The share of its weight each prior beside the trees counts for, where below 1: a prior nobody
+    # fitted counts less where many benign accounts show it (AccountStage._prior_weights).
+    prior_weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,6 +170,8 @@ class Assessment:
     # condemned member whose campaign raised this score; None while there is none.
     label: dict[str, Any] | None = None
     campaign_evidence: dict[str, Any] | None = None
+    # as AccountObservation.prior_weights: how much of their weight the priors count for, where below 1
+    prior_weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -242,7 +247,7 @@ class AccountStage:
     def _new_models(self, _partition: int) -> AccountModels:
         pc = self.config.population
         rarity = SignalRarity(
-            RARITY_SIGNALS,
+            self._reference_signals,
             bins=pc.rarity_bins,
             half_life_accounts=pc.rarity_half_life_accounts,
             warmup_accounts=pc.rarity_warmup_accounts,
@@ -251,8 +256,19 @@ class AccountStage:
         )
         return AccountModels(PopulationModel(pc, seed=self._seed), rarity)
 
+    @property
+    def _reference_signals(self) -> tuple[str, ...]:
+        """What the benign reference keeps: the rarity's signals, and the priors beside the trees (whose
+        weight is checked against how many benign accounts reach an account's level, `_guarded_priors`)."""
+        priors = tuple(n for n in self.config.fusion.beside_trees if n not in RARITY_SIGNALS)
+        return RARITY_SIGNALS + priors
+
     def _restored(self, models: AccountModels) -> None:
         models.population.config = self.config.population  # the configuration now in force
+        if models.rarity.names != self._reference_signals:
+            # a snapshot from before a prior was kept (or of another prior list): relearned from scratch
+            # (within ``rarity_warmup_accounts`` lessons) rather than left without the prior's histogram
+            models.rarity = self._new_models(0).rarity
 
     @property
     def population(self) -> PopulationModel:
@@ -327,6 +343,34 @@ class AccountStage:
             features, state, own, signals, tuple(emitted), shared_kind or "", shared_owners
         )
 
+    def _prior_weights(self, signals: dict[str, float]) -> dict[str, float]:
+        """The share of its weight each prior beside the trees counts for, where below 1: in full while
+        at most ``fusion.prior_rare_share`` of the accounts not under suspicion show it (reach
+        ``fusion.prior_presence_level``, or the account's level if lower), not at all from
+        ``fusion.prior_common_share`` on, log-linearly between. A prior is a weight nobody fitted, set for
+        behaviour no honest account on the development files shows; where the population does show it
+        (a geolocation feed that places a mobile user's every request somewhere else, a generator that
+        draws every request's country afresh), it is not evidence. While the reference is warming up a
+        prior counts nothing (a cold detector is conservative); a prior the reference does not keep
+        (added by a live update) counts in full."""
+        fc = self.config.fusion
+        weights: dict[str, float] = {}
+        for name in fc.beside_trees:
+            value = signals.get(name, 0.0)
+            if value <= 0.0 or name not in self.rarity.names:
+                continue
+            if not self.rarity.ready:
+                weights[name] = 0.0
+                continue
+            # how many benign accounts show it at all (at a low level): a heavy account's level sits
+            # above most lighter accounts' even where everybody does it
+            share = self.rarity.share_at_least(name, min(value, fc.prior_presence_level))
+            span = math.log(fc.prior_common_share / fc.prior_rare_share)
+            weight = _clip(math.log(fc.prior_common_share / share) / span)
+            if weight < 1.0:
+                weights[name] = weight
+        return weights
+
     @property
     def _no_priors(self) -> dict[str, float]:
         """The priors added next to the trees, zeroed: they raise an account's own severity, but do not
@@ -352,7 +396,7 @@ class AccountStage:
             return {}
         if self._reasons_for is not self.config.fusion:
             self._reasons_for = self.config.fusion
-            self._reason_floors = reason_floors(self.config.fusion, RARITY_SIGNALS)
+            self._reason_floors = reason_floors(self.config.fusion, self._reference_signals)
         return {
             name: round(self.rarity.share_at_least(name, signals[name]), 4)
             for name, floor in self._reason_floors
@@ -459,10 +503,11 @@ class AccountStage:
             user_agent_family=f.user_agent_family,
             events_seen=state.events,
             own_evidence=own,
-            signals=signals,
             owner_id=f.owner_id,
             trait_keys=trait_keys,
             population_shares=self._population_shares(signals),
+            signals=signals,
+            prior_weights=self._prior_weights(signals),
             sharer_level=signals["individual_rarity"]
             if self.config.traits.sharer_level == "rarity"
             else extraction_level(
@@ -596,7 +641,7 @@ class ClusterStage:
             campaign=campaign_signal,
             shared_payment=shared_payment,
         )
-        score = severity_score(signals, self.config.fusion)
+        score = severity_score(signals, self.config.fusion, obs.prior_weights)
         context: dict[str, str] = {}
         if severity_for(score, self.config.fusion):  # most requests score below every band: no text
             context = {
@@ -614,6 +659,9 @@ class ClusterStage:
                     through += f", which ~{obs.shared_trait_owners:.0f} owners share"
                 tail = context.get("shared_traits")
                 context["shared_traits"] = f"{through}; {tail}" if tail else through
+            for name, weight in obs.prior_weights.items():
+                counted = f"counted at {weight:.0%} of its weight: common among accounts not under suspicion"
+                context[name] = f"{context[name]}; {counted}" if name in context else counted
         assessment = Assessment(
             event_id=obs.event_id,
             account_id=obs.account_id,
@@ -626,6 +674,7 @@ class ClusterStage:
             campaign_id=campaign.campaign_id,
             campaign_size=campaign.size,
             linked_accounts=_linked(campaign, obs.account_id, camp.max_linked_listed),
+            prior_weights=obs.prior_weights,
         )
         annotate(assessment, self.labels, self.condemned, obs.owner_id, self.config)
         return assessment
@@ -736,7 +785,9 @@ class AlertStage:
         self.alert_state[assessment.account_id] = _ALERT_STATE.pack(
             severity.rank, assessment.ts, max(max_score, assessment.score)
         )
-        reasons = label_reasons + explain(assessment.signals, fc, assessment.reason_context)
+        reasons = label_reasons + explain(
+            assessment.signals, fc, assessment.reason_context, assessment.prior_weights
+        )
         if severity is Severity.LOW and assessment.score >= fc.medium:
             # Held at low by the unlinked bar (models.fusion.account_severity): say so, or the analyst
             # sees a medium score on a low alert.
@@ -771,7 +822,9 @@ class AlertStage:
         current = self.verdicts.get(assessment.account_id)
         if current is not None and current.suppressed and current.severity == severity:
             return  # unchanged standing: skip the reasons
-        reasons = explain(assessment.signals, self.config.fusion, assessment.reason_context)[:3]
+        reasons = explain(
+            assessment.signals, self.config.fusion, assessment.reason_context, assessment.prior_weights
+        )[:3]
         alert_free = finalize_alert(
             build_alert(assessment, severity, self.config.version, reasons), self.config
         )

@@ -3,6 +3,8 @@ is where the user is, as an account signal added beside the interaction trees.""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from distillguard.models.account_state import AccountState
@@ -43,7 +45,11 @@ def test_a_move_is_implausible_only_when_faster_than_a_plane_beyond_the_border(
     assert implausible_move(a.upper(), 0, b.upper(), gap_ms) is implausible
 
 
-def _run(stage: AccountStage, account: str, places: list[tuple[str, str]], gap_ms: int) -> dict[str, float]:
+def _run(
+    stage: AccountStage, account: str, places: list[tuple[str, str]], gap_ms: int, *, sent: bool = False
+) -> dict[str, float]:
+    """The account's signals after its requests (``sent``: each prior times the share of its weight it
+    counts for, as checked against the benign reference)."""
     signals: dict[str, float] = {}
     for i, (country, asn_type) in enumerate(places):
         e = event(i, account, CHAT, country=country, asn_type=asn_type, asn=64500 + i % 3)
@@ -51,7 +57,8 @@ def _run(stage: AccountStage, account: str, places: list[tuple[str, str]], gap_m
         observation = stage.process(e)
         assert observation is not None
         signals = observation.signals
-    return signals
+        weights = observation.prior_weights
+    return {k: v * weights.get(k, 1.0) for k, v in signals.items()} if sent else signals
 
 
 def test_an_account_alternating_between_far_countries_on_home_lines_hops_and_others_do_not() -> None:
@@ -90,3 +97,50 @@ def test_the_prior_raises_the_severity_score_but_not_the_accounts_own_evidence()
     pool_state = AccountState.from_bytes(stage.layout, stage.accounts["pool"])
     calm_state = AccountState.from_bytes(stage.layout, stage.accounts["calm"])
     assert pool_state.scalar("own_evidence") == pytest.approx(calm_state.scalar("own_evidence"), abs=1e-9)
+
+
+def test_the_prior_counts_only_where_benign_accounts_do_not_hop() -> None:
+    """A prior nobody fitted is checked against the benign reference: in full where no benign account
+    hops, not at all where most do (a geolocation feed, or a generator, that places every request of
+    a home line somewhere else), and not before the reference has warmed up."""
+    pool_route = [("US", "isp"), ("JP", "mobile")] * 5
+
+    def sent_after(benign_places: list[tuple[str, str]]) -> tuple[float, float]:
+        """(what the stage sends on for a hopping account, its level in its state)"""
+        stage = AccountStage(DetectionConfig(), partitions=1)  # one reference for every account
+        cold = _run(stage, "pool-cold", pool_route, 10 * _MINUTE, sent=True)["country_hopping"]
+        assert cold == 0.0, "no prior before the reference is warm"
+        for n in range(60):  # benign accounts, each teaching at its 5th and 10th request
+            _run(stage, f"user-{n}", benign_places * 5, 30 * _MINUTE)
+        assert stage.rarity.ready
+        sent = _run(stage, "pool", pool_route, 10 * _MINUTE, sent=True)["country_hopping"]
+        return sent, stage.account_signals(AccountState.from_bytes(stage.layout, stage.accounts["pool"]))[
+            "country_hopping"
+        ]
+
+    # nobody else hops: nearly in full (the account's own lessons are part of the reference)
+    sent, level = sent_after([("DE", "isp"), ("DE", "mobile")])
+    assert level > 0.8 and sent > 0.8 * level
+    sent, level = sent_after([("BR", "isp"), ("GB", "mobile")])  # everybody hops: no evidence
+    assert level > 0.8 and sent == 0.0
+
+
+@pytest.mark.parametrize("interactions", [True, False])
+def test_a_prior_counts_for_the_share_of_its_weight_it_is_given(interactions: bool) -> None:
+    """With the trees or with the additive weights alone, a prior at 0 % of its weight adds nothing to
+    the score and gives no reason; at half, about half its log-odds."""
+    fusion = FusionConfig(interactions=interactions)
+    quiet = {"thinking": 0.5, "single_turn": 1.0}
+    hopping = {**quiet, "country_hopping": 0.5}
+
+    def logit(p: float) -> float:
+        return math.log(p / (1 - p))
+
+    none = {"country_hopping": 0.0}
+    assert severity_score(hopping, fusion, none) == pytest.approx(severity_score(quiet, fusion))
+    assert "country_hopping" not in {r.signal for r in explain(hopping, fusion, prior_weights=none)}
+    full = logit(severity_score(hopping, fusion)) - logit(severity_score(quiet, fusion))
+    half = logit(severity_score(hopping, fusion, {"country_hopping": 0.5})) - logit(
+        severity_score(quiet, fusion)
+    )
+    assert full > 3.0 and half == pytest.approx(full / 2, rel=1e-6)
