@@ -239,11 +239,11 @@ def test_make_fit_fusion_reproduces_the_committed_trees(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     from distillguard.evaluation import redteam
     from distillguard.evaluation.corpora import corpora_root
-    from distillguard.evaluation.fit_fusion import collect
+    from distillguard.evaluation.fit_fusion import FIT_SETTINGS_FILE, collect
     from distillguard.evaluation.fit_interactions import additive_only, fit_interactions
     from distillguard.evaluation.scenarios import get_scenario
     from distillguard.evaluation.simulator import write_scenario
-    from distillguard.models.config import DetectionConfig
+    from distillguard.streams.settings import load_settings
 
     root = corpora_root()
     if root is None:
@@ -253,7 +253,7 @@ def test_make_fit_fusion_reproduces_the_committed_trees(tmp_path: Path) -> None:
     write_scenario(get_scenario("small"), tmp_path / "small")
     runs = ("redteam-dev", "redteam-dev-4245", "small")
     pairs = [(tmp_path / d / "events.jsonl", tmp_path / d / "labels.jsonl") for d in runs]
-    config = DetectionConfig()
+    config = load_settings(FIT_SETTINGS_FILE).detection  # the settings `make fit-fusion` pins
     every_request = collect(pairs, additive_only(config)).every_request
     fitted, _ = fit_interactions(
         every_request, config.fusion.medium, cold_start_reference=config.fusion.weights

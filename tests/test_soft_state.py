@@ -226,3 +226,23 @@ def test_snapshots_hold_no_prompt_text() -> None:
     for blob in blobs:
         for prompt in prompts:
             assert prompt[:20].encode() not in blob
+
+
+def test_a_benign_reference_kept_without_a_prior_is_relearned_not_used_without_it() -> None:
+    """A snapshot of the account stage's models written when the reference kept no prior (or another
+    list) restores its population model, and a fresh benign reference that keeps the priors now in
+    force: an old reference has no histogram to check a prior against."""
+    without = DetectionConfig.model_validate({"fusion": {"beside_trees": []}})
+    soft: dict = {}
+    stage = AccountStage(without, soft_models=soft, partitions=1)
+    for event in traffic():
+        stage.process(event)
+    assert stage.rarity.lessons >= 20 and "country_hopping" not in stage.rarity.names
+    stage.soft_state.snapshot(0)
+
+    restored = AccountStage(DetectionConfig(), soft_models=dict(soft), partitions=1)
+    restored.soft_state.of(0)
+    assert restored.soft_state.restored == 1
+    assert "country_hopping" in restored.rarity.names and restored.rarity.lessons == 0
+    again = AccountStage(without, soft_models=dict(soft), partitions=1)
+    assert again.rarity.lessons == stage.rarity.lessons  # the same list: restored as it was
