@@ -446,7 +446,7 @@ class FusionConfig(_Section):
         gt=0,
         lt=1,
         description="a prior beside the trees counts in full while at most this share of the accounts "
-        "not under suspicion show it (models.stages, AccountStage._guarded_priors)",
+        "not under suspicion show it (models.stages, AccountStage._prior_weights)",
     )
     prior_common_share: float = Field(
         default=0.2,

@@ -259,7 +259,7 @@ class AccountStage:
     @property
     def _reference_signals(self) -> tuple[str, ...]:
         """What the benign reference keeps: the rarity's signals, and the priors beside the trees (whose
-        weight is checked against how many benign accounts reach an account's level, `_guarded_priors`)."""
+        weight is checked against how many benign accounts show them, `_prior_weights`)."""
         priors = tuple(n for n in self.config.fusion.beside_trees if n not in RARITY_SIGNALS)
         return RARITY_SIGNALS + priors
 
@@ -503,10 +503,10 @@ class AccountStage:
             user_agent_family=f.user_agent_family,
             events_seen=state.events,
             own_evidence=own,
+            signals=signals,
             owner_id=f.owner_id,
             trait_keys=trait_keys,
             population_shares=self._population_shares(signals),
-            signals=signals,
             prior_weights=self._prior_weights(signals),
             sharer_level=signals["individual_rarity"]
             if self.config.traits.sharer_level == "rarity"
