@@ -441,12 +441,6 @@ class FusionConfig(_Section):
         description="the level at which an account counts as showing a prior's behaviour, when the "
         "benign reference is asked how common it is",
     )
-    population_checked: tuple[tuple[str, float], ...] = Field(
-        default=(("ip_rotation", 0.5),),
-        description="fitted signals checked against the benign population like the priors, each with the "
-        "level at which an account counts as showing it; where they are common the value the trees see "
-        "is scaled down (a generator or a network that gives every request a fresh address)",
-    )
     prior_rare_share: float = Field(
         default=0.05,
         gt=0,

@@ -344,55 +344,32 @@ class AccountStage:
         )
 
     def _prior_weights(self, signals: dict[str, float]) -> dict[str, float]:
-        """The share of its weight each prior beside the trees counts for, where below 1 (see
-        :meth:`_population_weight`). While the reference is warming up a prior counts nothing (a cold
-        detector is conservative); a prior the reference does not keep (added by a live update) counts in
-        full."""
+        """The share of its weight each prior beside the trees counts for, where below 1: in full while
+        at most ``fusion.prior_rare_share`` of the accounts not under suspicion show it (reach
+        ``fusion.prior_presence_level``, or the account's level if lower), not at all from
+        ``fusion.prior_common_share`` on, log-linearly between. A prior is a weight nobody fitted, set for
+        behaviour no honest account on the development files shows; where the population does show it
+        (a geolocation feed that places a mobile user's every request somewhere else, a generator that
+        draws every request's country afresh), it is not evidence. While the reference is warming up a
+        prior counts nothing (a cold detector is conservative); a prior the reference does not keep
+        (added by a live update) counts in full."""
         fc = self.config.fusion
         weights: dict[str, float] = {}
         for name in fc.beside_trees:
             value = signals.get(name, 0.0)
             if value <= 0.0 or name not in self.rarity.names:
                 continue
-            weight = (
-                self._population_weight(name, min(value, fc.prior_presence_level))
-                if self.rarity.ready
-                else 0.0
-            )
+            if not self.rarity.ready:
+                weights[name] = 0.0
+                continue
+            # how many benign accounts show it at all (at a low level): a heavy account's level sits
+            # above most lighter accounts' even where everybody does it
+            share = self.rarity.share_at_least(name, min(value, fc.prior_presence_level))
+            span = math.log(fc.prior_common_share / fc.prior_rare_share)
+            weight = _clip(math.log(fc.prior_common_share / share) / span)
             if weight < 1.0:
                 weights[name] = weight
         return weights
-
-    def _checked_signals(self, signals: dict[str, float]) -> dict[str, float]:
-        """The signals with each of ``fusion.population_checked`` scaled by :meth:`_population_weight`
-        at its own presence level (a copy when any is scaled; unchanged while the reference warms up: the
-        fit saw them cold too)."""
-        checked = signals
-        if not self.rarity.ready:
-            return checked
-        for name, level in self.config.fusion.population_checked:
-            value = signals.get(name, 0.0)
-            if value <= 0.0 or name not in self.rarity.names:
-                continue
-            weight = self._population_weight(name, min(value, level))
-            if weight < 1.0:
-                checked = dict(checked) if checked is signals else checked
-                checked[name] = value * weight
-        return checked
-
-    def _population_weight(self, name: str, presence: float) -> float:
-        """How much of a signal counts given how many accounts not under suspicion reach ``presence``: all
-        of it while at most ``fusion.prior_rare_share`` of them do, nothing from
-        ``fusion.prior_common_share`` on, log-linearly between. A prior is a weight nobody fitted, and a
-        fitted signal was fitted where honest accounts rarely showed it; where the population does (a
-        geolocation feed that places a mobile user's every request somewhere else, a generator that
-        draws every request's country or address afresh), it is not evidence. Asked at a presence level,
-        not at the account's own level: a heavy account's level sits above most lighter accounts' even
-        where everybody does it."""
-        fc = self.config.fusion
-        share = self.rarity.share_at_least(name, presence)
-        span = math.log(fc.prior_common_share / fc.prior_rare_share)
-        return _clip(math.log(fc.prior_common_share / share) / span)
 
     @property
     def _no_priors(self) -> dict[str, float]:
@@ -526,7 +503,7 @@ class AccountStage:
             user_agent_family=f.user_agent_family,
             events_seen=state.events,
             own_evidence=own,
-            signals=self._checked_signals(signals),
+            signals=signals,
             owner_id=f.owner_id,
             trait_keys=trait_keys,
             population_shares=self._population_shares(signals),

@@ -144,27 +144,3 @@ def test_a_prior_counts_for_the_share_of_its_weight_it_is_given(interactions: bo
         severity_score(quiet, fusion)
     )
     assert full > 3.0 and half == pytest.approx(full / 2, rel=1e-6)
-
-
-def test_a_fitted_signal_on_the_population_check_is_scaled_where_benign_accounts_show_it() -> None:
-    """``fusion.population_checked`` (default: IP rotation at 0.5): where most benign accounts send every
-    request from another address (a careless generator), the rotation the trees see is scaled to
-    nothing; where none does, it is sent as it is."""
-
-    def rotation_sent(benign_rotate: bool) -> tuple[float, float]:
-        stage = AccountStage(DetectionConfig(), partitions=1)
-        for n in range(60):
-            for i in range(10):
-                ip = f"198.{n}.{i}.7" if benign_rotate else f"198.51.{n}.7"
-                observation = stage.process(event(i, f"user-{n}", CHAT, ip=ip))
-        assert stage.rarity.ready
-        for i in range(10):
-            observation = stage.process(event(i, "rotator", CHAT, ip=f"203.{i}.113.9"))
-        assert observation is not None
-        level = stage.account_signals(AccountState.from_bytes(stage.layout, stage.accounts["rotator"]))
-        return observation.signals["ip_rotation"], level["ip_rotation"]
-
-    sent, level = rotation_sent(benign_rotate=False)
-    assert level > 0.5 and sent == pytest.approx(level, abs=1e-6)  # the state keeps float32
-    sent, level = rotation_sent(benign_rotate=True)
-    assert level > 0.5 and sent == 0.0
